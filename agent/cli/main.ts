@@ -1,0 +1,22 @@
+// The `clockwork` command. Each command lives in its own file under
+// commands/ and adds itself to the program; this file only wires them up.
+import { Command } from "commander";
+import { VERSION } from "../config";
+import { exitWithError } from "./output";
+
+// One import and one call per command file, in the order --help lists them.
+const commandModules: Array<(program: Command) => void> = [];
+
+export function buildProgram(): Command {
+  const program = new Command("clockwork")
+    .description("Local workflow automation: run workflows on demand, on schedules, on webhooks and on file changes.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  for (const add of commandModules) add(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => exitWithError(error));

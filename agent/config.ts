@@ -1,0 +1,40 @@
+// Where things live and how the agent is tuned: environment first, flags
+// override (the CLI passes its flags in). Pure apart from reading `env`.
+import { availableParallelism, homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+declare const CLOCKWORK_VERSION: string | undefined;
+export const VERSION: string = typeof CLOCKWORK_VERSION === "string" ? CLOCKWORK_VERSION : "0.0.0-dev";
+
+export interface Config {
+  home: string;
+  dbFile: string;
+  socketPath: string;
+  lockFile: string;
+  logFile: string;
+  httpHost: string;
+  httpPort: number;
+  apiToken: string | null;
+  maxConcurrentRuns: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const home = resolve(overrides.home ?? env.CLOCKWORK_HOME ?? join(homedir(), ".clockwork"));
+  const port = Number(env.CLOCKWORK_HTTP_PORT ?? 8787);
+  const max = Number(env.CLOCKWORK_MAX_CONCURRENT_RUNS ?? availableParallelism());
+  return {
+    home,
+    dbFile: join(home, "clockwork.db"),
+    socketPath:
+      process.platform === "win32"
+        ? `\\\\.\\pipe\\clockwork-${Buffer.from(home).toString("hex").slice(-32)}`
+        : join(home, "agent.sock"),
+    lockFile: join(home, "agent.lock"),
+    logFile: join(home, "agent.log"),
+    httpHost: env.CLOCKWORK_HTTP_HOST ?? "127.0.0.1",
+    httpPort: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 8787,
+    apiToken: env.CLOCKWORK_API_TOKEN ? env.CLOCKWORK_API_TOKEN : null,
+    maxConcurrentRuns: Number.isInteger(max) && max > 0 ? max : availableParallelism(),
+    ...overrides,
+  };
+}

@@ -1,0 +1,298 @@
+// The one declaration of everything that crosses the agent socket.
+//
+// The agent implements these requests (agent/daemon/), the CLI and the VS Code
+// extension call them. Standard LSP (CodeLens, diagnostics, hover, completion
+// for workflow files) runs over the same connection; everything Clockwork
+// adds lives under `clockwork/…`. docs/protocol.md documents each entry and a
+// test keeps that document and this file in step.
+//
+// Instants are ISO 8601 strings in UTC; durations are milliseconds.
+// This module must stay free of Node-only imports: the extension bundles it.
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+
+export type RunStatus = "queued" | "running" | "success" | "failed" | "cancelled" | "skipped";
+export type StepStatus = "running" | "success" | "failed" | "cancelled" | "skipped";
+/** What started a run. */
+export type RunTriggerKind = "manual" | "cron" | "webhook" | "file" | "api";
+/** What can be registered. */
+export type TriggerType = "schedule" | "webhook" | "watcher";
+export type OverlapPolicy = "skip" | "queue" | "parallel";
+export type CatchupPolicy = "once" | "skip";
+export type FileEvent = "created" | "modified" | "deleted";
+
+export const FINISHED_STATUSES: readonly RunStatus[] = ["success", "failed", "cancelled", "skipped"];
+
+/** What the trigger handed to the run; the source of `{trigger.*}`. */
+export interface TriggerContext {
+  /** Parsed JSON body, or the raw text when it is not JSON. */
+  body?: unknown;
+  /** Allow-listed request headers, lower-case names. */
+  headers?: Record<string, string>;
+  /** The file of a file-triggered run (absolute). */
+  path?: string;
+  fileEvent?: FileEvent;
+}
+
+export interface RunSummary {
+  id: string;
+  workflowName: string;
+  workflowFile: string;
+  triggerKind: RunTriggerKind;
+  /** The registered trigger that started it; null for manual runs of a file. */
+  triggerName: string | null;
+  status: RunStatus;
+  scheduledFor: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface StepRecord {
+  index: number;
+  name: string;
+  kind: "shell" | "http" | "llm" | "code";
+  status: StepStatus;
+  output: string | null;
+  error: string | null;
+  exitCode: number | null;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunRecord extends RunSummary {
+  trigger: TriggerContext;
+  steps: StepRecord[];
+}
+
+export interface LogChunk {
+  seq: number;
+  runId: string;
+  /** Index of the step that wrote it; null for run-level lines. */
+  step: number | null;
+  stream: "stdout" | "stderr" | "info";
+  at: string;
+  text: string;
+}
+
+export interface ScheduleConfig {
+  cron: string;
+  /** IANA zone, always stored explicitly. */
+  timezone: string;
+  overlap: OverlapPolicy;
+  catchup: CatchupPolicy;
+}
+
+export interface WebhookConfig {
+  /** Extra request headers (lower-case) exposed as {trigger.headers.*}. */
+  headers: string[];
+  maxBodyBytes: number;
+}
+
+export interface WatcherConfig {
+  /** Absolute file or folder. */
+  path: string;
+  events: FileEvent[];
+  recursive: boolean;
+  glob: string | null;
+}
+
+export interface TriggerRecord {
+  name: string;
+  type: TriggerType;
+  workflowFile: string;
+  workflowName: string;
+  paused: boolean;
+  /** active, paused, or error (a watcher whose path is gone, a schedule whose file fails to load). */
+  state: "active" | "paused" | "error";
+  error: string | null;
+  lastRun: { id: string; status: RunStatus; at: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  schedule?: ScheduleConfig & { description: string; nextFireAt: string | null };
+  webhook?: WebhookConfig & { url: string | null };
+  watcher?: WatcherConfig;
+}
+
+export interface AgentStatus {
+  pid: number;
+  version: string;
+  startedAt: string;
+  uptimeMs: number;
+  home: string;
+  socket: string;
+  /** e.g. http://127.0.0.1:8787, or null when the HTTP server is off or failed. */
+  httpUrl: string | null;
+  httpError: string | null;
+  counts: {
+    schedules: number;
+    webhooks: number;
+    watchers: number;
+    running: number;
+    queued: number;
+  };
+  /** The earliest next fire over all active schedules. */
+  nextFire: { trigger: string; at: string } | null;
+  /** True while SIGTERM's grace period runs. */
+  stopping: boolean;
+}
+
+export type CronPreview =
+  | { ok: true; expression: string; timezone: string; description: string; next: string[] }
+  | { ok: false; expression: string; timezone: string; error: string };
+
+// ---- error codes carried by JSON-RPC errors ----
+export const ErrorCodes = {
+  /** Unknown trigger name, run id or file. */
+  NotFound: -32001,
+  /** Bad cron, zone, option, or a workflow that does not load. */
+  Invalid: -32002,
+  /** Duplicate name, ambiguous run id prefix. */
+  Conflict: -32003,
+} as const;
+
+// ---- requests ----
+export const Status = new RequestType<void, AgentStatus, void>("clockwork/status");
+
+export const ListTriggers = new RequestType<{ type?: TriggerType }, TriggerRecord[], void>("clockwork/triggers/list");
+
+export interface RegisterScheduleParams {
+  file: string;
+  cron: string;
+  timezone?: string;
+  name?: string;
+  overlap?: OverlapPolicy;
+  catchup?: CatchupPolicy;
+}
+export const RegisterSchedule = new RequestType<RegisterScheduleParams, TriggerRecord, void>(
+  "clockwork/triggers/registerSchedule",
+);
+
+export interface RegisterWebhookParams {
+  file: string;
+  name?: string;
+  headers?: string[];
+  /** A sender-made secret; when absent the agent makes a 256-bit one. */
+  secret?: string;
+  maxBodyBytes?: number;
+}
+/** `secret` is present only when the agent generated it: this is the one time it is shown. */
+export const RegisterWebhook = new RequestType<
+  RegisterWebhookParams,
+  { trigger: TriggerRecord; url: string | null; secret?: string },
+  void
+>("clockwork/triggers/registerWebhook");
+
+export interface RegisterWatcherParams {
+  file: string;
+  path: string;
+  events?: FileEvent[];
+  recursive?: boolean;
+  glob?: string;
+  name?: string;
+}
+export const RegisterWatcher = new RequestType<RegisterWatcherParams, TriggerRecord, void>(
+  "clockwork/triggers/registerWatcher",
+);
+
+export interface UpdateTriggerParams {
+  name: string;
+  cron?: string;
+  timezone?: string;
+  overlap?: OverlapPolicy;
+  catchup?: CatchupPolicy;
+  path?: string;
+  events?: FileEvent[];
+  recursive?: boolean;
+  glob?: string | null;
+}
+export const UpdateTrigger = new RequestType<UpdateTriggerParams, TriggerRecord, void>("clockwork/triggers/update");
+
+export const SetTriggerPaused = new RequestType<{ name: string; paused: boolean }, TriggerRecord, void>(
+  "clockwork/triggers/setPaused",
+);
+
+export const UnregisterTrigger = new RequestType<{ name: string }, { name: string }, void>(
+  "clockwork/triggers/unregister",
+);
+
+/** Runs a registered trigger's workflow now, as a manual run. */
+export const FireTrigger = new RequestType<{ name: string }, { runId: string }, void>("clockwork/triggers/fire");
+
+/** Runs a workflow file now (manual). */
+export const StartRun = new RequestType<{ file: string; body?: unknown }, { runId: string }, void>(
+  "clockwork/runs/start",
+);
+
+export interface ListRunsParams {
+  workflow?: string;
+  trigger?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+export const ListRuns = new RequestType<ListRunsParams, RunSummary[], void>("clockwork/runs/list");
+
+/** `id` may be a unique prefix. */
+export const GetRun = new RequestType<{ id: string }, RunRecord, void>("clockwork/runs/get");
+
+export const CancelRun = new RequestType<{ id: string }, RunSummary, void>("clockwork/runs/cancel");
+
+export const RunLogs = new RequestType<
+  { id: string; afterSeq?: number; limit?: number },
+  { run: RunSummary; chunks: LogChunk[] },
+  void
+>("clockwork/runs/logs");
+
+export const CronPreviewRequest = new RequestType<
+  { expression: string; timezone?: string; count?: number },
+  CronPreview,
+  void
+>("clockwork/cron/preview");
+
+// ---- notifications, agent → every client ----
+export const RunChanged = new NotificationType<RunSummary>("clockwork/runChanged");
+export const StepChanged = new NotificationType<{ runId: string; step: StepRecord }>("clockwork/stepChanged");
+export const RunLog = new NotificationType<LogChunk>("clockwork/runLog");
+/** Something in the trigger list changed; clients list again. */
+export const TriggersChanged = new NotificationType<{ names: string[] }>("clockwork/triggersChanged");
+export const AgentStatusChanged = new NotificationType<AgentStatus>("clockwork/agentStatus");
+
+// ---- notifications, client → agent ----
+/**
+ * `clockwork run` executes in the CLI's own process (the user's shell
+ * environment and working directory) and reports each change here so that
+ * every other client sees it live.
+ */
+export const ReportRunChanged = new NotificationType<RunSummary>("clockwork/report/runChanged");
+export const ReportStepChanged = new NotificationType<{ runId: string; step: StepRecord }>(
+  "clockwork/report/stepChanged",
+);
+export const ReportRunLog = new NotificationType<LogChunk>("clockwork/report/runLog");
+
+/** Every custom method, for the docs test. */
+export const ALL_METHODS = [
+  Status,
+  ListTriggers,
+  RegisterSchedule,
+  RegisterWebhook,
+  RegisterWatcher,
+  UpdateTrigger,
+  SetTriggerPaused,
+  UnregisterTrigger,
+  FireTrigger,
+  StartRun,
+  ListRuns,
+  GetRun,
+  CancelRun,
+  RunLogs,
+  CronPreviewRequest,
+  RunChanged,
+  StepChanged,
+  RunLog,
+  TriggersChanged,
+  AgentStatusChanged,
+  ReportRunChanged,
+  ReportStepChanged,
+  ReportRunLog,
+].map((t) => t.method);

@@ -1,0 +1,5 @@
+// Numbered migrations, applied in order on open. Append only: a migration
+// that has shipped is never edited; a change is a new file.
+import m001 from "./001_init";
+
+export const migrations: readonly string[] = [m001];

@@ -1,0 +1,65 @@
+// Bundles the CLI/agent, the VS Code extension and its webviews with esbuild.
+// Native and binary-carrying packages stay external: better-sqlite3 ships a
+// .node addon and esbuild ships its own executable, so both are resolved from
+// node_modules at run time (and packaged into the .vsix next to the bundles).
+import { build } from "esbuild";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+const watch = process.argv.includes("--watch");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  sourcemap: "linked",
+  logLevel: "warning",
+  legalComments: "none",
+  define: { CLOCKWORK_VERSION: JSON.stringify(process.env.npm_package_version ?? readVersion()) },
+};
+
+function readVersion() {
+  return JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+}
+
+const targets = [
+  {
+    entryPoints: { clockwork: join(root, "agent/cli/main.ts") },
+    outdir: dist,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    external: ["better-sqlite3", "esbuild", "fsevents"],
+  },
+];
+
+if (existsSync(join(root, "extension/extension.ts"))) {
+  targets.push({
+    entryPoints: { extension: join(root, "extension/extension.ts") },
+    outdir: dist,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    external: ["vscode"],
+    minify: true,
+  });
+}
+for (const view of ["cronEditor", "runPanel"]) {
+  const entry = join(root, `extension/webviews/${view}/main.ts`);
+  if (existsSync(entry)) {
+    targets.push({
+      entryPoints: { [view]: entry },
+      outdir: join(dist, "webviews"),
+      platform: "browser",
+      target: "es2022",
+      format: "iife",
+      minify: true,
+    });
+  }
+}
+
+await Promise.all(targets.map((t) => build({ ...common, ...t })));
+if (!watch) console.log(`built ${targets.length} bundle(s) into dist/`);

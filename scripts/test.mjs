@@ -1,0 +1,37 @@
+// Runs every test file with node's own test runner. Unit and agent tests are
+// TypeScript (loaded through tsx); end-to-end tests in a real VS Code are
+// plain ES modules under test/e2e. Node 20's --test takes no globs, so the
+// files are listed here. Set CLOCKWORK_TEST_FILTER=substring to run a subset,
+// CLOCKWORK_SKIP_E2E=1 to leave out the VS Code tests.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...walk(full));
+    else if (/\.test\.ts$/.test(name) || /\.e2e\.mjs$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+const filter = process.env.CLOCKWORK_TEST_FILTER;
+let files = walk(join(root, "test")).sort();
+if (process.env.CLOCKWORK_SKIP_E2E) files = files.filter((f) => !f.endsWith(".e2e.mjs"));
+if (filter) files = files.filter((f) => f.includes(filter));
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(root, f))],
+  { cwd: root, stdio: "inherit", env: { ...process.env, CLOCKWORK_REPO_ROOT: root } },
+);
+process.exit(result.status ?? 1);
