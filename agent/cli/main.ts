@@ -3,9 +3,10 @@
 import { Command } from "commander";
 import { VERSION } from "../config";
 import { exitWithError } from "./output";
+import { cronCommands } from "./commands/cron";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [];
+const commandModules: Array<(program: Command) => void> = [cronCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")
