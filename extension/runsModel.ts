@@ -1,0 +1,101 @@
+// What the Runs tree shows, as plain data. The list is kept current from
+// RunChanged notifications (an upsert per notification) and loaded in full
+// only when the view opens, the filter changes or the agent reconnects.
+import { FINISHED_STATUSES, type RunStatus, type RunSummary } from "../agent/protocol";
+import { formatDuration, relativeTime, runDuration, shortTime } from "./relativeTime";
+import type { IconView } from "./triggersModel";
+
+export const RUNS_LIMIT = 50;
+
+export interface RunItemView {
+  id: string;
+  runId: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  icon: IconView;
+  /** `run.<status>`: menus offer Cancel on running runs only. */
+  contextValue: string;
+}
+
+const STATUS_ICONS: Record<RunStatus, IconView> = {
+  queued: { id: "clock" },
+  running: { id: "sync~spin" },
+  success: { id: "pass", color: "testing.iconPassed" },
+  failed: { id: "error", color: "testing.iconFailed" },
+  cancelled: { id: "circle-slash", color: "disabledForeground" },
+  skipped: { id: "debug-step-over", color: "disabledForeground" },
+};
+
+export function runIcon(status: RunStatus): IconView {
+  return STATUS_ICONS[status];
+}
+
+export function isFinished(status: RunStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
+}
+
+/** Newest first, by creation time (ties by id, so the order is stable). */
+export function sortRuns(runs: RunSummary[]): RunSummary[] {
+  return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/**
+ * Applies one RunChanged notification to the visible list: replaces the run
+ * if it is listed, adds it if it passes the filter, and keeps the newest
+ * `limit` runs. Returns a new array; the input is not changed.
+ */
+export function upsertRun(
+  runs: readonly RunSummary[],
+  run: RunSummary,
+  filter: { workflow?: string } = {},
+  limit = RUNS_LIMIT,
+): RunSummary[] {
+  if (filter.workflow && run.workflowName !== filter.workflow) return [...runs];
+  const next = runs.filter((r) => r.id !== run.id);
+  next.push(run);
+  return sortRuns(next).slice(0, limit);
+}
+
+export function runItemView(run: RunSummary, nowMs: number): RunItemView {
+  return {
+    id: `run:${run.id}`,
+    runId: run.id,
+    label: run.workflowName,
+    description: describeRun(run, nowMs),
+    tooltip: runTooltip(run, nowMs),
+    icon: runIcon(run.status),
+    contextValue: `run.${run.status}`,
+  };
+}
+
+/** "cron daily · 09:00 · 1.2 s", "manual · Tue 14:03 · running 12 s". */
+export function describeRun(run: RunSummary, nowMs: number): string {
+  const trigger = run.triggerName ? `${run.triggerKind} ${run.triggerName}` : run.triggerKind;
+  const started = Date.parse(run.startedAt ?? run.createdAt);
+  const parts = [trigger, shortTime(started, nowMs)];
+  const duration = runDuration(run, nowMs);
+  if (run.status === "running" && duration !== null) parts.push(`running ${formatDuration(duration)}`);
+  else if (run.status === "queued") parts.push("queued");
+  else if (run.status === "skipped") parts.push("skipped");
+  else if (duration !== null) parts.push(formatDuration(duration));
+  return parts.join(" · ");
+}
+
+export function runTooltip(run: RunSummary, nowMs: number): string {
+  const lines = [`${run.workflowName} — ${run.status}`, `Run ${run.id}`];
+  lines.push(`Trigger: ${run.triggerKind}${run.triggerName ? ` (${run.triggerName})` : ""}`);
+  if (run.scheduledFor) lines.push(`Scheduled for: ${new Date(run.scheduledFor).toLocaleString()}`);
+  const started = Date.parse(run.startedAt ?? run.createdAt);
+  lines.push(`Started: ${new Date(started).toLocaleString()} (${relativeTime(started, nowMs)})`);
+  const duration = runDuration(run, nowMs);
+  if (duration !== null) lines.push(`Duration: ${formatDuration(duration)}`);
+  if (run.error) lines.push(`Error: ${run.error}`);
+  lines.push(run.workflowFile);
+  return lines.join("\n");
+}
+
+/** Workflow names seen in the list, for the filter quick pick. */
+export function workflowNames(runs: readonly RunSummary[]): string[] {
+  return [...new Set(runs.map((r) => r.workflowName))].sort((a, b) => a.localeCompare(b));
+}

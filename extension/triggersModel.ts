@@ -1,0 +1,186 @@
+// What the Triggers tree shows, as plain data: groups, labels, descriptions,
+// icons and tooltips computed from the agent's trigger records and the
+// current time. Kept apart from the TreeDataProvider so that it can be tested
+// without VS Code and so the provider stays a thin adapter.
+import type { RunStatus, TriggerRecord, TriggerType } from "../agent/protocol";
+import { nextChangeIn, relativeTime, shortTime } from "./relativeTime";
+
+export interface IconView {
+  /** A codicon id, e.g. "watch" or "sync~spin". */
+  id: string;
+  /** A theme colour id, e.g. "disabledForeground"; absent for the default colour. */
+  color?: string;
+}
+
+export interface TriggerItemView {
+  /** Stable across refreshes, so VS Code keeps selection and focus. */
+  id: string;
+  name: string;
+  type: TriggerType;
+  label: string;
+  description: string;
+  icon: IconView;
+  /** `trigger.<type>.<active|paused|error>`; menus match on it. */
+  contextValue: string;
+  trigger: TriggerRecord;
+}
+
+export interface TriggerGroupView {
+  id: string;
+  type: TriggerType;
+  label: string;
+  items: TriggerItemView[];
+}
+
+const GROUPS: Array<{ type: TriggerType; label: string }> = [
+  { type: "schedule", label: "Schedules" },
+  { type: "webhook", label: "Webhooks" },
+  { type: "watcher", label: "Watchers" },
+];
+
+const TYPE_ICONS: Record<TriggerType, string> = { schedule: "watch", webhook: "globe", watcher: "eye" };
+
+/**
+ * The tree's top level. Empty groups are left out, and no triggers at all
+ * gives no groups, so VS Code shows the view's welcome content instead.
+ */
+export function buildTriggerGroups(triggers: readonly TriggerRecord[], nowMs: number): TriggerGroupView[] {
+  const groups: TriggerGroupView[] = [];
+  for (const { type, label } of GROUPS) {
+    const items = triggers
+      .filter((t) => t.type === type)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((t) => triggerItemView(t, nowMs));
+    if (items.length > 0) groups.push({ id: `group:${type}`, type, label, items });
+  }
+  return groups;
+}
+
+export function triggerItemView(trigger: TriggerRecord, nowMs: number): TriggerItemView {
+  return {
+    id: `trigger:${trigger.name}`,
+    name: trigger.name,
+    type: trigger.type,
+    label: trigger.name,
+    description: describeTrigger(trigger, nowMs),
+    icon: triggerIcon(trigger),
+    contextValue: `trigger.${trigger.type}.${trigger.state}`,
+    trigger,
+  };
+}
+
+/** The grey text after the name: cadence and what happens next. */
+export function describeTrigger(trigger: TriggerRecord, nowMs: number): string {
+  const parts = [cadence(trigger)];
+  if (trigger.state === "paused") parts.push("paused");
+  else if (trigger.state === "error") parts.push(firstLine(trigger.error ?? "error"));
+  else if (trigger.schedule?.nextFireAt) parts.push(relativeTime(Date.parse(trigger.schedule.nextFireAt), nowMs));
+  return parts.filter(Boolean).join(" · ");
+}
+
+/** Schedules: cronstrue's words; webhooks: the route; watchers: events and where. */
+export function cadence(trigger: TriggerRecord): string {
+  if (trigger.schedule) return trigger.schedule.description || trigger.schedule.cron;
+  if (trigger.webhook) return `POST /webhook/${trigger.name}`;
+  if (trigger.watcher) {
+    const where = baseName(trigger.watcher.path) + (trigger.watcher.glob ? `/${trigger.watcher.glob}` : "");
+    return `${trigger.watcher.events.join(", ")} · ${where}`;
+  }
+  return trigger.type;
+}
+
+export function triggerIcon(trigger: TriggerRecord): IconView {
+  if (trigger.state === "paused") return { id: "debug-pause", color: "disabledForeground" };
+  if (trigger.state === "error") return { id: "error", color: "errorForeground" };
+  if (trigger.lastRun?.status === "running" || trigger.lastRun?.status === "queued") return { id: "sync~spin" };
+  if (trigger.lastRun?.status === "failed") return { id: TYPE_ICONS[trigger.type], color: "errorForeground" };
+  return { id: TYPE_ICONS[trigger.type] };
+}
+
+const STATUS_MARKS: Record<RunStatus, string> = {
+  queued: "○ queued",
+  running: "● running",
+  success: "✓ success",
+  failed: "✗ failed",
+  cancelled: "⊘ cancelled",
+  skipped: "↷ skipped",
+};
+
+/**
+ * A Markdown tooltip. `nextFires` are ISO instants from the agent's cron
+ * preview (the tree asks for them lazily, when the tooltip is about to show);
+ * without them only the next fire from the record is listed.
+ */
+export function triggerTooltip(trigger: TriggerRecord, nowMs: number, nextFires?: readonly string[]): string {
+  const lines: string[] = [`**${escapeMarkdown(trigger.name)}** · ${trigger.type}`, ""];
+  if (trigger.schedule) {
+    const s = trigger.schedule;
+    lines.push(`\`${s.cron}\` — ${escapeMarkdown(s.description)}`, "");
+    lines.push(`Zone: ${s.timezone} · overlap: ${s.overlap} · catch-up: ${s.catchup}`, "");
+    const fires = trigger.state === "paused" ? [] : (nextFires ?? (s.nextFireAt ? [s.nextFireAt] : []));
+    if (trigger.state === "paused") lines.push("Paused: no fires until resumed.", "");
+    else if (fires.length > 0) {
+      lines.push(fires.length > 1 ? `Next ${fires.length} fires:` : "Next fire:", "");
+      for (const at of fires) {
+        const ms = Date.parse(at);
+        lines.push(`- ${shortTime(ms, nowMs, s.timezone)} (${relativeTime(ms, nowMs)})`);
+      }
+      lines.push("");
+    }
+  }
+  if (trigger.webhook) {
+    lines.push(`URL: ${trigger.webhook.url ?? "(the agent's HTTP server is not running)"}`, "");
+    if (trigger.webhook.headers.length > 0) lines.push(`Headers: ${trigger.webhook.headers.join(", ")}`, "");
+  }
+  if (trigger.watcher) {
+    const w = trigger.watcher;
+    lines.push(`Watching: ${escapeMarkdown(w.path)}${w.glob ? ` (${escapeMarkdown(w.glob)})` : ""}`, "");
+    lines.push(`Events: ${w.events.join(", ")}${w.recursive ? " · recursive" : ""}`, "");
+  }
+  if (trigger.state === "error" && trigger.error) lines.push(`Error: ${escapeMarkdown(trigger.error)}`, "");
+  if (trigger.lastRun) {
+    const at = Date.parse(trigger.lastRun.at);
+    lines.push(`Last run: ${STATUS_MARKS[trigger.lastRun.status]}, ${relativeTime(at, nowMs)}`, "");
+  } else lines.push("Last run: never", "");
+  lines.push(`Workflow: ${escapeMarkdown(trigger.workflowName)} — ${escapeMarkdown(trigger.workflowFile)}`);
+  return lines.join("\n");
+}
+
+/**
+ * How long the tree may wait before some description would read
+ * differently, or null when nothing on screen depends on the clock.
+ */
+export function nextTreeRefreshIn(triggers: readonly TriggerRecord[], nowMs: number): number | null {
+  let best: number | null = null;
+  for (const t of triggers) {
+    if (t.state !== "active" || !t.schedule?.nextFireAt) continue;
+    const delay = nextChangeIn(Date.parse(t.schedule.nextFireAt), nowMs);
+    if (best === null || delay < best) best = delay;
+  }
+  return best;
+}
+
+/** The active schedule that fires first, for the status bar. */
+export function earliestFire(triggers: readonly TriggerRecord[]): { name: string; atMs: number } | null {
+  let best: { name: string; atMs: number } | null = null;
+  for (const t of triggers) {
+    if (t.state !== "active" || !t.schedule?.nextFireAt) continue;
+    const atMs = Date.parse(t.schedule.nextFireAt);
+    if (!best || atMs < best.atMs) best = { name: t.name, atMs };
+  }
+  return best;
+}
+
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
+}

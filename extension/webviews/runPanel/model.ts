@@ -1,0 +1,109 @@
+// The run panel's messages and its pure state: a run record that live events
+// are folded into. Both the page (main.ts) and the host (panel.ts) import
+// this file; it must stay free of DOM and VS Code imports.
+import type { LogChunk, RunRecord, RunSummary, StepRecord } from "../../../agent/protocol";
+
+export interface RunPanelInit {
+  run: RunRecord;
+  chunks: LogChunk[];
+}
+
+/** Live changes the host forwards from agent notifications. */
+export type RunPanelEvent =
+  | { kind: "run"; run: RunSummary }
+  | { kind: "step"; step: StepRecord }
+  | { kind: "log"; chunk: LogChunk }
+  /** The host fetched the whole run again (after a reconnect, or a rerun shown in this panel). */
+  | { kind: "snapshot"; run: RunRecord; chunks: LogChunk[] }
+  | { kind: "connection"; connected: boolean };
+
+export type RunPanelRequest =
+  | { method: "rerun" }
+  | { method: "cancel" }
+  | { method: "openFile" };
+
+export interface RunPanelState {
+  run: RunRecord;
+  /** Log chunks by step index; run-level lines under "run". */
+  logs: Map<number | "run", LogChunk[]>;
+  /** The highest chunk seq seen, so a chunk delivered twice is shown once. */
+  lastSeq: number;
+  connected: boolean;
+}
+
+export function initialState(init: RunPanelInit): RunPanelState {
+  const state: RunPanelState = { run: init.run, logs: new Map(), lastSeq: 0, connected: true };
+  for (const chunk of init.chunks) addChunk(state, chunk);
+  return state;
+}
+
+/**
+ * Folds one event into the state (mutating it, the page re-renders after).
+ * Events for another run are ignored; log chunks are deduplicated by seq,
+ * since a chunk can arrive both in a snapshot and as a notification.
+ */
+export function applyEvent(state: RunPanelState, event: RunPanelEvent): RunPanelState {
+  switch (event.kind) {
+    case "snapshot": {
+      const next = initialState({ run: event.run, chunks: event.chunks });
+      next.connected = state.connected;
+      return next;
+    }
+    case "connection":
+      state.connected = event.connected;
+      return state;
+    case "run":
+      if (event.run.id !== state.run.id) return state;
+      state.run = { ...state.run, ...event.run };
+      return state;
+    case "step": {
+      const steps = state.run.steps.filter((s) => s.index !== event.step.index);
+      steps.push(event.step);
+      steps.sort((a, b) => a.index - b.index);
+      state.run = { ...state.run, steps };
+      return state;
+    }
+    case "log":
+      if (event.chunk.runId === state.run.id) addChunk(state, event.chunk);
+      return state;
+  }
+}
+
+function addChunk(state: RunPanelState, chunk: LogChunk): void {
+  if (chunk.seq <= state.lastSeq) {
+    // Out of order is possible only across a snapshot; look before adding.
+    const list = state.logs.get(chunk.step ?? "run");
+    if (list?.some((c) => c.seq === chunk.seq)) return;
+  }
+  const key = chunk.step ?? "run";
+  const list = state.logs.get(key) ?? [];
+  list.push(chunk);
+  if (chunk.seq < state.lastSeq) list.sort((a, b) => a.seq - b.seq);
+  state.logs.set(key, list);
+  state.lastSeq = Math.max(state.lastSeq, chunk.seq);
+}
+
+/**
+ * What a step's output area shows: the streamed log lines when there are
+ * any (they include stderr and arrive live), otherwise the recorded output
+ * (http and llm steps, or a run recorded before streaming).
+ */
+export function stepOutput(state: RunPanelState, step: StepRecord): Array<{ stream: LogChunk["stream"]; text: string }> {
+  const chunks = state.logs.get(step.index);
+  if (chunks && chunks.length > 0) return chunks.map((c) => ({ stream: c.stream, text: c.text }));
+  return step.output ? [{ stream: "stdout", text: step.output }] : [];
+}
+
+/** Whether Cancel applies. */
+export function isActive(run: RunSummary): boolean {
+  return run.status === "queued" || run.status === "running";
+}
+
+export const STATUS_GLYPHS: Record<string, string> = {
+  queued: "○",
+  running: "●",
+  success: "✓",
+  failed: "✗",
+  cancelled: "⊘",
+  skipped: "↷",
+};
