@@ -1,0 +1,49 @@
+// The environment variables a shell step receives: every value a placeholder
+// could name, so a script can read "$CLOCKWORK_TRIGGER_BODY" instead of
+// having it substituted. Pure.
+import { envName, valueText, type ResolveContext } from "./placeholders";
+
+/**
+ * Linux refuses to start a process when one argument or environment string
+ * exceeds 128 KiB (MAX_ARG_STRLEN), so larger values are left out and named
+ * in `omitted` for the run log.
+ */
+export const MAX_ENV_VALUE_BYTES = 128 * 1024 - 64;
+
+export interface PlaceholderEnv {
+  env: Record<string, string>;
+  /** Variables left out because their value is too large to export, with its size in bytes. */
+  omitted: Array<{ name: string; bytes: number }>;
+}
+
+export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
+  const entries: Array<[string, string | undefined]> = [
+    ["CLOCKWORK_RUN_ID", ctx.run.id],
+    ["CLOCKWORK_RUN_WORKFLOW", ctx.workflow],
+    ["CLOCKWORK_RUN_SCHEDULED_FOR", ctx.run.scheduledFor ?? undefined],
+    ["CLOCKWORK_TRIGGER_EVENT", ctx.trigger.event],
+    ["CLOCKWORK_TRIGGER_NAME", ctx.trigger.name ?? undefined],
+    ["CLOCKWORK_TRIGGER_BODY", ctx.trigger.body === undefined ? undefined : valueText(ctx.trigger.body)],
+    ["CLOCKWORK_TRIGGER_PATH", ctx.trigger.path],
+    ["CLOCKWORK_TRIGGER_FILE_EVENT", ctx.trigger.fileEvent],
+  ];
+  for (const [name, value] of Object.entries(ctx.trigger.headers ?? {})) {
+    entries.push([`CLOCKWORK_TRIGGER_HEADER_${envName(name)}`, value]);
+  }
+  ctx.steps.forEach((step, index) => {
+    if (index < ctx.current) entries.push([`CLOCKWORK_STEP_${envName(step)}`, ctx.outputs[step]]);
+  });
+  for (const step of ctx.steps) entries.push([`CLOCKWORK_PREVIOUS_${envName(step)}`, ctx.previous(step)]);
+
+  const env: Record<string, string> = {};
+  const omitted: PlaceholderEnv["omitted"] = [];
+  for (const [name, value] of entries) {
+    if (value === undefined) continue;
+    // An environment string cannot hold a NUL byte.
+    const clean = value.replace(/\u0000/g, "");
+    const bytes = Buffer.byteLength(clean);
+    if (bytes > MAX_ENV_VALUE_BYTES) omitted.push({ name, bytes });
+    else env[name] = clean;
+  }
+  return { env, omitted };
+}

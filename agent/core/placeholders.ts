@@ -1,0 +1,366 @@
+// Placeholders in step options: `{step}`, `{previous.step}`, `{trigger.*}`,
+// `{run.*}`; `{{` and `}}` are literal braces. Pure: the run's context is
+// passed in, and `{previous.x}` asks a lookup function the caller provides.
+//
+// Resolution is strict. A placeholder that cannot be resolved throws a
+// PlaceholderError naming the placeholder and the reason; it never becomes
+// an empty string and its braces never reach a command.
+import { quoteShellWord, shellSlotContexts, spliceShellValue } from "./shellQuote";
+
+export type TemplatePart =
+  | { kind: "text"; text: string }
+  | { kind: "placeholder"; text: string; path: string[]; offset: number };
+
+export class PlaceholderError extends Error {
+  constructor(
+    message: string,
+    /** Offset in the template of the placeholder or bad brace. */
+    readonly offset: number,
+    /** The placeholder as written, e.g. `{trigger.body.id}`. */
+    readonly placeholder?: string,
+  ) {
+    super(message);
+    this.name = "PlaceholderError";
+  }
+}
+
+const SEGMENT = /^[^\s{}.]+$/;
+
+/** Splits a template into literal text and placeholders; throws PlaceholderError on a stray brace. */
+export function parseTemplate(source: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let text = "";
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (ch === "{" && source[i + 1] === "{") {
+      text += "{";
+      i += 2;
+    } else if (ch === "}" && source[i + 1] === "}") {
+      text += "}";
+      i += 2;
+    } else if (ch === "{") {
+      const close = source.indexOf("}", i + 1);
+      const inner = close < 0 ? "" : source.slice(i + 1, close);
+      const path = inner.split(".");
+      if (close < 0 || inner.length === 0 || !path.every((segment) => SEGMENT.test(segment))) {
+        const shown = close < 0 ? source.slice(i, i + 20) : source.slice(i, close + 1);
+        throw new PlaceholderError(
+          `"${shown}" is not a placeholder: a placeholder is {name}, {previous.name}, {trigger.…} or {run.…}; write {{ and }} for literal braces`,
+          i,
+        );
+      }
+      if (text) parts.push({ kind: "text", text });
+      text = "";
+      parts.push({ kind: "placeholder", text: source.slice(i, close + 1), path, offset: i });
+      i = close + 1;
+    } else if (ch === "}") {
+      throw new PlaceholderError(`unmatched "}": write }} for a literal brace`, i);
+    } else {
+      text += ch;
+      i++;
+    }
+  }
+  if (text) parts.push({ kind: "text", text });
+  return parts;
+}
+
+/** True when `source` contains at least one placeholder (it may still be malformed). */
+export function hasPlaceholders(source: string): boolean {
+  return /\{(?!\{)/.test(source.replace(/\{\{|\}\}/g, ""));
+}
+
+export type Reference =
+  | { kind: "step"; step: string }
+  | { kind: "previous"; step: string }
+  | { kind: "trigger"; field: "event" | "path" | "file_event" | "name" }
+  | { kind: "body"; path: string[] }
+  | { kind: "header"; name: string }
+  | { kind: "run"; field: "id" | "scheduled_for" | "workflow" };
+
+const TRIGGER_FIELDS = ["event", "body", "headers", "path", "file_event", "name"];
+const RUN_FIELDS = ["id", "scheduled_for", "workflow"];
+
+/** What a placeholder refers to; throws PlaceholderError for names that mean nothing. */
+export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): Reference {
+  const [head, ...rest] = part.path;
+  const fail = (why: string) => new PlaceholderError(`${part.text}: ${why}`, part.offset, part.text);
+  if (head === "previous") {
+    if (rest.length !== 1) throw fail("write {previous.<step name>}");
+    return { kind: "previous", step: rest[0]! };
+  }
+  if (head === "trigger") {
+    const field = rest[0];
+    if (!field || !TRIGGER_FIELDS.includes(field)) {
+      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELDS.map((f) => `{trigger.${f}}`).join(", ")}`);
+    }
+    if (field === "body") return { kind: "body", path: rest.slice(1) };
+    if (field === "headers") {
+      if (rest.length !== 2) throw fail("write {trigger.headers.<header name>}");
+      return { kind: "header", name: rest[1]!.toLowerCase() };
+    }
+    if (rest.length !== 1) throw fail(`{trigger.${field}} has no fields`);
+    return { kind: "trigger", field: field as "event" | "path" | "file_event" | "name" };
+  }
+  if (head === "run") {
+    const field = rest[0];
+    if (rest.length !== 1 || !field || !RUN_FIELDS.includes(field)) {
+      throw fail(`unknown run field; use one of ${RUN_FIELDS.map((f) => `{run.${f}}`).join(", ")}`);
+    }
+    return { kind: "run", field: field as "id" | "scheduled_for" | "workflow" };
+  }
+  if (rest.length > 0) {
+    throw fail(`a step's output is text without fields; use {${head}}, or parse it in a code step`);
+  }
+  return { kind: "step", step: head! };
+}
+
+/** Everything a placeholder can be resolved against, for one step of one run. */
+export interface ResolveContext {
+  workflow: string;
+  /** Every step name of the workflow, in order. */
+  steps: readonly string[];
+  /** Index in `steps` of the step whose options are being resolved. */
+  current: number;
+  /** Outputs of the steps of this run that already finished. */
+  outputs: Readonly<Record<string, string>>;
+  /** The step's output in the last successful run of this workflow, if there is one. */
+  previous: (step: string) => string | undefined;
+  trigger: {
+    event: string;
+    /** Absent (undefined) when the run has no body. */
+    body?: unknown;
+    headers?: Readonly<Record<string, string>>;
+    path?: string;
+    fileEvent?: string;
+    name?: string | null;
+  };
+  run: { id: string; scheduledFor: string | null };
+}
+
+/** The value of one placeholder, or a PlaceholderError saying why it has none. */
+export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placeholder" }>, ctx: ResolveContext): string {
+  const ref = classify(part);
+  const fail = (why: string) => new PlaceholderError(`${part.text}: ${why}`, part.offset, part.text);
+  switch (ref.kind) {
+    case "step": {
+      const index = ctx.steps.indexOf(ref.step);
+      if (index < 0) throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}`);
+      if (index === ctx.current) throw fail("a step cannot use its own output");
+      if (index > ctx.current) throw fail(`step "${ref.step}" runs after this step, so it has no output yet`);
+      const output = ctx.outputs[ref.step];
+      if (output === undefined) throw fail(`step "${ref.step}" has no output in this run`);
+      return output;
+    }
+    case "previous": {
+      if (!ctx.steps.includes(ref.step)) {
+        throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}`);
+      }
+      const output = ctx.previous(ref.step);
+      if (output === undefined) {
+        throw fail(
+          `workflow "${ctx.workflow}" has no earlier successful run with a step "${ref.step}" (there is no previous value on the first successful run)`,
+        );
+      }
+      return output;
+    }
+    case "trigger": {
+      const t = ctx.trigger;
+      if (ref.field === "event") return t.event;
+      if (ref.field === "name") {
+        if (!t.name) throw fail(`this ${t.event} run was not started by a registered trigger`);
+        return t.name;
+      }
+      if (ref.field === "path") {
+        if (t.path === undefined) throw fail(`only file-triggered runs have a path; this is a ${t.event} run`);
+        return t.path;
+      }
+      if (t.fileEvent === undefined) throw fail(`only file-triggered runs have a file event; this is a ${t.event} run`);
+      return t.fileEvent;
+    }
+    case "body": {
+      const body = ctx.trigger.body;
+      if (body === undefined) {
+        throw fail(
+          ctx.trigger.event === "manual"
+            ? "this manual run has no body (pass one with clockwork run --body '{…}')"
+            : `this ${ctx.trigger.event} run has no body`,
+        );
+      }
+      let value: unknown = body;
+      for (let i = 0; i < ref.path.length; i++) {
+        const key = ref.path[i]!;
+        const here = ref.path.slice(0, i + 1).join(".");
+        if (Array.isArray(value) && /^\d+$/.test(key)) {
+          if (Number(key) >= value.length) throw fail(`the body has no element "${here}" (the array has ${value.length})`);
+          value = value[Number(key)];
+        } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+          if (!Object.prototype.hasOwnProperty.call(value, key)) throw fail(`the body has no field "${here}"`);
+          value = (value as Record<string, unknown>)[key];
+        } else {
+          throw fail(
+            i === 0 && typeof body === "string"
+              ? "the body is not JSON, so it has no fields"
+              : `"${ref.path.slice(0, i).join(".") || "body"}" is ${describeJson(value)}, not an object`,
+          );
+        }
+      }
+      return valueText(value);
+    }
+    case "header": {
+      const headers = ctx.trigger.headers ?? {};
+      const found = Object.keys(headers).find((name) => name.toLowerCase() === ref.name);
+      if (found === undefined) {
+        throw fail(
+          ctx.trigger.event === "webhook"
+            ? `the request had no "${ref.name}" header, or the webhook does not pass it (register it with --header ${ref.name})`
+            : `only webhook runs have headers; this is a ${ctx.trigger.event} run`,
+        );
+      }
+      return headers[found]!;
+    }
+    case "run": {
+      if (ref.field === "id") return ctx.run.id;
+      if (ref.field === "workflow") return ctx.workflow;
+      if (!ctx.run.scheduledFor) throw fail(`only scheduled runs have a scheduled time; this is a ${ctx.trigger.event} run`);
+      return ctx.run.scheduledFor;
+    }
+  }
+}
+
+/**
+ * How resolved values are written into the result:
+ * - `text`: as they are (prompts, bodies, argv elements, env values, cwd);
+ * - `shell`: each value one single-quoted shell word (a `/bin/sh -c` command);
+ * - `url`: percent-encoded, except a placeholder that starts the URL (so `{base}/path` works).
+ */
+export type RenderMode = "text" | "shell" | "url";
+
+/** Resolves every placeholder of `template`; throws PlaceholderError on the first one that fails. */
+export function renderTemplate(template: string, ctx: ResolveContext, mode: RenderMode = "text"): string {
+  const parts = parseTemplate(template);
+  const values = new Map<TemplatePart, string>();
+  for (const part of parts) {
+    if (part.kind !== "placeholder") continue;
+    const value = resolvePlaceholder(part, ctx);
+    if (mode === "shell" && value.includes("\u0000")) {
+      throw new PlaceholderError(`${part.text}: the value contains a NUL byte, which no command can receive`, part.offset, part.text);
+    }
+    values.set(part, value);
+  }
+  if (mode === "text") return parts.map((p) => (p.kind === "text" ? p.text : values.get(p)!)).join("");
+  if (mode === "url") {
+    return parts
+      .map((p, i) => (p.kind === "text" ? p.text : i === 0 ? values.get(p)! : encodeURIComponent(values.get(p)!)))
+      .join("");
+  }
+  const texts: string[] = [""];
+  const slots: Array<Extract<TemplatePart, { kind: "placeholder" }>> = [];
+  for (const part of parts) {
+    if (part.kind === "text") texts[texts.length - 1] += part.text;
+    else {
+      slots.push(part);
+      texts.push("");
+    }
+  }
+  const contexts = shellSlotContexts(texts);
+  let out = texts[0]!;
+  slots.forEach((slot, i) => {
+    try {
+      out += spliceShellValue(contexts[i]!, values.get(slot)!);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new PlaceholderError(
+        `${slot.text} cannot be placed safely in this shell command: ${why}. Its value is also in $${envVarFor(slot.path)}`,
+        slot.offset,
+        slot.text,
+      );
+    }
+    out += texts[i + 1]!;
+  });
+  return out;
+}
+
+/** Resolves placeholders inside every string of a JSON-like value (keys stay as written). */
+export function renderJson(value: unknown, ctx: ResolveContext): unknown {
+  if (typeof value === "string") return renderTemplate(value, ctx, "text");
+  if (Array.isArray(value)) return value.map((item) => renderJson(item, ctx));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, ctx)]));
+  }
+  return value;
+}
+
+/** `{trigger.body}` and friends: strings as they are, everything else as JSON with sorted keys. */
+export function valueText(value: unknown): string {
+  return typeof value === "string" ? value : stableStringify(value);
+}
+
+/** JSON with object keys sorted at every level, so equal bodies give equal text. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) ?? "null";
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(obj)
+        .sort()
+        .map((k) => [k, sortKeys(obj[k])]),
+    );
+  }
+  return value;
+}
+
+/** Environment variable name part: upper-cased, anything not A-Z0-9 becomes `_`. */
+export function envName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** The environment variable that carries the same value as a placeholder. */
+export function envVarFor(path: readonly string[]): string {
+  const [head, ...rest] = path;
+  if (head === "previous") return `CLOCKWORK_PREVIOUS_${envName(rest.join("."))}`;
+  if (head === "trigger" && rest[0] === "headers") return `CLOCKWORK_TRIGGER_HEADER_${envName(rest.slice(1).join("."))}`;
+  if (head === "trigger" && rest[0] === "body") return "CLOCKWORK_TRIGGER_BODY";
+  if (head === "trigger" || head === "run") return `CLOCKWORK_${envName(path.join("_"))}`;
+  return `CLOCKWORK_STEP_${envName(path.join("."))}`;
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+/** ` (did you mean "x"?)` when a known name is one or two edits away. */
+export function suggest(name: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best === undefined ? "" : ` (did you mean "${best}"?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+export { quoteShellWord };

@@ -1,0 +1,457 @@
+// The runs side of the store: run rows, their steps and their log chunks.
+//
+// Every run is one row, inserted before its first step starts and finished
+// exactly once: finishRun only moves a queued or running row, so a second
+// finish (a cancel racing a crash, recovery racing the owner) changes
+// nothing. Times are stored as epoch milliseconds and handed out as ISO
+// strings, as the protocol types say.
+import { conflict, invalid, notFound } from "../errors";
+import type {
+  ListRunsParams,
+  LogChunk,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  RunTriggerKind,
+  StepRecord,
+  StepStatus,
+  TriggerContext,
+} from "../protocol";
+import type Database from "better-sqlite3";
+import type { Db } from "./db";
+import { newRunId, RUN_ID_CHARS } from "./ids";
+
+export interface NewRun {
+  workflowName: string;
+  workflowFile: string;
+  triggerKind: RunTriggerKind;
+  triggerId?: number | null;
+  triggerName?: string | null;
+  context?: TriggerContext;
+  /** Default "queued". "skipped" and "failed" rows are written already finished. */
+  status?: "queued" | "running" | "skipped" | "failed";
+  /** Epoch ms a cron run was due. */
+  scheduledFor?: number | null;
+  ownerPid?: number | null;
+  deliveryId?: string | null;
+  error?: string | null;
+}
+
+export type FinishStatus = "success" | "failed" | "cancelled";
+
+export interface NewLogChunk {
+  step: number | null;
+  stream: LogChunk["stream"];
+  /** Epoch ms. */
+  at: number;
+  text: string;
+}
+
+interface RunRow {
+  rowid: number;
+  id: string;
+  workflow_name: string;
+  workflow_file: string;
+  trigger_id: number | null;
+  trigger_name: string | null;
+  trigger_kind: RunTriggerKind;
+  trigger_context: string;
+  status: RunStatus;
+  scheduled_for: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  owner_pid: number | null;
+}
+
+interface StepRow {
+  idx: number;
+  name: string;
+  kind: StepRecord["kind"];
+  status: StepStatus;
+  output: string | null;
+  error: string | null;
+  exit_code: number | null;
+  attempts: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+interface LogRow {
+  seq: number;
+  run_id: string;
+  step_idx: number | null;
+  stream: LogChunk["stream"];
+  at: number;
+  text: string;
+}
+
+export const DEFAULT_LIST_LIMIT = 20;
+const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
+const RUN_COLUMNS = "rowid, *";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export class RunStore {
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
+  constructor(
+    readonly db: Db,
+    /** The clock; tests and benchmarks pass their own. */
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private sql(text: string) {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  insertRun(run: NewRun): RunSummary {
+    const now = this.now();
+    const status = run.status ?? "queued";
+    const finished = status === "skipped" || status === "failed";
+    const id = newRunId();
+    this.sql(
+      `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context,
+         status, scheduled_for, created_at, started_at, finished_at, error, owner_pid, delivery_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      run.workflowName,
+      run.workflowFile,
+      run.triggerId ?? null,
+      run.triggerName ?? null,
+      run.triggerKind,
+      JSON.stringify(run.context ?? {}),
+      status,
+      run.scheduledFor ?? null,
+      now,
+      status === "running" ? now : null,
+      finished ? now : null,
+      run.error ?? null,
+      run.ownerPid ?? null,
+      run.deliveryId ?? null,
+    );
+    return this.getSummary(id)!;
+  }
+
+  /** The run with exactly this id. */
+  getSummary(id: string): RunSummary | undefined {
+    const row = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    return row && toSummary(row);
+  }
+
+  /** The full id of the run that `idOrPrefix` names; throws notFound, or conflict for an ambiguous prefix. */
+  resolveId(idOrPrefix: string): string {
+    const wanted = idOrPrefix.trim().toLowerCase();
+    if (!RUN_ID_CHARS.test(wanted)) throw invalid(`"${idOrPrefix}" is not a run id: run ids are letters a-z and digits`);
+    const exact = this.sql("SELECT id FROM runs WHERE id = ?").get(wanted) as { id: string } | undefined;
+    if (exact) return exact.id;
+    // A prefix is a range on the primary key: ids starting with "ab" sort between "ab" and "ab~".
+    const matches = this.sql("SELECT id FROM runs WHERE id > ? AND id < ? ORDER BY id LIMIT 3").all(
+      wanted,
+      `${wanted}~`,
+    ) as Array<{ id: string }>;
+    if (matches.length === 0) throw notFound(`no run with id "${idOrPrefix}" (list runs with: clockwork history)`);
+    if (matches.length > 1) {
+      const shown = matches.map((m) => m.id).join(", ");
+      throw conflict(`run id prefix "${idOrPrefix}" is ambiguous: ${shown}${matches.length > 2 ? ", …" : ""}; type more characters`);
+    }
+    return matches[0]!.id;
+  }
+
+  /** The run, its trigger context and every recorded step. */
+  getRun(idOrPrefix: string): RunRecord {
+    const id = this.resolveId(idOrPrefix);
+    const row = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow;
+    return { ...toSummary(row), trigger: parseContext(row.trigger_context), steps: this.getSteps(id) };
+  }
+
+  getSteps(runId: string): StepRecord[] {
+    const rows = this.sql("SELECT * FROM run_steps WHERE run_id = ? ORDER BY idx").all(runId) as StepRow[];
+    return rows.map(toStep);
+  }
+
+  /** Newest first; every filter is served by an index so the cost does not grow with the number of runs. */
+  listRuns(p: ListRunsParams = {}): RunSummary[] {
+    const limit = p.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw invalid(`limit must be a positive whole number, not ${p.limit}`);
+    if (p.status !== undefined && !ALL_STATUSES.includes(p.status)) {
+      throw invalid(`unknown status "${p.status}": use one of ${ALL_STATUSES.join(", ")}`);
+    }
+    let rows: RunRow[];
+    if (p.trigger !== undefined) {
+      rows = this.listByTrigger(p.trigger, p, limit);
+    } else if (p.workflow !== undefined) {
+      // runs_by_workflow is (workflow_name, status, created_at): one seek per
+      // status, merged here, keeps "latest runs of W" cheap at any size.
+      const statuses = p.status ? [p.status] : ALL_STATUSES;
+      const statement = this.sql(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_name = ? AND status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      );
+      rows = statuses.flatMap((status) => statement.all(p.workflow, status, limit) as RunRow[]);
+      rows.sort(newestFirst);
+      rows = rows.slice(0, limit);
+    } else if (p.status !== undefined) {
+      rows = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(
+        p.status,
+        limit,
+      ) as RunRow[];
+    } else {
+      rows = this.sql(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as RunRow[];
+    }
+    return rows.map(toSummary);
+  }
+
+  private listByTrigger(name: string, p: ListRunsParams, limit: number): RunRow[] {
+    const trigger = this.sql("SELECT id FROM triggers WHERE name = ?").get(name) as { id: number } | undefined;
+    const status = p.status ? " AND status = ?" : "";
+    const workflow = p.workflow !== undefined ? " AND workflow_name = ?" : "";
+    const extra = [...(p.status ? [p.status] : []), ...(p.workflow !== undefined ? [p.workflow] : [])];
+    if (trigger) {
+      return this.sql(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE trigger_id = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ).all(trigger.id, ...extra, limit) as RunRow[];
+    }
+    // The trigger was unregistered: its runs keep the name they were started under.
+    return this.sql(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE trigger_name = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ).all(name, ...extra, limit) as RunRow[];
+  }
+
+  /** queued → running (or a running row taken over by `ownerPid`). Throws conflict when the run already finished. */
+  markRunning(id: string, ownerPid: number): RunSummary {
+    const result = this.sql(
+      `UPDATE runs SET status = 'running', owner_pid = ?, started_at = COALESCE(started_at, ?)
+       WHERE id = ? AND status IN ('queued', 'running')`,
+    ).run(ownerPid, this.now(), id);
+    const summary = this.getSummary(id);
+    if (!summary) throw notFound(`no run with id "${id}"`);
+    if (result.changes === 0) throw conflict(`run ${id} already finished (${summary.status})`);
+    return summary;
+  }
+
+  /**
+   * Finishes a queued or running run, and any of its steps still marked
+   * running. Returns undefined, changing nothing, when the run had already
+   * finished: a run is finished exactly once.
+   */
+  finishRun(id: string, status: FinishStatus, error: string | null = null): RunSummary | undefined {
+    const now = this.now();
+    const finish = this.db.transaction(() => {
+      const result = this.sql(
+        `UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')`,
+      ).run(status, error, now, id);
+      if (result.changes === 0) return false;
+      this.sql(
+        `UPDATE run_steps SET status = ?, finished_at = ?, error = COALESCE(error, ?) WHERE run_id = ? AND status = 'running'`,
+      ).run(status === "cancelled" ? "cancelled" : "failed", now, status === "success" ? null : error, id);
+      return true;
+    });
+    return finish.immediate() ? this.getSummary(id) : undefined;
+  }
+
+  /** Queued and running runs, oldest first. */
+  activeRuns(): RunSummary[] {
+    const rows = this.sql(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
+    ).all() as RunRow[];
+    return rows.map(toSummary);
+  }
+
+  /** The process that owns a queued or running run. */
+  ownerOf(id: string): number | null {
+    const row = this.sql("SELECT owner_pid FROM runs WHERE id = ?").get(id) as { owner_pid: number | null } | undefined;
+    return row?.owner_pid ?? null;
+  }
+
+  /**
+   * Marks failed every queued or running run whose owning process is gone.
+   * `reason` may be a function of the dead pid so the message can name it.
+   */
+  failOrphans(isAlive: (pid: number) => boolean, reason: string | ((pid: number) => string)): RunSummary[] {
+    const rows = this.sql(
+      `SELECT id, owner_pid FROM runs WHERE status IN ('queued', 'running') AND owner_pid IS NOT NULL`,
+    ).all() as Array<{ id: string; owner_pid: number }>;
+    const failed: RunSummary[] = [];
+    for (const row of rows) {
+      if (isAlive(row.owner_pid)) continue;
+      const message = typeof reason === "function" ? reason(row.owner_pid) : reason;
+      const summary = this.finishRun(row.id, "failed", message);
+      if (summary) failed.push(summary);
+    }
+    return failed;
+  }
+
+  /** Marks failed every queued or running run owned by `pid` (an agent restarting under the same pid, a shutdown). */
+  failRunsOwnedBy(pid: number, reason: string): RunSummary[] {
+    const rows = this.sql(`SELECT id FROM runs WHERE status IN ('queued', 'running') AND owner_pid = ?`).all(pid) as Array<{
+      id: string;
+    }>;
+    return rows.flatMap((row) => this.finishRun(row.id, "failed", reason) ?? []);
+  }
+
+  /**
+   * The output of `step` in the last successful run of `workflowName`: one
+   * seek on runs_by_workflow, one on the step's primary key.
+   */
+  previousOutput(workflowName: string, step: string): { runId: string; output: string } | undefined {
+    const row = this.sql(
+      `SELECT r.id AS runId, s.output AS output
+       FROM (SELECT id FROM runs WHERE workflow_name = ? AND status = 'success' ORDER BY created_at DESC, rowid DESC LIMIT 1) r
+       JOIN run_steps s ON s.run_id = r.id AND s.name = ? AND s.status = 'success'`,
+    ).get(workflowName, step) as { runId: string; output: string | null } | undefined;
+    return row ? { runId: row.runId, output: row.output ?? "" } : undefined;
+  }
+
+  /** Inserts or replaces the record of one step (written when it starts and again when it ends). */
+  recordStep(runId: string, step: StepRecord): void {
+    this.sql(
+      `INSERT OR REPLACE INTO run_steps (run_id, idx, name, kind, status, output, error, exit_code, attempts, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      step.index,
+      step.name,
+      step.kind,
+      step.status,
+      step.output,
+      step.error,
+      step.exitCode,
+      step.attempts,
+      step.startedAt === null ? null : Date.parse(step.startedAt),
+      step.finishedAt === null ? null : Date.parse(step.finishedAt),
+    );
+  }
+
+  /** Appends log chunks in one transaction and returns them with their sequence numbers. */
+  appendLogs(runId: string, chunks: readonly NewLogChunk[]): LogChunk[] {
+    if (chunks.length === 0) return [];
+    const insert = this.sql("INSERT INTO run_logs (run_id, step_idx, stream, at, text) VALUES (?, ?, ?, ?, ?)");
+    const write = this.db.transaction(() =>
+      chunks.map((chunk) => {
+        const result = insert.run(runId, chunk.step, chunk.stream, chunk.at, chunk.text);
+        return {
+          seq: Number(result.lastInsertRowid),
+          runId,
+          step: chunk.step,
+          stream: chunk.stream,
+          at: iso(chunk.at)!,
+          text: chunk.text,
+        } satisfies LogChunk;
+      }),
+    );
+    return write.immediate();
+  }
+
+  /** Log chunks of a run with a sequence number above `afterSeq`, oldest first. */
+  logsAfter(runId: string, afterSeq: number, limit = 1000): LogChunk[] {
+    const rows = this.sql("SELECT * FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(
+      runId,
+      afterSeq,
+      limit,
+    ) as LogRow[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      runId: row.run_id,
+      step: row.step_idx,
+      stream: row.stream,
+      at: iso(row.at)!,
+      text: row.text,
+    }));
+  }
+
+  /** The id of the run an earlier delivery with this id started, at or after `sinceMs`. */
+  findDelivery(triggerId: number, deliveryId: string, sinceMs: number): string | undefined {
+    const row = this.sql(
+      "SELECT id FROM runs WHERE trigger_id = ? AND delivery_id = ? AND created_at >= ? ORDER BY created_at LIMIT 1",
+    ).get(triggerId, deliveryId, sinceMs) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  /**
+   * Deletes finished runs created before the instant `olderThanMs` (epoch
+   * ms), with their steps and logs, and returns how many runs went. The
+   * latest successful run of each workflow is kept whatever its age, so
+   * `{previous.x}` survives retention.
+   */
+  prune(olderThanMs: number): number {
+    const keep = new Set(
+      (
+        this.sql(
+          `SELECT (SELECT id FROM runs r WHERE r.workflow_name = w.workflow_name AND r.status = 'success'
+                   ORDER BY created_at DESC, rowid DESC LIMIT 1) AS id
+           FROM (SELECT DISTINCT workflow_name FROM runs) w`,
+        ).all() as Array<{ id: string | null }>
+      ).flatMap((row) => (row.id ? [row.id] : [])),
+    );
+    const select = this.sql(
+      `SELECT id FROM runs WHERE created_at < ? AND status NOT IN ('queued', 'running') ORDER BY created_at LIMIT 500 OFFSET ?`,
+    );
+    const remove = this.sql("DELETE FROM runs WHERE id = ?");
+    let deleted = 0;
+    let skipped = 0;
+    // Batches keep each write transaction short so other processes are not held up.
+    for (;;) {
+      const ids = (select.all(olderThanMs, skipped) as Array<{ id: string }>).map((row) => row.id);
+      if (ids.length === 0) break;
+      const batch = this.db.transaction(() => {
+        for (const id of ids) {
+          if (keep.has(id)) skipped++;
+          else deleted += remove.run(id).changes;
+        }
+      });
+      batch.immediate();
+    }
+    return deleted;
+  }
+}
+
+function newestFirst(a: RunRow, b: RunRow): number {
+  return b.created_at - a.created_at || b.rowid - a.rowid;
+}
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    workflowName: row.workflow_name,
+    workflowFile: row.workflow_file,
+    triggerKind: row.trigger_kind,
+    triggerName: row.trigger_name,
+    status: row.status,
+    scheduledFor: iso(row.scheduled_for),
+    createdAt: iso(row.created_at)!,
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    error: row.error,
+  };
+}
+
+function toStep(row: StepRow): StepRecord {
+  return {
+    index: row.idx,
+    name: row.name,
+    kind: row.kind,
+    status: row.status,
+    output: row.output,
+    error: row.error,
+    exitCode: row.exit_code,
+    attempts: row.attempts,
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+  };
+}
+
+function parseContext(text: string): TriggerContext {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === "object" ? (value as TriggerContext) : {};
+  } catch {
+    return {};
+  }
+}
