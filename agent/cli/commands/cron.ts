@@ -27,7 +27,8 @@ When both day-of-month and day-of-week are set, a day matches if either does
 ("0 9 1 * 1" fires on the 1st and on every Monday). See docs/schedules.md.`,
     )
     .action((expression: string, options: { tz?: string; count: string; after?: string; json?: boolean }) => {
-      const count = /^\d+$/.test(options.count) ? Number(options.count) : Number.NaN;
+      if (!/^\d+$/.test(options.count)) exitWithError(invalid(`--count: "${options.count}" is not a whole number`));
+      const count = Number(options.count);
       let from = Date.now();
       if (options.after !== undefined) {
         from = Date.parse(options.after);
@@ -36,7 +37,8 @@ When both day-of-month and day-of-week are set, a day matches if either does
       const preview = cronPreview(expression, options.tz, count, from);
       if (options.json) {
         printJson(preview);
-        if (!preview.ok) process.exit(1);
+        // exitCode rather than exit(), so the JSON is flushed before the process ends.
+        if (!preview.ok) process.exitCode = 1;
         return;
       }
       if (!preview.ok) exitWithError(invalid(preview.error));
