@@ -184,9 +184,9 @@ function checkItem(rule: FieldRule, item: string, field: string, where: string):
       throw invalid(`${where}: the step in "${item}" must be a whole number of at least 1`);
     }
     step = Number(stepText);
-    if (step > rule.max - rule.min + 1) {
-      throw invalid(`${where}: the step ${step} is larger than the field's range ${rule.min}-${rule.max}`);
-    }
+    // Day-of-week has 7 days although it accepts 0-7 (7 is Sunday again).
+    const span = rule.name === "day-of-week" ? 7 : rule.max - rule.min + 1;
+    if (step > span) throw invalid(`${where}: the step ${step} is larger than the field's ${span} values`);
     if (base !== "*" && !base.includes("-")) {
       throw invalid(`${where}: a step needs * or a range before it, as in */${step} or ${base || rule.min}-${rule.max}/${step}`);
     }

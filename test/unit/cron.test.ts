@@ -66,7 +66,8 @@ describe("parseCron", () => {
     ["0 22-2 * * *", /hour field "22-2": the range 22-2 runs backwards/],
     ["5/5 * * * *", /minute field "5\/5": a step needs \* or a range before it/],
     ["*/0 * * * *", /the step in "\*\/0" must be a whole number of at least 1/],
-    ["*/61 * * * *", /the step 61 is larger than the field's range 0-59/],
+    ["*/61 * * * *", /minute field "\*\/61": the step 61 is larger than the field's 60 values/],
+    ["0 0 * * */8", /day-of-week field "\*\/8": the step 8 is larger than the field's 7 values/],
     ["1,,2 * * * *", /minute field "1,,2" has an empty list item/],
     ["x * * * *", /minute field "x" is not valid/],
     ["0 0 * * FOO", /unknown name "FOO"; use SUN-SAT/],
@@ -87,6 +88,47 @@ describe("parseCron", () => {
 
   it("rejects an unknown zone, naming it", () => {
     assert.match(invalidMessage(() => parseCron("0 9 * * *", "Mars/Olympus")), /^timezone: unknown zone "Mars\/Olympus"/);
+  });
+
+  it("either accepts and describes a generated expression or refuses it with a cron: message, never a raw error", () => {
+    // Seeded, so every run checks the same few thousand expressions.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+    const num = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+    const field = (min: number, max: number, extra: string[]) => {
+      const a = num(min, max);
+      return pick([
+        "*",
+        String(a),
+        `${a}-${num(a, max)}`,
+        `${a},${num(min, max)},${num(min, max)}`,
+        `*/${num(1, Math.min(12, max - min + 2))}`,
+        `${a}-${num(a, max)}/${num(1, 5)}`,
+        ...extra,
+      ]);
+    };
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const fields = [
+        field(0, 59, []),
+        field(0, 23, []),
+        field(1, 31, ["L", "LW", "15W", "?", "L,15", "32"]),
+        field(1, 12, ["JAN-MAR", "*/3"]),
+        field(0, 7, ["MON-FRI", "5#2", "FRIL", "?", "SUN,SAT", "+MON", "1-5#2"]),
+      ];
+      const expression = (random() < 0.3 ? [field(0, 59, [])] : []).concat(fields).join(" ");
+      try {
+        parseCron(expression, "Europe/Berlin");
+        accepted++;
+        const description = describeCron(expression);
+        assert.doesNotMatch(description, /undefined|null|NaN|, ,| {2}/, `${expression} => ${description}`);
+      } catch (error) {
+        assert.ok(error instanceof ClockworkError, `${expression}: ${String(error)}`);
+        assert.match(error.message, /^cron: (minute|hour|day-of-month|day-of-week|second|month) field|^cron: ".*" never fires/, expression);
+      }
+    }
+    assert.ok(accepted > 2000, `most generated expressions are valid (${accepted})`);
   });
 
   it("accepts a leap-day schedule, which fires only in leap years", () => {

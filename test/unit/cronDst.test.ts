@@ -136,6 +136,24 @@ describe("an interval job across DST transitions", () => {
   });
 });
 
+describe("transitions elsewhere", () => {
+  it("runs a midnight job at 01:00 on the day midnight does not exist (America/Santiago)", () => {
+    assert.deepEqual(fires("@daily", "America/Santiago", "2026-09-04T12:00:00Z", 3), [
+      "2026-09-05T04:00:00.000Z", // 00:00 -04
+      "2026-09-06T04:00:00.000Z", // 01:00 -03: the clocks went from 24:00 to 01:00
+      "2026-09-07T03:00:00.000Z", // 00:00 -03
+    ]);
+  });
+
+  it("moves a time inside a half-hour gap to the gap's end (Australia/Lord_Howe)", () => {
+    assert.deepEqual(fires("15 2 * * *", "Australia/Lord_Howe", "2026-10-02T12:00:00Z", 3), [
+      "2026-10-02T15:45:00.000Z", // 02:15 +10:30
+      "2026-10-03T15:30:00.000Z", // 02:30 +11: the gap ran from 02:00 to 02:30
+      "2026-10-04T15:15:00.000Z", // 02:15 +11
+    ]);
+  });
+});
+
 describe("daily and weekly jobs outside the transitions", () => {
   it("keep their local time when the offset changes", () => {
     assert.deepEqual(fires("0 9 * * 1", BERLIN, "2026-03-20T00:00:00Z", 3), [
