@@ -10,6 +10,8 @@ export interface ClockworkEvents {
   "run:step": { runId: string; step: StepRecord };
   "run:log": LogChunk;
   "run:finished": RunSummary;
+  /** A cancel was asked for a run that another process executes. */
+  "run:cancelRequested": { runId: string };
   "schedule:fired": { trigger: string; runId: string; scheduledFor: string };
   "schedule:skipped": { trigger: string; runId: string | null; scheduledFor: string; reason: string };
   "triggers:changed": { names: string[] };

@@ -258,6 +258,13 @@ export const RunLog = new NotificationType<LogChunk>("clockwork/runLog");
 export const TriggersChanged = new NotificationType<{ names: string[] }>("clockwork/triggersChanged");
 export const AgentStatusChanged = new NotificationType<AgentStatus>("clockwork/agentStatus");
 
+/**
+ * Asks whichever client executes the run (a `clockwork run` in a terminal)
+ * to cancel it; sent when `clockwork/runs/cancel` names a run the agent does
+ * not execute itself.
+ */
+export const RunCancelRequested = new NotificationType<{ runId: string }>("clockwork/runs/cancelRequested");
+
 // ---- notifications, client → agent ----
 /**
  * `clockwork run` executes in the CLI's own process (the user's shell
@@ -292,6 +299,7 @@ export const ALL_METHODS = [
   RunLog,
   TriggersChanged,
   AgentStatusChanged,
+  RunCancelRequested,
   ReportRunChanged,
   ReportStepChanged,
   ReportRunLog,

@@ -1,0 +1,156 @@
+// The CLI's side of the agent socket. `tryConnect` answers "is an agent up?"
+// without throwing: a missing socket, or one left behind by a dead agent
+// (nobody listening), is `null`, and the command falls back to working on the
+// store directly; the agent reads that state when it starts.
+//
+// Errors the agent returns carry the protocol's error codes and come back as
+// ClockworkErrors, so a refused request reads the same with or without an
+// agent.
+import net from "node:net";
+import {
+  createMessageConnection,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  type MessageConnection,
+  type NotificationType,
+  type RequestType,
+} from "vscode-jsonrpc/node";
+import type { Config } from "../config";
+import { ClockworkError, type ErrorKind } from "../errors";
+import { describeSchedule, TriggerOps } from "../daemon/triggerOps";
+import { ErrorCodes } from "../protocol";
+import { openStore, type Store } from "../store";
+
+export interface AgentClient {
+  request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
+  notify<P>(type: NotificationType<P>, params: P): void;
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): () => void;
+  /** Resolves when the agent closes the connection (it stopped or crashed). */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** Give up connecting after this long (a socket whose agent is hung). Default 3 s. */
+  timeoutMs?: number;
+}
+
+/** Connects to the agent's socket, or returns null when no agent answers there. */
+export async function tryConnect(
+  config: Pick<Config, "socketPath">,
+  options: ConnectOptions = {},
+): Promise<AgentClient | null> {
+  const socket = await openSocket(config.socketPath, options.timeoutMs ?? 3000);
+  return socket ? wrap(socket) : null;
+}
+
+/** Like `tryConnect`, but no agent is an error that says how to start one. */
+export async function connect(config: Pick<Config, "socketPath" | "home">, options?: ConnectOptions): Promise<AgentClient> {
+  const client = await tryConnect(config, options);
+  if (!client) {
+    throw new ClockworkError("NotFound", `no agent is running for ${config.home}; start one with \`clockwork agent start\``);
+  }
+  return client;
+}
+
+function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(null);
+    }, timeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    // ENOENT (no socket), ECONNREFUSED (a socket file nobody listens on),
+    // ENOTSOCK, EACCES: in every case there is no agent we can talk to.
+    socket.once("error", () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(null);
+    });
+  });
+}
+
+function wrap(socket: net.Socket): AgentClient {
+  const connection: MessageConnection = createMessageConnection(
+    new SocketMessageReader(socket),
+    new SocketMessageWriter(socket),
+  );
+  let closedResolve!: () => void;
+  const closed = new Promise<void>((resolve) => (closedResolve = resolve));
+  connection.onClose(() => closedResolve());
+  socket.on("close", () => closedResolve());
+  socket.on("error", () => undefined);
+  connection.listen();
+  return {
+    async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+      try {
+        return (await connection.sendRequest(type, params)) as R;
+      } catch (error) {
+        throw toClockworkError(error);
+      }
+    },
+    notify<P>(type: NotificationType<P>, params: P): void {
+      connection.sendNotification(type, params).catch(() => undefined);
+    },
+    onNotification<P>(type: NotificationType<P>, handler: (params: P) => void) {
+      const disposable = connection.onNotification(type, handler);
+      return () => disposable.dispose();
+    },
+    closed,
+    close() {
+      connection.dispose();
+      socket.end();
+      socket.destroy();
+    },
+  };
+}
+
+function toClockworkError(error: unknown): unknown {
+  if (error instanceof ResponseError) {
+    const kind = (Object.keys(ErrorCodes) as ErrorKind[]).find((k) => ErrorCodes[k] === error.code);
+    if (kind) return new ClockworkError(kind, error.message);
+    return new Error(`agent: ${error.message}`);
+  }
+  if (error instanceof Error && /closed|disposed/i.test(error.message)) {
+    return new Error("the agent closed the connection before answering (did it stop?)");
+  }
+  return error;
+}
+
+/** What a command works on when no agent answers: the store, and the same trigger operations the agent uses. */
+export interface LocalServices {
+  store: Store;
+  triggerOps: TriggerOps;
+}
+
+/**
+ * Runs `viaAgent` over the socket when an agent answers (the change takes
+ * effect at once and every client hears of it), else `viaStore` on the store
+ * directly (the agent reads it when it starts).
+ */
+export async function withAgentOrStore<T>(
+  config: Config,
+  viaAgent: (client: AgentClient) => Promise<T>,
+  viaStore: (local: LocalServices) => Promise<T> | T,
+): Promise<{ result: T; viaAgent: boolean }> {
+  const client = await tryConnect(config);
+  if (client) {
+    try {
+      return { result: await viaAgent(client), viaAgent: true };
+    } finally {
+      client.close();
+    }
+  }
+  const store = openStore(config.dbFile, { describeSchedule });
+  try {
+    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers }) }), viaAgent: false };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,42 @@
+// Turns the agent's typed events into log lines: one line per thing a person
+// reading the log after the fact wants to know (runs queued, started and
+// finished, schedules fired or skipped, trigger changes, problems). Step
+// output is not copied here: it lives in the run store, and it may hold
+// values that have no business in a log file.
+import type { Events } from "../events";
+
+export type LogSink = (line: string) => void;
+
+export function attachAgentLog(events: Events, sinks: LogSink[], now: () => number = Date.now): () => void {
+  const write = (level: "info" | "warn" | "error", message: string) => {
+    const line = `${new Date(now()).toISOString()} ${level.padEnd(5)} ${message}\n`;
+    for (const sink of sinks) sink(line);
+  };
+  const offs = [
+    events.on("agent:log", (e) => write(e.level, e.message)),
+    events.on("run:queued", (r) =>
+      write("info", `run ${r.id} queued: ${r.workflowName} (${r.triggerKind}${r.triggerName ? ` ${r.triggerName}` : ""})`),
+    ),
+    events.on("run:started", (r) => write("info", `run ${r.id} started: ${r.workflowName}`)),
+    events.on("run:finished", (r) =>
+      write(
+        r.status === "failed" ? "warn" : "info",
+        `run ${r.id} ${r.status}: ${r.workflowName}${r.error ? ` — ${firstLine(r.error)}` : ""}`,
+      ),
+    ),
+    events.on("schedule:fired", (e) => write("info", `schedule ${e.trigger} fired for ${e.scheduledFor} → run ${e.runId}`)),
+    events.on("schedule:skipped", (e) =>
+      write("info", `schedule ${e.trigger} skipped ${e.scheduledFor}: ${e.reason}`),
+    ),
+    events.on("triggers:changed", (e) => write("info", `triggers changed: ${e.names.join(", ")}`)),
+    events.on("webhook:rejected", (e) => write("warn", `webhook ${e.name} rejected (${e.status}): ${e.reason}`)),
+    events.on("watcher:error", (e) => write("warn", `watcher ${e.trigger}: ${e.error}`)),
+    events.on("watcher:recovered", (e) => write("info", `watcher ${e.trigger} recovered`)),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n", 1)[0] ?? "";
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,147 @@
+// Starting, cancelling and awaiting runs inside the agent. Every start writes
+// the run row first (queued, or skipped with the reason when the trigger's
+// overlap policy says so) and only then hands it to the run pool, so a run is
+// visible in history from the moment it was asked for.
+import { decideOverlap, overlapSkipReason } from "../core/schedulePolicy";
+import { conflict, invalid, messageOf } from "../errors";
+import type { Events } from "../events";
+import { FINISHED_STATUSES, type RunSummary, type TriggerContext } from "../protocol";
+import type { Store } from "../store";
+import type { NewRun } from "../store/runs";
+import { loadWorkflow } from "../workflow/load";
+import { isPidAlive } from "./lock";
+import type { RunPool } from "./runPool";
+import type { StartRunInput } from "./services";
+
+/** How long `cancelRun` waits for a running run to record its outcome before answering. */
+const CANCEL_WAIT_MS = 10_000;
+
+export interface RunControlDeps {
+  store: Store;
+  events: Events;
+  pool: RunPool;
+  ownerPid: number;
+  isStopping: () => boolean;
+}
+
+export class RunControl {
+  constructor(private readonly deps: RunControlDeps) {}
+
+  startRun(input: StartRunInput): RunSummary {
+    if (this.deps.isStopping()) throw conflict("the agent is stopping and accepts no new runs; try again once it has restarted");
+    const { runs } = this.deps.store;
+    const overlap = input.overlap ?? "parallel";
+    const base: NewRun = {
+      workflowName: input.workflowName,
+      workflowFile: input.workflowFile,
+      triggerKind: input.triggerKind,
+      ownerPid: this.deps.ownerPid,
+    };
+    if (input.triggerId !== undefined) base.triggerId = input.triggerId;
+    if (input.triggerName !== undefined) base.triggerName = input.triggerName;
+    if (input.context !== undefined) base.context = input.context;
+    if (input.deliveryId !== undefined) base.deliveryId = input.deliveryId;
+
+    const admitted = this.deps.store.transaction(() => {
+      if (overlap === "parallel" || input.triggerName === undefined) {
+        return { skipped: false, run: runs.insertRun({ ...base, status: "queued" }) };
+      }
+      const active = runs.activeRuns().filter((r) => r.triggerName === input.triggerName);
+      const state = {
+        running: active.filter((r) => r.status === "running").length,
+        queued: active.filter((r) => r.status === "queued").length,
+      };
+      if (decideOverlap(overlap, state) === "skip") {
+        const reason = overlapSkipReason(overlap, state);
+        return { skipped: true, run: runs.insertRun({ ...base, status: "skipped", error: reason }) };
+      }
+      return { skipped: false, run: runs.insertRun({ ...base, status: "queued" }) };
+    });
+
+    if (admitted.skipped) {
+      this.deps.events.emit("run:finished", admitted.run);
+      return admitted.run;
+    }
+    this.submit(admitted.run, overlap === "queue" ? input.triggerName : undefined);
+    return admitted.run;
+  }
+
+  /** Announces a queued run row and hands it to the pool. */
+  submit(run: RunSummary, serialKey?: string): void {
+    this.deps.events.emit("run:queued", run);
+    this.deps.pool.submit(run.id, serialKey);
+  }
+
+  async startFile(file: string, context?: TriggerContext): Promise<RunSummary> {
+    let workflow: { file: string; name: string };
+    try {
+      workflow = await loadWorkflow(file);
+    } catch (error) {
+      throw invalid(`workflow does not load: ${messageOf(error)}`);
+    }
+    const input: StartRunInput = { workflowName: workflow.name, workflowFile: workflow.file, triggerKind: "manual" };
+    if (context !== undefined) input.context = context;
+    return this.startRun(input);
+  }
+
+  fireTrigger(name: string): RunSummary {
+    const row = this.deps.store.triggers.require(name);
+    return this.startRun({
+      workflowName: row.workflowName,
+      workflowFile: row.workflowFile,
+      triggerKind: "manual",
+      triggerId: row.id,
+      triggerName: row.name,
+    });
+  }
+
+  async cancelRun(idOrPrefix: string): Promise<RunSummary> {
+    const { runs } = this.deps.store;
+    const run = runs.getRun(idOrPrefix);
+    const summary = runs.getSummary(run.id)!;
+    if (isFinished(summary)) return summary;
+
+    const finished = this.waitForRun(run.id, AbortSignal.timeout(CANCEL_WAIT_MS)).catch(() => undefined);
+    if (this.deps.pool.cancel(run.id, "cancelled by request") === undefined) {
+      const owner = runs.ownerOf(run.id);
+      if (owner !== null && owner !== this.deps.ownerPid && isPidAlive(owner)) {
+        // Executing in another process (`clockwork run` in a terminal): ask it.
+        this.deps.events.emit("run:cancelRequested", { runId: run.id });
+      } else {
+        // Nobody is executing it (its process is gone): record the outcome here.
+        const cancelled = runs.finishRun(run.id, "cancelled", "cancelled by request; the process running it was gone");
+        if (cancelled) this.deps.events.emit("run:finished", cancelled);
+      }
+    }
+    return (await finished) ?? runs.getSummary(run.id)!;
+  }
+
+  /** Resolves when the run has finished; rejects if `signal` aborts first. */
+  waitForRun(runId: string, signal?: AbortSignal): Promise<RunSummary> {
+    return new Promise((resolve, reject) => {
+      const done = (run: RunSummary) => {
+        off();
+        signal?.removeEventListener("abort", abort);
+        resolve(run);
+      };
+      const abort = () => {
+        off();
+        reject(signal?.reason ?? new Error("aborted"));
+      };
+      const off = this.deps.events.on("run:finished", (run) => {
+        if (run.id === runId) done(run);
+      });
+      if (signal?.aborted) return abort();
+      signal?.addEventListener("abort", abort, { once: true });
+      // Checked after subscribing, so a finish in between is not missed.
+      const now = this.deps.store.runs.getSummary(runId);
+      if (!now) {
+        off();
+        return reject(new Error(`no run ${runId}`));
+      }
+      if (isFinished(now)) done(now);
+    });
+  }
+}
+
+export const isFinished = (run: RunSummary) => FINISHED_STATUSES.includes(run.status);

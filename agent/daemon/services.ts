@@ -1,0 +1,75 @@
+// What the agent offers to the parts that run inside it: the socket server's
+// request handlers, the HTTP server (webhooks, /run), the file watchers and the
+// editor features (agent/lsp). Each receives one `AgentServices` and never
+// reaches around it to the scheduler or the run pool.
+import type { Config } from "../config";
+import type { Events } from "../events";
+import type {
+  AgentStatus,
+  CronPreview,
+  OverlapPolicy,
+  RunSummary,
+  RunTriggerKind,
+  TriggerContext,
+} from "../protocol";
+import type { Store } from "../store";
+import type { TriggerOps } from "./triggerOps";
+
+/** A run to start now: the row is inserted (queued), then the pool executes it. */
+export interface StartRunInput {
+  workflowName: string;
+  workflowFile: string;
+  triggerKind: RunTriggerKind;
+  /** The registered trigger that started it (its row id and name). */
+  triggerId?: number;
+  triggerName?: string;
+  context?: TriggerContext;
+  /** Webhook delivery id, for de-duplication (RunStore.findDelivery). */
+  deliveryId?: string;
+  /**
+   * What to do while another run of the same trigger is active. Default
+   * `parallel`. With `skip` (or `queue` when one already waits) the result is
+   * a `skipped` run row carrying the reason.
+   */
+  overlap?: OverlapPolicy;
+}
+
+/** A part of the agent with a lifetime: started after the services exist, stopped first on shutdown. */
+export interface AgentComponent {
+  name: string;
+  start(services: AgentServices): Promise<{ stop(): Promise<void> | void } | void>;
+}
+
+export interface AgentServices {
+  readonly config: Config;
+  readonly events: Events;
+  /** The store facade: `db`, `runs` (RunStore), `triggers` (TriggerStore), `heartbeats`. */
+  readonly store: Store;
+  /** Register, update, pause/resume and unregister triggers; each change emits `triggers:changed`. */
+  readonly triggerOps: TriggerOps;
+
+  /** Inserts the run row and hands it to the run pool. Throws (Conflict) while the agent is stopping. */
+  startRun(input: StartRunInput): RunSummary;
+  /** Loads a workflow file (Invalid error when it does not load) and starts a manual run of it. */
+  startFile(file: string, context?: TriggerContext): Promise<RunSummary>;
+  /** Runs a registered trigger's workflow now, as a manual run (overlap policies do not apply). */
+  fireTrigger(name: string): RunSummary;
+  /**
+   * Cancels a queued or running run (id or unique prefix). A run owned by the
+   * agent is aborted here; a run executing in a `clockwork run` process is
+   * asked to stop via the `clockwork/runs/cancelRequested` notification; an
+   * active run whose owner is gone is recorded `cancelled` directly.
+   * Resolves with the run once it has finished (or after 10 s with its
+   * state then); a run that had already finished comes back unchanged.
+   */
+  cancelRun(idOrPrefix: string): Promise<RunSummary>;
+  /** Resolves when the run has finished (immediately if it already has). */
+  waitForRun(runId: string, signal?: AbortSignal): Promise<RunSummary>;
+  /** The cron preview the editor shows and `clockwork cron` prints (default zone: the machine's). */
+  cronPreview(expression: string, timezone?: string, count?: number): CronPreview;
+  status(): AgentStatus;
+  /** The HTTP server reports its address, or why it is off, here; status and webhook URLs read it. */
+  setHttp(state: { url: string | null; error: string | null }): void;
+  /** True from SIGTERM on: no new triggers are accepted. */
+  readonly stopping: boolean;
+}

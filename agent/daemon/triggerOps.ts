@@ -1,0 +1,230 @@
+// Registering and editing triggers: the checks before anything is stored (the
+// cron expression, the zone, the workflow file must load, the name must be
+// free) and the store writes after. The agent's socket handlers call this, and
+// so do CLI commands when no agent answers; with an `events` bus each change
+// is announced (`triggers:changed`) so the scheduler re-arms at once and every
+// client lists again.
+import { randomBytes } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import { describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
+import { nextOnResume } from "../core/schedulePolicy";
+import { validateExtraHeaders } from "../core/webhookHeaders";
+import { conflict, invalid, messageOf } from "../errors";
+import type { Events } from "../events";
+import type {
+  FileEvent,
+  RegisterScheduleParams,
+  RegisterWatcherParams,
+  RegisterWebhookParams,
+  ScheduleConfig,
+  TriggerRecord,
+  UpdateTriggerParams,
+  WatcherConfig,
+} from "../protocol";
+import type { TriggerRow, TriggerStore } from "../store/triggers";
+import { loadWorkflow } from "../workflow/load";
+
+export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
+// Names travel in URLs (/webhook/<name>), shell arguments and tree labels.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export interface TriggerOpsDeps {
+  triggers: TriggerStore;
+  events?: Events;
+  now?: () => number;
+}
+
+/** The human-readable cadence stored schedules show (the TriggerStore's `describeSchedule`). */
+export function describeSchedule(config: ScheduleConfig): string {
+  return describeCron(config.cron);
+}
+
+export function scheduleSpec(config: ScheduleConfig): CronSpec {
+  return { expression: config.cron, timezone: config.timezone };
+}
+
+export class TriggerOps {
+  private readonly triggers: TriggerStore;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TriggerOpsDeps) {
+    this.triggers = deps.triggers;
+    this.now = deps.now ?? Date.now;
+  }
+
+  list(type?: TriggerRecord["type"]): TriggerRecord[] {
+    return this.triggers.list(type);
+  }
+
+  async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
+    const spec = parseCron(p.cron, p.timezone);
+    const workflow = await this.checkWorkflow(p.file);
+    const name = this.freeName(p.name ?? workflow.name);
+    const config: ScheduleConfig = {
+      cron: spec.expression,
+      timezone: spec.timezone,
+      overlap: p.overlap ?? "skip",
+      catchup: p.catchup ?? "once",
+    };
+    const now = this.now();
+    const row = this.triggers.create(
+      {
+        name,
+        type: "schedule",
+        workflowFile: workflow.file,
+        workflowName: workflow.name,
+        config,
+        nextFireAt: nextFireAfter(spec, now),
+      },
+      now,
+    );
+    return this.changed(row);
+  }
+
+  async registerWebhook(
+    p: RegisterWebhookParams,
+    httpUrl: string | null = null,
+  ): Promise<{ trigger: TriggerRecord; url: string | null; secret?: string }> {
+    const headers = validateExtraHeaders(p.headers ?? []);
+    const maxBodyBytes = p.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+      throw invalid(`maxBodyBytes: must be a positive whole number of bytes, got ${maxBodyBytes}`);
+    }
+    if (p.secret !== undefined && p.secret.length < 16) {
+      throw invalid("secret: use at least 16 characters (or leave it out and the agent makes a 256-bit one)");
+    }
+    const workflow = await this.checkWorkflow(p.file);
+    const name = this.freeName(p.name ?? workflow.name);
+    const generated = p.secret === undefined ? randomBytes(32).toString("hex") : undefined;
+    const now = this.now();
+    const row = this.triggers.create(
+      {
+        name,
+        type: "webhook",
+        workflowFile: workflow.file,
+        workflowName: workflow.name,
+        config: { headers, maxBodyBytes },
+        secret: p.secret ?? generated!,
+      },
+      now,
+    );
+    const trigger = this.changed(row);
+    const url = httpUrl ? `${httpUrl}/webhook/${encodeURIComponent(name)}` : (trigger.webhook?.url ?? null);
+    return generated === undefined ? { trigger, url } : { trigger, url, secret: generated };
+  }
+
+  async registerWatcher(p: RegisterWatcherParams): Promise<TriggerRecord> {
+    const config = checkWatcher({
+      path: p.path,
+      events: p.events ?? ALL_FILE_EVENTS,
+      recursive: p.recursive ?? true,
+      glob: p.glob ?? null,
+    });
+    const workflow = await this.checkWorkflow(p.file);
+    const name = this.freeName(p.name ?? workflow.name);
+    const now = this.now();
+    const row = this.triggers.create(
+      { name, type: "watcher", workflowFile: workflow.file, workflowName: workflow.name, config },
+      now,
+    );
+    return this.changed(row);
+  }
+
+  /** Edits in place; a schedule's next fire is recomputed from now when its cadence changes. */
+  async update(p: UpdateTriggerParams): Promise<TriggerRecord> {
+    const row = this.triggers.require(p.name);
+    const scheduleFields = (["cron", "timezone", "overlap", "catchup"] as const).filter((k) => p[k] !== undefined);
+    const watcherFields = (["path", "events", "recursive", "glob"] as const).filter((k) => p[k] !== undefined);
+    const misplaced = row.type === "schedule" ? watcherFields : row.type === "watcher" ? scheduleFields : [...scheduleFields, ...watcherFields];
+    if (misplaced.length > 0) {
+      throw invalid(`"${row.name}" is a ${row.type}; ${misplaced.join(", ")} cannot be changed on it`);
+    }
+    if (scheduleFields.length + watcherFields.length === 0) {
+      throw invalid(`nothing to change on "${row.name}": give at least one setting to update`);
+    }
+    const now = this.now();
+    if (row.type === "schedule") {
+      const cadenceChanged = p.cron !== undefined || p.timezone !== undefined;
+      const spec = parseCron(p.cron ?? row.config.cron, p.timezone ?? row.config.timezone);
+      const config: ScheduleConfig = {
+        cron: spec.expression,
+        timezone: spec.timezone,
+        overlap: p.overlap ?? row.config.overlap,
+        catchup: p.catchup ?? row.config.catchup,
+      };
+      const patch = cadenceChanged && !row.paused ? { config, nextFireAt: nextFireAfter(spec, now) } : { config };
+      return this.changed(this.triggers.update(row.name, patch, now));
+    }
+    if (row.type === "watcher") {
+      const config = checkWatcher({
+        path: p.path ?? row.config.path,
+        events: p.events ?? row.config.events,
+        recursive: p.recursive ?? row.config.recursive,
+        glob: p.glob !== undefined ? p.glob : row.config.glob,
+      });
+      return this.changed(this.triggers.update(row.name, { config, stateError: null }, now));
+    }
+    throw invalid(`"${row.name}" is a webhook; re-register it to change its settings`);
+  }
+
+  /** Pause clears the next fire; resume recomputes it from now, keeping the cadence (no backlog). */
+  setPaused(name: string, paused: boolean): TriggerRecord {
+    const row = this.triggers.require(name);
+    if (row.paused === paused) return this.triggers.toRecord(row);
+    const now = this.now();
+    const next = !paused && row.type === "schedule" ? nextOnResume(scheduleSpec(row.config), now) : null;
+    return this.changed(this.triggers.setPaused(name, paused, next, now));
+  }
+
+  unregister(name: string): { name: string } {
+    const row = this.triggers.remove(name);
+    this.deps.events?.emit("triggers:changed", { names: [row.name] });
+    return { name: row.name };
+  }
+
+  private changed(row: TriggerRow): TriggerRecord {
+    this.deps.events?.emit("triggers:changed", { names: [row.name] });
+    return this.triggers.toRecord(row);
+  }
+
+  private freeName(name: string): string {
+    if (!NAME.test(name)) {
+      throw invalid(
+        `name: "${name}" is not a valid trigger name (letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100); pass --name`,
+      );
+    }
+    const existing = this.triggers.get(name);
+    if (existing) {
+      throw conflict(`a trigger named "${name}" already exists (a ${existing.type}); choose another --name or unregister it first`);
+    }
+    return name;
+  }
+
+  private async checkWorkflow(file: string): Promise<{ file: string; name: string }> {
+    if (!isAbsolute(file)) throw invalid(`file: "${file}" must be an absolute path`);
+    if (!existsSync(file)) throw invalid(`workflow file not found: ${file}`);
+    try {
+      const workflow = await loadWorkflow(file);
+      return { file: workflow.file, name: workflow.name };
+    } catch (error) {
+      throw invalid(`workflow does not load: ${messageOf(error)}`);
+    }
+  }
+}
+
+function checkWatcher(config: WatcherConfig): WatcherConfig {
+  if (!isAbsolute(config.path)) throw invalid(`path: "${config.path}" must be an absolute path`);
+  try {
+    statSync(config.path);
+  } catch {
+    throw invalid(`path: ${config.path} does not exist`);
+  }
+  const events = [...new Set(config.events)];
+  if (events.length === 0 || events.some((e) => !ALL_FILE_EVENTS.includes(e))) {
+    throw invalid(`events: choose one or more of ${ALL_FILE_EVENTS.join(", ")}`);
+  }
+  const glob = config.glob === null || config.glob.trim() === "" ? null : config.glob.trim();
+  return { path: config.path, events, recursive: config.recursive, glob };
+}

@@ -1,0 +1,320 @@
+// Registered triggers: schedules, webhooks and watchers in one table with one
+// name space, so `pause`, `resume` and `unregister` work by name whatever the
+// kind. Rows come out in two shapes: `TriggerRow` (everything the agent needs,
+// never the webhook secret) and the protocol's `TriggerRecord` for clients.
+// The webhook secret has exactly one getter, `webhookSecret`.
+//
+// The scheduler's claim lives here too: advancing `next_fire_at` guarded on
+// its old value, inside the same IMMEDIATE transaction as the caller's run
+// insert, is what keeps two agent processes from firing one instant twice.
+import type {
+  ScheduleConfig,
+  TriggerRecord,
+  TriggerType,
+  WatcherConfig,
+  WebhookConfig,
+  RunStatus,
+} from "../protocol";
+import { conflict, notFound } from "../errors";
+import type { Db } from "./db";
+
+interface RowBase {
+  id: number;
+  name: string;
+  workflowFile: string;
+  workflowName: string;
+  paused: boolean;
+  /** Schedules: the next instant to fire (ms); null when paused or exhausted. */
+  nextFireAt: number | null;
+  /** A problem shown in listings (a watcher whose path is gone). */
+  stateError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+export type ScheduleRow = RowBase & { type: "schedule"; config: ScheduleConfig };
+export type WebhookRow = RowBase & { type: "webhook"; config: WebhookConfig };
+export type WatcherRow = RowBase & { type: "watcher"; config: WatcherConfig };
+export type TriggerRow = ScheduleRow | WebhookRow | WatcherRow;
+
+type ConfigOf<T extends TriggerType> = T extends "schedule"
+  ? ScheduleConfig
+  : T extends "webhook"
+    ? WebhookConfig
+    : WatcherConfig;
+
+export type NewTrigger = {
+  [T in TriggerType]: {
+    name: string;
+    type: T;
+    workflowFile: string;
+    workflowName: string;
+    config: ConfigOf<T>;
+    paused?: boolean;
+    nextFireAt?: number | null;
+    /** Webhooks only. */
+    secret?: string;
+  };
+}[TriggerType];
+
+export interface TriggerPatch {
+  workflowFile?: string;
+  workflowName?: string;
+  config?: ScheduleConfig | WebhookConfig | WatcherConfig;
+  paused?: boolean;
+  nextFireAt?: number | null;
+  stateError?: string | null;
+  secret?: string;
+}
+
+export interface TriggerStoreOptions {
+  /** Human-readable cadence for a schedule's record (cronstrue via core/cron). */
+  describeSchedule?: (config: ScheduleConfig) => string;
+  /** The HTTP server's base URL, for webhook URLs in records; null while it is off. */
+  httpUrl?: () => string | null;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  kind: TriggerType;
+  workflow_file: string;
+  workflow_name: string;
+  paused: number;
+  config: string;
+  next_fire_at: number | null;
+  state_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+// Every column but the secret.
+const COLUMNS = `id, name, kind, workflow_file, workflow_name, paused, config, next_fire_at, state_error, created_at, updated_at`;
+
+export class TriggerStore {
+  constructor(
+    private readonly db: Db,
+    private readonly options: TriggerStoreOptions = {},
+  ) {}
+
+  /** Refuses a name already used by any trigger, whatever its kind. */
+  create(input: NewTrigger, now = Date.now()): TriggerRow {
+    const existing = this.get(input.name);
+    if (existing) throw duplicate(input.name, existing.type);
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO triggers (name, kind, workflow_file, workflow_name, paused, config, secret, next_fire_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          input.name,
+          input.type,
+          input.workflowFile,
+          input.workflowName,
+          input.paused ? 1 : 0,
+          JSON.stringify(input.config),
+          input.secret ?? null,
+          input.nextFireAt ?? null,
+          now,
+          now,
+        );
+    } catch (error) {
+      // Another process registered the same name between the check and the insert.
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw duplicate(input.name, input.type);
+      throw error;
+    }
+    return this.require(input.name);
+  }
+
+  get(name: string): TriggerRow | undefined {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE name = ?`).get(name) as Row | undefined;
+    return row && toTriggerRow(row);
+  }
+
+  getById(id: number): TriggerRow | undefined {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE id = ?`).get(id) as Row | undefined;
+    return row && toTriggerRow(row);
+  }
+
+  /** Like `get`, but an unknown name is a NotFound error naming it. */
+  require(name: string): TriggerRow {
+    const row = this.get(name);
+    if (!row) throw notFound(`no trigger named "${name}" (see \`clockwork list\`)`);
+    return row;
+  }
+
+  rows(type?: TriggerType): TriggerRow[] {
+    const rows = (
+      type
+        ? this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE kind = ? ORDER BY name`).all(type)
+        : this.db.prepare(`SELECT ${COLUMNS} FROM triggers ORDER BY name`).all()
+    ) as Row[];
+    return rows.map(toTriggerRow);
+  }
+
+  /** Protocol records, sorted by name. */
+  list(type?: TriggerType): TriggerRecord[] {
+    return this.rows(type).map((row) => this.toRecord(row));
+  }
+
+  record(name: string): TriggerRecord {
+    return this.toRecord(this.require(name));
+  }
+
+  update(name: string, patch: TriggerPatch, now = Date.now()): TriggerRow {
+    const row = this.require(name);
+    const sets: string[] = ["updated_at = @now"];
+    const values: Record<string, unknown> = { id: row.id, now };
+    const column = (key: keyof TriggerPatch, sql: string, value: unknown) => {
+      if (patch[key] === undefined) return;
+      sets.push(`${sql} = @${key}`);
+      values[key] = value;
+    };
+    column("workflowFile", "workflow_file", patch.workflowFile);
+    column("workflowName", "workflow_name", patch.workflowName);
+    column("config", "config", JSON.stringify(patch.config));
+    column("paused", "paused", patch.paused ? 1 : 0);
+    column("nextFireAt", "next_fire_at", patch.nextFireAt);
+    column("stateError", "state_error", patch.stateError);
+    column("secret", "secret", patch.secret);
+    this.db.prepare(`UPDATE triggers SET ${sets.join(", ")} WHERE id = @id`).run(values);
+    return this.getById(row.id)!;
+  }
+
+  /** Pausing clears the next fire; the caller passes the recomputed one on resume. */
+  setPaused(name: string, paused: boolean, nextFireAt: number | null, now = Date.now()): TriggerRow {
+    return this.update(name, { paused, nextFireAt: paused ? null : nextFireAt }, now);
+  }
+
+  remove(name: string): TriggerRow {
+    const row = this.require(name);
+    this.db.prepare(`DELETE FROM triggers WHERE id = ?`).run(row.id);
+    return row;
+  }
+
+  /** The one place the webhook secret leaves the store: for signature checks. */
+  webhookSecret(name: string): string | undefined {
+    const row = this.db.prepare(`SELECT secret FROM triggers WHERE name = ? AND kind = 'webhook'`).get(name) as
+      | { secret: string | null }
+      | undefined;
+    return row?.secret ?? undefined;
+  }
+
+  /** The earliest next fire over all schedules: one seek on `triggers_due`. */
+  earliestFire(): { name: string; at: number } | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT name, next_fire_at AS at FROM triggers WHERE next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1`,
+      )
+      .get() as { name: string; at: number } | undefined;
+    return row;
+  }
+
+  /** Active schedules whose next fire is at or before `now`, earliest first. */
+  due(now: number, limit = 100): ScheduleRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM triggers WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? AND paused = 0
+         AND kind = 'schedule' ORDER BY next_fire_at LIMIT ?`,
+      )
+      .all(now, limit) as Row[];
+    return rows.map(toTriggerRow) as ScheduleRow[];
+  }
+
+  /**
+   * Claims a due instant: in one IMMEDIATE transaction, moves the trigger's
+   * `next_fire_at` from `expected` to `next` and runs `inside` (which inserts
+   * the run rows). When the row no longer holds `expected` — another agent
+   * claimed it, or the schedule was paused, edited or removed — nothing is
+   * written and the result is undefined.
+   */
+  claim<T>(id: number, expected: number, next: number | null, inside: () => T, now = Date.now()): T | undefined {
+    const advance = this.db.prepare(
+      `UPDATE triggers SET next_fire_at = ?, updated_at = ? WHERE id = ? AND next_fire_at = ? AND paused = 0`,
+    );
+    const claimTx = this.db.transaction(() => {
+      if (advance.run(next, now, id, expected).changes !== 1) return undefined;
+      return inside();
+    });
+    return claimTx.immediate();
+  }
+
+  counts(): { schedules: number; webhooks: number; watchers: number } {
+    const rows = this.db.prepare(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{
+      kind: TriggerType;
+      n: number;
+    }>;
+    const count = (kind: TriggerType) => rows.find((r) => r.kind === kind)?.n ?? 0;
+    return { schedules: count("schedule"), webhooks: count("webhook"), watchers: count("watcher") };
+  }
+
+  toRecord(row: TriggerRow): TriggerRecord {
+    const record: TriggerRecord = {
+      name: row.name,
+      type: row.type,
+      workflowFile: row.workflowFile,
+      workflowName: row.workflowName,
+      paused: row.paused,
+      state: row.paused ? "paused" : row.stateError ? "error" : "active",
+      error: row.stateError,
+      lastRun: this.lastRun(row.id),
+      createdAt: iso(row.createdAt),
+      updatedAt: iso(row.updatedAt),
+    };
+    if (row.type === "schedule") {
+      record.schedule = {
+        ...row.config,
+        description: this.describe(row.config),
+        nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt),
+      };
+    } else if (row.type === "webhook") {
+      const base = this.options.httpUrl?.() ?? null;
+      record.webhook = { ...row.config, url: base ? `${base}/webhook/${encodeURIComponent(row.name)}` : null };
+    } else {
+      record.watcher = { ...row.config };
+    }
+    return record;
+  }
+
+  // Skipped fires are reasons, not runs: the last run is the last one that ran
+  // (or is running), which is what a listing's "last run" column should show.
+  private lastRun(triggerId: number): TriggerRecord["lastRun"] {
+    const row = this.db
+      .prepare(
+        `SELECT id, status, COALESCE(finished_at, started_at, created_at) AS at FROM runs
+         WHERE trigger_id = ? AND status != 'skipped' ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(triggerId) as { id: string; status: RunStatus; at: number } | undefined;
+    return row ? { id: row.id, status: row.status, at: iso(row.at) } : null;
+  }
+
+  private describe(config: ScheduleConfig): string {
+    try {
+      return this.options.describeSchedule?.(config) ?? config.cron;
+    } catch {
+      return config.cron;
+    }
+  }
+}
+
+function duplicate(name: string, type: TriggerType) {
+  return conflict(`a trigger named "${name}" already exists (a ${type}); choose another --name or unregister it first`);
+}
+
+function toTriggerRow(row: Row): TriggerRow {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.kind,
+    workflowFile: row.workflow_file,
+    workflowName: row.workflow_name,
+    paused: row.paused === 1,
+    config: JSON.parse(row.config),
+    nextFireAt: row.next_fire_at,
+    stateError: row.state_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  } as TriggerRow;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
