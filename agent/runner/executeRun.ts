@@ -1,0 +1,168 @@
+// Executes one run row from start to finish. Whoever starts a run (the CLI,
+// the scheduler, a webhook) first inserts its row; this takes it from there:
+// load the workflow, run the steps in order, record every step and every
+// line of output as it happens, announce it all as run:* events, and finish
+// the row exactly once.
+import { messageOf } from "../errors";
+import { Events } from "../events";
+import { FINISHED_STATUSES, type RunRecord, type RunSummary, type StepRecord } from "../protocol";
+import type { ResolveContext } from "../core/placeholders";
+import type { TriggerInfo } from "../sdk";
+import type { FinishStatus, RunStore } from "../store/runs";
+import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../workflow/load";
+import { LogRecorder } from "./logRecorder";
+import { runStep } from "./runStep";
+
+export interface ExecuteOptions {
+  store: RunStore;
+  events?: Events;
+  runId: string;
+  /** Aborting it cancels the run: running processes are killed, the run is recorded "cancelled". */
+  signal: AbortSignal;
+  /** The environment steps run in; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Recorded as the run's owner, so that a run whose process died can be told apart; default process.pid. */
+  ownerPid?: number;
+  /** The workflow, when the caller has just loaded it; otherwise it is loaded from the run's file. */
+  workflow?: LoadedWorkflow;
+}
+
+/**
+ * Executes an existing run row (status queued or running) and resolves
+ * with its final summary. Never throws (except for a run id that does not
+ * exist): a workflow that fails to load, or a crash, becomes a failed run
+ * with a message naming file:line:column.
+ */
+export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
+  const { store, runId, signal } = opts;
+  const events = opts.events ?? new Events();
+  const existing = store.getSummary(runId);
+  if (!existing) throw new Error(`executeRun: no run with id ${runId}`);
+  if (FINISHED_STATUSES.includes(existing.status)) return existing;
+
+  const log = new LogRecorder(store, events, runId);
+  const finish = (status: FinishStatus, error: string | null): RunSummary => {
+    log.close();
+    const summary = store.finishRun(runId, status, error);
+    if (!summary) return store.getSummary(runId)!; // someone else finished it first
+    events.emit("run:finished", summary);
+    return summary;
+  };
+
+  try {
+    try {
+      events.emit("run:started", store.markRunning(runId, opts.ownerPid ?? process.pid));
+    } catch {
+      return store.getSummary(runId)!; // finished (cancelled) between the check and now
+    }
+    if (signal.aborted) return finish("cancelled", cancelMessage(signal));
+
+    let workflow = opts.workflow;
+    if (!workflow) {
+      try {
+        workflow = await loadWorkflow(existing.workflowFile);
+      } catch (error) {
+        const message = error instanceof WorkflowLoadError ? error.message : `${existing.workflowFile}: ${messageOf(error)}`;
+        log.write(null, "info", `${message}\n`);
+        return finish("failed", message);
+      }
+    }
+    if (workflow.name !== existing.workflowName) {
+      log.write(null, "info", `note: the file now names its workflow "${workflow.name}"; this run is recorded as "${existing.workflowName}"\n`);
+    }
+    const record = store.getRun(runId);
+    const result = await runSteps(opts, events, log, record, workflow);
+    return finish(result.status, result.error);
+  } catch (error) {
+    return finish("failed", `internal error while running: ${messageOf(error)}`);
+  }
+}
+
+async function runSteps(
+  opts: ExecuteOptions,
+  events: Events,
+  log: LogRecorder,
+  run: RunRecord,
+  workflow: LoadedWorkflow,
+): Promise<{ status: FinishStatus; error: string | null }> {
+  const { store, signal } = opts;
+  const outputs: Record<string, string> = {};
+  const previousCache = new Map<string, string | undefined>();
+  // One indexed query per step name, remembered for the rest of the run so
+  // every step sees the same "previous run".
+  const previous = (step: string) => {
+    if (!previousCache.has(step)) previousCache.set(step, store.previousOutput(run.workflowName, step)?.output);
+    return previousCache.get(step);
+  };
+  const trigger: TriggerInfo = {
+    event: run.triggerKind,
+    ...(run.trigger.body !== undefined ? { body: run.trigger.body } : {}),
+    ...(run.trigger.headers ? { headers: run.trigger.headers } : {}),
+    ...(run.trigger.path !== undefined ? { path: run.trigger.path } : {}),
+    ...(run.trigger.fileEvent !== undefined ? { fileEvent: run.trigger.fileEvent } : {}),
+    ...(run.triggerName ? { name: run.triggerName } : {}),
+  };
+  const steps = workflow.steps.map((s) => s.name);
+
+  let outcome: { status: FinishStatus; error: string | null } = { status: "success", error: null };
+  for (let index = 0; index < workflow.steps.length; index++) {
+    const step = workflow.steps[index]!;
+    if (outcome.status !== "success" || signal.aborted) {
+      if (outcome.status === "success") outcome = { status: "cancelled", error: cancelMessage(signal) };
+      const skipped: StepRecord = {
+        index,
+        name: step.name,
+        kind: step.kind,
+        status: "skipped",
+        output: null,
+        error: null,
+        exitCode: null,
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+      };
+      store.recordStep(run.id, skipped);
+      events.emit("run:step", { runId: run.id, step: skipped });
+      continue;
+    }
+    const resolve: ResolveContext = {
+      workflow: run.workflowName,
+      steps,
+      current: index,
+      outputs,
+      previous,
+      trigger: {
+        event: run.triggerKind,
+        ...(run.trigger.body !== undefined ? { body: run.trigger.body } : {}),
+        headers: run.trigger.headers,
+        path: run.trigger.path,
+        fileEvent: run.trigger.fileEvent,
+        name: run.triggerName,
+      },
+      run: { id: run.id, scheduledFor: run.scheduledFor },
+    };
+    const result = await runStep({
+      store,
+      events,
+      log,
+      runId: run.id,
+      workflow,
+      index,
+      resolve,
+      trigger,
+      env: opts.env ?? process.env,
+      signal,
+    });
+    if (result.status === "success") outputs[step.name] = result.output ?? "";
+    else if (result.status === "cancelled") outcome = { status: "cancelled", error: cancelMessage(signal) };
+    else outcome = { status: "failed", error: `step "${step.name}" failed: ${result.error}` };
+  }
+  return outcome;
+}
+
+function cancelMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === "string" && reason) return `cancelled: ${reason}`;
+  if (reason instanceof Error && reason.name !== "AbortError" && reason.message) return `cancelled: ${reason.message}`;
+  return "cancelled";
+}

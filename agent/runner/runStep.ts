@@ -1,0 +1,186 @@
+// Runs one step of a run: every attempt with its own timeout, retries with
+// exponential backoff, each attempt logged, the step's record written when
+// it starts and when it ends.
+import { setTimeout as sleep } from "node:timers/promises";
+import { formatDuration, parseDuration } from "../core/duration";
+import { placeholderEnv } from "../core/placeholderEnv";
+import { PlaceholderError, renderJson, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
+import type { Events } from "../events";
+import type { StepRecord } from "../protocol";
+import type { Step, TriggerInfo } from "../sdk";
+import { DEFAULT_TIMEOUTS, runStepAttempt } from "../steps";
+import { StepFailure, type StepContext } from "../steps/types";
+import type { RunStore } from "../store/runs";
+import type { LoadedWorkflow } from "../workflow/load";
+import type { LogRecorder } from "./logRecorder";
+
+export const DEFAULT_BACKOFF_MS = 1000;
+
+export interface RunStepArgs {
+  store: RunStore;
+  events: Events;
+  log: LogRecorder;
+  runId: string;
+  workflow: LoadedWorkflow;
+  index: number;
+  resolve: ResolveContext;
+  trigger: TriggerInfo;
+  env: NodeJS.ProcessEnv;
+  /** The run's signal: aborting it cancels the step. */
+  signal: AbortSignal;
+}
+
+/** Wait before attempt `attempt` (2, 3, …): backoff, doubled for each attempt after the second. */
+export function backoffBefore(attempt: number, backoffMs: number = DEFAULT_BACKOFF_MS): number {
+  return attempt < 2 ? 0 : backoffMs * 2 ** (attempt - 2);
+}
+
+export async function runStep(args: RunStepArgs): Promise<StepRecord> {
+  const { store, events, log, runId, workflow, index, signal } = args;
+  const step: Step = workflow.steps[index]!;
+  const record: StepRecord = {
+    index,
+    name: step.name,
+    kind: step.kind,
+    status: "running",
+    output: null,
+    error: null,
+    exitCode: null,
+    attempts: 1,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+  };
+  const save = () => {
+    // Output first, so whoever follows the run sees it before the status change.
+    log.flush();
+    store.recordStep(runId, record);
+    events.emit("run:step", { runId, step: { ...record } });
+  };
+  save();
+
+  const timeoutMs = step.options.timeout === undefined ? DEFAULT_TIMEOUTS[step.kind] : parseDuration(step.options.timeout);
+  const attempts = step.options.retries?.attempts ?? 1;
+  const backoffMs = step.options.retries?.backoffMs ?? DEFAULT_BACKOFF_MS;
+
+  for (let attempt = 1; ; attempt++) {
+    record.attempts = attempt;
+    if (attempt > 1) {
+      record.error = null;
+      record.exitCode = null;
+      save();
+      log.write(index, "info", `attempt ${attempt} of ${attempts}\n`);
+    }
+    const result = await runAttempt(args, step, timeoutMs);
+    if (result.ok) {
+      record.status = "success";
+      record.output = result.output;
+      record.exitCode = result.exitCode ?? null;
+      break;
+    }
+    record.error = result.error;
+    record.exitCode = result.exitCode ?? null;
+    if (result.cancelled) {
+      record.status = "cancelled";
+      break;
+    }
+    if (attempt >= attempts || !result.retryable) {
+      record.status = "failed";
+      break;
+    }
+    const wait = backoffBefore(attempt + 1, backoffMs);
+    log.write(index, "info", `attempt ${attempt} of ${attempts} failed: ${result.error}; retrying in ${formatDuration(wait)}\n`);
+    try {
+      await sleep(wait, undefined, { signal });
+    } catch {
+      record.status = "cancelled";
+      record.error = "cancelled";
+      break;
+    }
+  }
+  log.endStep(index);
+  record.finishedAt = new Date().toISOString();
+  save();
+  return record;
+}
+
+type AttemptResult =
+  | { ok: true; output: string; exitCode?: number | null }
+  | { ok: false; error: string; exitCode?: number | null; retryable: boolean; cancelled: boolean };
+
+async function runAttempt(args: RunStepArgs, step: Step, timeoutMs: number): Promise<AttemptResult> {
+  const { signal: runSignal, log, index, resolve } = args;
+  if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onCancel = () => controller.abort();
+  runSignal.addEventListener("abort", onCancel, { once: true });
+
+  const render = (template: string, mode: RenderMode = "text") => {
+    try {
+      return renderTemplate(template, resolve, mode);
+    } catch (error) {
+      throw asFailure(error);
+    }
+  };
+  const ctx: StepContext = {
+    workflow: args.workflow,
+    index,
+    render,
+    renderJson: (value) => {
+      try {
+        return renderJson(value, resolve);
+      } catch (error) {
+        throw asFailure(error);
+      }
+    },
+    placeholderEnv: () => placeholderEnv(resolve),
+    env: args.env,
+    signal: controller.signal,
+    timeoutMs,
+    log: {
+      stdout: (text) => log.write(index, "stdout", text),
+      stderr: (text) => log.write(index, "stderr", text),
+      info: (text) => log.write(index, "info", text.endsWith("\n") ? text : `${text}\n`),
+    },
+    codeContext: () => ({
+      steps: Object.freeze({ ...resolve.outputs }),
+      previous: (name: string) => resolve.previous(name),
+      trigger: args.trigger,
+      run: {
+        id: resolve.run.id,
+        workflow: resolve.workflow,
+        ...(resolve.run.scheduledFor ? { scheduledFor: resolve.run.scheduledFor } : {}),
+      },
+    }),
+  };
+
+  try {
+    const outcome = await runStepAttempt(step, ctx);
+    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
+    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
+  } catch (error) {
+    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
+    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
+    if (timedOut) {
+      const killed = step.kind === "shell" ? "; its process group was killed" : "";
+      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
+    }
+    if (error instanceof StepFailure) {
+      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
+    }
+    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** Placeholder problems are the author's to fix: no retry can help. */
+function asFailure(error: unknown): unknown {
+  if (error instanceof PlaceholderError) return new StepFailure(error.message, { retryable: false });
+  return error;
+}

@@ -1,0 +1,63 @@
+// What a step implementation gets from the runner, and how it reports
+// failure. Each attempt of a step gets a fresh context whose signal aborts
+// on the step's timeout or when the run is cancelled.
+import type { PlaceholderEnv } from "../core/placeholderEnv";
+import type { RenderMode } from "../core/placeholders";
+import type { LoadedWorkflow } from "../workflow/load";
+import type { CodeContext } from "../sdk";
+
+export interface StepLog {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** A line from Clockwork itself (what was requested, which attempt). */
+  info(text: string): void;
+}
+
+export interface StepContext {
+  workflow: LoadedWorkflow;
+  /** Index of the step in the workflow. */
+  index: number;
+  /** Resolves placeholders; throws PlaceholderError when one cannot be resolved. */
+  render(template: string, mode?: RenderMode): string;
+  /** Resolves placeholders in every string inside a JSON-like value. */
+  renderJson(value: unknown): unknown;
+  /** The CLOCKWORK_* variables for a shell step. */
+  placeholderEnv(): PlaceholderEnv;
+  /** The environment the run executes in (the CLI's or the agent's). */
+  env: NodeJS.ProcessEnv;
+  /** Aborted on timeout or cancel. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  log: StepLog;
+  /** What a code step's function receives (without signal and log, which the step adds). */
+  codeContext(): Omit<CodeContext, "signal" | "log">;
+}
+
+export interface StepOutcome {
+  output: string;
+  exitCode?: number | null;
+}
+
+/** A failure with a message a user can act on; `retryable: false` skips the remaining attempts. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly options: { exitCode?: number | null; retryable?: boolean } = {},
+  ) {
+    super(message);
+    this.name = "StepFailure";
+  }
+
+  get retryable(): boolean {
+    return this.options.retryable ?? true;
+  }
+}
+
+/** Rejects when `signal` aborts; used to stop waiting on work that cannot be interrupted. */
+export function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new StepFailure("aborted"));
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+}
