@@ -4,9 +4,12 @@ import { Command } from "commander";
 import { VERSION } from "../config";
 import { exitWithError } from "./output";
 import { cronCommands } from "./commands/cron";
+import { scheduleCommands } from "./commands/schedules";
+import { agentCommands } from "./commands/agent";
+import { statusCommands } from "./commands/status";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [cronCommands];
+const commandModules: Array<(program: Command) => void> = [cronCommands, scheduleCommands, agentCommands, statusCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")

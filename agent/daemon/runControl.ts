@@ -102,7 +102,7 @@ export class RunControl {
     if (isFinished(summary)) return summary;
 
     const finished = this.waitForRun(run.id, AbortSignal.timeout(CANCEL_WAIT_MS)).catch(() => undefined);
-    if (this.deps.pool.cancel(run.id, "cancelled by request") === undefined) {
+    if (this.deps.pool.cancel(run.id, "requested by a client") === undefined) {
       const owner = runs.ownerOf(run.id);
       if (owner !== null && owner !== this.deps.ownerPid && isPidAlive(owner)) {
         // Executing in another process (`clockwork run` in a terminal): ask it.

@@ -49,7 +49,7 @@ export class RunPool {
 
   submit(runId: string, serialKey?: string): void {
     if (this.draining) {
-      this.options.dropWaiting(runId, "the agent was stopping, so this run did not start");
+      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
       return;
     }
     this.waitingList.push(serialKey === undefined ? { runId } : { runId, serialKey });
@@ -60,11 +60,11 @@ export class RunPool {
    * Cancels a run this pool holds: a waiting run is dropped (recorded
    * cancelled), a running one is aborted (its executor records cancelled).
    */
-  cancel(runId: string, reason = "cancelled"): "waiting" | "running" | undefined {
+  cancel(runId: string, reason = "requested"): "waiting" | "running" | undefined {
     const index = this.waitingList.findIndex((w) => w.runId === runId);
     if (index >= 0) {
       this.waitingList.splice(index, 1);
-      this.options.dropWaiting(runId, reason);
+      this.options.dropWaiting(runId, `cancelled before it started: ${reason}`);
       return "waiting";
     }
     const running = this.runningRuns.get(runId);
@@ -84,7 +84,7 @@ export class RunPool {
   async drain(graceMs: number, cutShort?: Promise<void>): Promise<void> {
     this.draining = true;
     for (const w of this.waitingList.splice(0)) {
-      this.options.dropWaiting(w.runId, "the agent was stopping, so this run did not start");
+      this.options.dropWaiting(w.runId, "cancelled before it started: the agent was stopping");
     }
     if (this.runningRuns.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -92,7 +92,7 @@ export class RunPool {
     await Promise.race([this.whenIdle(), graceOver, ...(cutShort ? [cutShort] : [])]);
     clearTimeout(timer);
     for (const running of this.runningRuns.values()) {
-      running.controller.abort(new Error("the agent was stopping and the grace period ended"));
+      running.controller.abort(new Error(`the agent was stopping and the grace period (${graceMs} ms) ended`));
     }
     await this.whenIdle();
   }

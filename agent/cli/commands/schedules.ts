@@ -1,0 +1,247 @@
+// Schedules and the commands that work on any trigger by name:
+//   clockwork register <file> --cron EXPR [--tz] [--name] [--overlap] [--catchup]
+//   clockwork list [--type] [--json]
+//   clockwork pause|resume|unregister <name>
+//   clockwork update <name> [--cron] [--tz] [--overlap] [--catchup]
+// Each goes through the agent when one answers (the change takes effect at
+// once), else straight to the store (the agent picks it up when it starts).
+import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import { loadConfig } from "../../config";
+import type { CatchupPolicy, OverlapPolicy, TriggerRecord, TriggerType } from "../../protocol";
+import {
+  ListTriggers,
+  RegisterSchedule,
+  SetTriggerPaused,
+  UnregisterTrigger,
+  UpdateTrigger,
+  type UpdateTriggerParams,
+} from "../../protocol";
+import { withAgentOrStore } from "../client";
+import { colour, printJson } from "../output";
+
+const overlapOption = () =>
+  new Option("--overlap <policy>", "while the previous run is still going: skip it (recorded as skipped), queue one, or run in parallel").choices([
+    "skip",
+    "queue",
+    "parallel",
+  ]);
+const catchupOption = () =>
+  new Option("--catchup <policy>", "after downtime or sleep: fire once for the missed time (within 24 h), or skip").choices([
+    "once",
+    "skip",
+  ]);
+
+const NO_AGENT_NOTE = "no agent is running: saved to the store; `clockwork agent start` to have it fire";
+
+export function scheduleCommands(program: Command): void {
+  program
+    .command("register")
+    .description("Run a workflow on a cron schedule")
+    .argument("<file>", "workflow file (*.workflow.ts, .js or .mjs)")
+    .requiredOption("--cron <expr>", 'cron expression: 5 fields, 6 with seconds first, or a nickname (@daily); quote it')
+    .option("--tz <zone>", "IANA timezone the schedule runs in (default: this machine's zone, stored explicitly)")
+    .option("--name <name>", "name of the schedule (default: the workflow's name); unique across all triggers")
+    .addOption(overlapOption().default("skip"))
+    .addOption(catchupOption().default("once"))
+    .option("--json", "print the registered trigger as JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  clockwork register digest.workflow.ts --cron "0 9 * * 1-5" --tz Europe/Berlin
+  clockwork register backup.workflow.ts --cron @daily --name nightly-backup --overlap queue
+
+Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.md.`,
+    )
+    .action(
+      async (
+        file: string,
+        o: { cron: string; tz?: string; name?: string; overlap: OverlapPolicy; catchup: CatchupPolicy; json?: boolean },
+      ) => {
+        const params = {
+          file: resolve(file),
+          cron: o.cron,
+          overlap: o.overlap,
+          catchup: o.catchup,
+          ...(o.tz === undefined ? {} : { timezone: o.tz }),
+          ...(o.name === undefined ? {} : { name: o.name }),
+        };
+        const { result, viaAgent } = await withAgentOrStore(
+          loadConfig(),
+          (client) => client.request(RegisterSchedule, params),
+          (local) => local.triggerOps.registerSchedule(params),
+        );
+        if (o.json) return printJson(result);
+        const s = result.schedule!;
+        process.stdout.write(
+          `${colour.green("registered")} schedule ${colour.bold(result.name)}: ${s.description} (${s.timezone})\n` +
+            `  next fire ${s.nextFireAt ?? "never"}\n` +
+            (viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`),
+        );
+      },
+    );
+
+  program
+    .command("list")
+    .description("List registered triggers (schedules, webhooks, watchers) with their state, last run and next fire")
+    .addOption(new Option("--type <type>", "only this kind").choices(["schedule", "webhook", "watcher"]))
+    .option("--json", "print the trigger records as JSON")
+    .action(async (o: { type?: TriggerType; json?: boolean }) => {
+      const params = o.type === undefined ? {} : { type: o.type };
+      const { result } = await withAgentOrStore(
+        loadConfig(),
+        (client) => client.request(ListTriggers, params),
+        (local) => local.triggerOps.list(o.type),
+      );
+      if (o.json) return printJson(result);
+      process.stdout.write(formatTriggers(result, Date.now()));
+    });
+
+  for (const [command, paused, verb] of [
+    ["pause", true, "paused"],
+    ["resume", false, "resumed"],
+  ] as const) {
+    program
+      .command(command)
+      .description(
+        paused
+          ? "Pause a trigger by name (any kind): it stops firing until resumed"
+          : "Resume a paused trigger; a schedule continues at its next regular time, with no backlog",
+      )
+      .argument("<name>", "trigger name (see `clockwork list`)")
+      .option("--json", "print the trigger as JSON")
+      .action(async (name: string, o: { json?: boolean }) => {
+        const { result, viaAgent } = await withAgentOrStore(
+          loadConfig(),
+          (client) => client.request(SetTriggerPaused, { name, paused }),
+          (local) => local.triggerOps.setPaused(name, paused),
+        );
+        if (o.json) return printJson(result);
+        const next = result.schedule && !paused ? `; next fire ${result.schedule.nextFireAt ?? "never"}` : "";
+        process.stdout.write(`${verb} ${result.type} ${colour.bold(result.name)}${next}\n${viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`}`);
+      });
+  }
+
+  program
+    .command("unregister")
+    .description("Remove a trigger by name (any kind); its past runs stay in history")
+    .argument("<name>", "trigger name (see `clockwork list`)")
+    .action(async (name: string) => {
+      await withAgentOrStore(
+        loadConfig(),
+        (client) => client.request(UnregisterTrigger, { name }),
+        (local) => local.triggerOps.unregister(name),
+      );
+      process.stdout.write(`unregistered ${colour.bold(name)}\n`);
+    });
+
+  program
+    .command("update")
+    .description("Change a schedule in place; a new cadence recomputes the next fire")
+    .argument("<name>", "schedule name (see `clockwork list`)")
+    .option("--cron <expr>", "new cron expression")
+    .option("--tz <zone>", "new IANA timezone")
+    .addOption(overlapOption())
+    .addOption(catchupOption())
+    .option("--json", "print the trigger as JSON")
+    .action(async (name: string, o: { cron?: string; tz?: string; overlap?: OverlapPolicy; catchup?: CatchupPolicy; json?: boolean }) => {
+      const params: UpdateTriggerParams = { name };
+      if (o.cron !== undefined) params.cron = o.cron;
+      if (o.tz !== undefined) params.timezone = o.tz;
+      if (o.overlap !== undefined) params.overlap = o.overlap;
+      if (o.catchup !== undefined) params.catchup = o.catchup;
+      const { result, viaAgent } = await withAgentOrStore(
+        loadConfig(),
+        (client) => client.request(UpdateTrigger, params),
+        (local) => local.triggerOps.update(params),
+      );
+      if (o.json) return printJson(result);
+      const s = result.schedule;
+      process.stdout.write(
+        `${colour.green("updated")} ${result.type} ${colour.bold(result.name)}` +
+          (s ? `: ${s.cron} — ${s.description} (${s.timezone}), overlap ${s.overlap}, catchup ${s.catchup}; next fire ${result.paused ? "none while paused" : (s.nextFireAt ?? "never")}` : "") +
+          `\n${viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`}`,
+      );
+    });
+}
+
+/** Listings grouped by kind, one table each, with the columns that kind has. */
+export function formatTriggers(triggers: TriggerRecord[], now: number): string {
+  if (triggers.length === 0) return "no triggers registered (see `clockwork register --help`)\n";
+  const out: string[] = [];
+  const state = (t: TriggerRecord) =>
+    t.state === "active" ? colour.green("active") : t.state === "paused" ? colour.yellow("paused") : colour.red("error");
+  const last = (t: TriggerRecord) => (t.lastRun ? `${t.lastRun.status} ${relative(Date.parse(t.lastRun.at), now)}` : "—");
+  const schedules = triggers.filter((t) => t.type === "schedule");
+  if (schedules.length > 0) {
+    out.push(
+      table(
+        ["SCHEDULE", "WORKFLOW", "CRON", "WHEN", "ZONE", "STATE", "LAST RUN", "NEXT FIRE"],
+        schedules.map((t) => [
+          t.name,
+          t.workflowName,
+          t.schedule!.cron,
+          t.schedule!.description,
+          t.schedule!.timezone,
+          state(t),
+          last(t),
+          t.schedule!.nextFireAt ? `${t.schedule!.nextFireAt} (${relative(Date.parse(t.schedule!.nextFireAt), now)})` : "—",
+        ]),
+      ),
+    );
+  }
+  const webhooks = triggers.filter((t) => t.type === "webhook");
+  if (webhooks.length > 0) {
+    out.push(
+      table(
+        ["WEBHOOK", "WORKFLOW", "URL", "STATE", "LAST RUN"],
+        webhooks.map((t) => [t.name, t.workflowName, t.webhook!.url ?? `/webhook/${t.name}`, state(t), last(t)]),
+      ),
+    );
+  }
+  const watchers = triggers.filter((t) => t.type === "watcher");
+  if (watchers.length > 0) {
+    out.push(
+      table(
+        ["WATCHER", "WORKFLOW", "PATH", "EVENTS", "STATE", "LAST RUN"],
+        watchers.map((t) => [
+          t.name,
+          t.workflowName,
+          `${t.watcher!.path}${t.watcher!.glob ? ` (${t.watcher!.glob})` : ""}`,
+          t.watcher!.events.join(","),
+          t.error ? `${state(t)}: ${t.error}` : state(t),
+          last(t),
+        ]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+function table(header: string[], rows: string[][]): string {
+  // Widths ignore colour escapes so columns line up on a terminal.
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
+      .join("  ")
+      .trimEnd();
+  return [colour.dim(line(header)), ...rows.map(line)].join("\n") + "\n";
+}
+
+/** "in 5 s", "3 min ago": enough to read a listing at a glance. */
+export function relative(at: number, now: number): string {
+  const delta = at - now;
+  const abs = Math.abs(delta);
+  const unit =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 172_800_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
+  return delta >= 0 ? `in ${unit}` : `${unit} ago`;
+}

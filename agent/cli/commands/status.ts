@@ -1,0 +1,106 @@
+// `clockwork status [--json]`: is the agent alive, and what is it doing.
+// Exit 0: it answers on its socket and its heartbeat is fresh. Exit 1: no
+// agent is running. Exit 2: unhealthy, i.e. a live process holds the lock but
+// does not answer, or it answers but its heartbeat has stopped moving.
+import type { Command } from "commander";
+import { loadConfig, type Config } from "../../config";
+import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
+import { lockOwner } from "../../daemon/lock";
+import { messageOf } from "../../errors";
+import { Status, type AgentStatus } from "../../protocol";
+import { openStore } from "../../store";
+import { tryConnect } from "../client";
+import { colour, printJson } from "../output";
+
+export type AgentState =
+  | { state: "running"; status: AgentStatus }
+  | { state: "not-running"; reason: string }
+  | { state: "unhealthy"; pid: number | null; reason: string; status?: AgentStatus };
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export function statusCommands(program: Command): void {
+  program
+    .command("status")
+    .description("Show whether the agent runs and what it is doing (exit 0 running, 1 not running, 2 unhealthy)")
+    .option("--json", "print the state as JSON: { state, status?, pid?, reason? }")
+    .action(async (options: { json?: boolean }) => {
+      const result = await agentState(loadConfig());
+      if (options.json) printJson(result);
+      else process.stdout.write(describe(result));
+      process.exit(result.state === "running" ? 0 : result.state === "not-running" ? 1 : 2);
+    });
+}
+
+export async function agentState(config: Config, now = Date.now()): Promise<AgentState> {
+  const client = await tryConnect(config, { timeoutMs: 2_000 });
+  if (!client) {
+    const pid = lockOwner(config.lockFile);
+    if (pid === undefined) return { state: "not-running", reason: `no agent is running for ${config.home}` };
+    return { state: "unhealthy", pid, reason: `pid ${pid} holds the agent lock but nothing answers on ${config.socketPath}` };
+  }
+  let status: AgentStatus;
+  try {
+    status = await withTimeout(client.request(Status, undefined), REQUEST_TIMEOUT_MS);
+  } catch (error) {
+    const pid = lockOwner(config.lockFile) ?? null;
+    return { state: "unhealthy", pid, reason: `the agent's socket accepts connections but does not answer: ${messageOf(error)}` };
+  } finally {
+    client.close();
+  }
+  const beatAt = heartbeatOf(config, status.pid);
+  if (beatAt !== undefined && now - beatAt > HEARTBEAT_STALE_MS) {
+    const age = Math.round((now - beatAt) / 1000);
+    return { state: "unhealthy", pid: status.pid, status, reason: `the agent's heartbeat is ${age} s old` };
+  }
+  return { state: "running", status };
+}
+
+function heartbeatOf(config: Config, pid: number): number | undefined {
+  try {
+    const store = openStore(config.dbFile);
+    try {
+      return store.heartbeats.get(pid)?.beatAt;
+    } finally {
+      store.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describe(result: AgentState): string {
+  if (result.state === "not-running") return `${colour.yellow("not running")}: ${result.reason}\n`;
+  if (result.state === "unhealthy") return `${colour.red("unhealthy")}: ${result.reason}\n`;
+  const s = result.status;
+  const c = s.counts;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const lines = [
+    `${colour.green("running")} (pid ${s.pid}, version ${s.version}, up ${formatDuration(s.uptimeMs)})${s.stopping ? colour.yellow(" — stopping") : ""}`,
+    `  home      ${s.home}`,
+    `  socket    ${s.socket}`,
+    `  http      ${s.httpUrl ?? (s.httpError ? colour.red(`off: ${s.httpError}`) : "off")}`,
+    `  triggers  ${plural(c.schedules, "schedule")}, ${plural(c.webhooks, "webhook")}, ${plural(c.watchers, "watcher")}`,
+    `  runs      ${c.running} running, ${c.queued} queued`,
+    `  next fire ${s.nextFire ? `${s.nextFire.trigger} at ${s.nextFire.at}` : "none"}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}

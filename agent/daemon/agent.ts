@@ -1,0 +1,240 @@
+// The agent's lifetime, start to stop. Start: a private home, the lock (one
+// agent per home), the log, the store, recovery of runs a dead agent left
+// behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
+// watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
+// with a grace period for running runs before they are cancelled.
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config";
+import { VERSION } from "../config";
+import { cronPreview, defaultTimezone } from "../core/cron";
+import { invalid, messageOf } from "../errors";
+import { Events } from "../events";
+import type { AgentStatus, RunSummary } from "../protocol";
+import { openStore, type Store } from "../store";
+import { executeRun } from "../runner/executeRun";
+import { attachAgentLog, type LogSink } from "./agentLog";
+import { startHeartbeat } from "./heartbeat";
+import { acquireLock, isPidAlive, type HeldLock } from "./lock";
+import { LogFile } from "./logFile";
+import { RunControl } from "./runControl";
+import { RunPool } from "./runPool";
+import { Scheduler } from "./scheduler";
+import type { AgentComponent, AgentServices } from "./services";
+import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
+import { describeSchedule, TriggerOps } from "./triggerOps";
+
+export const ORPHAN_REASON = "the agent stopped while this run was in progress";
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+/**
+ * The parts with a lifetime of their own that accept triggers: the HTTP
+ * server (webhooks, /run) and the file watchers. Each is started once the
+ * services exist and stopped first on shutdown.
+ */
+const components: AgentComponent[] = [];
+
+/** Editor features for workflow files, registered on every socket client. */
+const languageFeatures: LanguageFeatures[] = [];
+
+export interface AgentOptions {
+  config: Config;
+  /** Also write the log to stdout (foreground `clockwork agent`). */
+  logToStdout?: boolean;
+  /** Grace period for running runs on shutdown (default CLOCKWORK_SHUTDOWN_GRACE_MS or 30 s). */
+  graceMs?: number;
+  /** Test-only (CLOCKWORK_UNSAFE_NO_LOCK=1): skip the lock and listen on a per-process socket. */
+  unsafeNoLock?: boolean;
+  now?: () => number;
+}
+
+export interface RunningAgent {
+  readonly services: AgentServices;
+  readonly socketPath: string;
+  /** Graceful stop; a second call while stopping cuts the grace period short. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { config } = options;
+  const now = options.now ?? Date.now;
+  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const pid = process.pid;
+  makePrivateHome(config.home);
+
+  const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config.lockFile, config.home);
+  const socketPath = options.unsafeNoLock ? join(config.home, `agent-${pid}.sock`) : config.socketPath;
+  const cleanups: Array<() => void> = [];
+  const cleanup = () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        fn();
+      } catch {
+        // Best effort: keep cleaning up the rest.
+      }
+    }
+  };
+  if (lock) cleanups.push(() => lock.release());
+
+  try {
+    const events = new Events();
+    const logFile = new LogFile(config.logFile);
+    cleanups.push(() => logFile.close());
+    const sinks: LogSink[] = [(line) => logFile.write(line)];
+    if (options.logToStdout) sinks.push((line) => process.stdout.write(line));
+    cleanups.push(attachAgentLog(events, sinks, now));
+    const log = (level: "info" | "warn" | "error", message: string) => events.emit("agent:log", { level, message });
+
+    let http: { url: string | null; error: string | null } = { url: null, error: null };
+    const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => http.url });
+    cleanups.push(() => store.close());
+
+    // Recovery: runs whose owner died (this agent's predecessor, or a
+    // `clockwork run` killed mid-run) are failed with a reason, once.
+    for (const run of store.runs.failOrphans(isPidAlive, ORPHAN_REASON)) {
+      log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed`);
+      events.emit("run:finished", run);
+    }
+    store.heartbeats.removeDead(isPidAlive);
+
+    let stopping = false;
+    const startedAt = now();
+    const pool = new RunPool({
+      limit: config.maxConcurrentRuns,
+      execute: (runId, signal) => executeRun({ store: store.runs, events, runId, signal, ownerPid: pid }),
+      dropWaiting: (runId, reason) => {
+        const run = store.runs.finishRun(runId, "cancelled", reason);
+        if (run) events.emit("run:finished", run);
+      },
+    });
+    const runControl = new RunControl({ store, events, pool, ownerPid: pid, isStopping: () => stopping });
+    const triggerOps = new TriggerOps({ triggers: store.triggers, events, now });
+
+    const status = (): AgentStatus => {
+      const active = store.runs.activeRuns();
+      const next = store.triggers.earliestFire();
+      return {
+        pid,
+        version: VERSION,
+        startedAt: new Date(startedAt).toISOString(),
+        uptimeMs: now() - startedAt,
+        home: config.home,
+        socket: socketPath,
+        httpUrl: http.url,
+        httpError: http.error,
+        counts: {
+          ...store.triggers.counts(),
+          running: active.filter((r) => r.status === "running").length,
+          queued: active.filter((r) => r.status === "queued").length,
+        },
+        nextFire: next ? { trigger: next.name, at: new Date(next.at).toISOString() } : null,
+        stopping,
+      };
+    };
+
+    const services: AgentServices = {
+      config,
+      events,
+      store,
+      triggerOps,
+      startRun: (input) => runControl.startRun(input),
+      startFile: (file, context) => runControl.startFile(file, context),
+      fireTrigger: (name) => runControl.fireTrigger(name),
+      cancelRun: (id) => runControl.cancelRun(id),
+      waitForRun: (id, signal) => runControl.waitForRun(id, signal),
+      cronPreview: (expression, timezone, count = 5) => cronPreview(expression, timezone ?? defaultTimezone(), count, now()),
+      status,
+      setHttp: (state) => {
+        http = { ...state };
+        events.emit("agent:status", status());
+      },
+      get stopping() {
+        return stopping;
+      },
+    };
+
+    const heartbeat = startHeartbeat(
+      store.heartbeats,
+      () => ({ pid, version: VERSION, startedAt, socket: socketPath, http: http.url }),
+      (message) => log("warn", message),
+      undefined,
+      now,
+    );
+    cleanups.push(() => heartbeat.stop());
+
+    const socket: SocketServer = await startSocketServer(services, socketPath, languageFeatures);
+    cleanups.push(() => void socket.close());
+
+    const stops: Array<{ name: string; stop(): Promise<void> | void }> = [];
+    for (const component of components) {
+      try {
+        const handle = await component.start(services);
+        if (handle) stops.push({ name: component.name, stop: () => handle.stop() });
+      } catch (error) {
+        // One part failing (a port in use) must not keep schedules from firing.
+        log("error", `${component.name} did not start: ${messageOf(error)}`);
+      }
+    }
+
+    const scheduler = new Scheduler({
+      store,
+      events,
+      ownerPid: pid,
+      now,
+      submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
+    });
+    scheduler.start();
+    log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
+    events.emit("agent:status", status());
+
+    let stopped: Promise<void> | undefined;
+    let hurry: (() => void) | undefined;
+    const stop = (): Promise<void> => {
+      if (stopped) {
+        hurry?.();
+        return stopped;
+      }
+      stopped = (async () => {
+        stopping = true;
+        scheduler.stop();
+        log("info", `agent stopping: no new triggers; running runs get ${graceMs} ms to finish`);
+        events.emit("agent:status", status());
+        for (const part of stops.reverse()) {
+          try {
+            await part.stop();
+          } catch (error) {
+            log("warn", `${part.name} did not stop cleanly: ${messageOf(error)}`);
+          }
+        }
+        const cutShort = new Promise<void>((resolve) => (hurry = resolve));
+        await pool.drain(graceMs, cutShort);
+        await socket.close();
+        log("info", "agent stopped");
+        cleanup();
+      })();
+      return stopped;
+    };
+
+    return { services, socketPath, stop };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
+/** $CLOCKWORK_HOME is private: 0700, tightened if it already existed with a wider mode. */
+function makePrivateHome(home: string): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  if (process.platform !== "win32") chmodSync(home, 0o700);
+}
+
+/** Shutdown grace from the environment (CLOCKWORK_SHUTDOWN_GRACE_MS), or the default. */
+export function graceFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CLOCKWORK_SHUTDOWN_GRACE_MS;
+  if (raw === undefined || raw === "") return DEFAULT_SHUTDOWN_GRACE_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw invalid(`CLOCKWORK_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, got "${raw}"`);
+  }
+  return value;
+}

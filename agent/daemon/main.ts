@@ -1,0 +1,78 @@
+// The agent as a process: starts it, maps signals to a graceful stop, keeps
+// one failing request or run from taking the process down, and tells a
+// parent that spawned it detached (`clockwork agent start`) when it is ready,
+// or why it could not start, over the IPC channel.
+import type { Config } from "../config";
+import { messageOf } from "../errors";
+import { graceFromEnv, startAgent, type RunningAgent } from "./agent";
+
+/** Messages a detached agent sends to the `clockwork agent start` that spawned it. */
+export type StartupMessage = { ready: true; pid: number; socket: string } | { ready: false; error: string };
+
+export interface AgentProcessOptions {
+  config: Config;
+  /** Foreground: the log also goes to stdout. */
+  foreground: boolean;
+}
+
+/** Runs until SIGTERM, SIGINT or SIGHUP; resolves with the exit code. */
+export async function runAgentProcess(options: AgentProcessOptions): Promise<number> {
+  // Signals are handled from the first moment: one that arrives while the
+  // agent is still starting stops it as soon as it has started.
+  let agent: RunningAgent | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  let resolveFinished!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
+  const stop = () => {
+    if (!agent) return;
+    agent.services.events.emit("agent:log", { level: "warn", message: `received ${signalled}` });
+    agent.stop().then(
+      () => resolveFinished(0),
+      (error: unknown) => {
+        process.stderr.write(`error: the agent did not stop cleanly: ${messageOf(error)}\n`);
+        resolveFinished(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
+    stop();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  try {
+    agent = await startAgent({
+      config: options.config,
+      logToStdout: options.foreground,
+      graceMs: graceFromEnv(),
+      unsafeNoLock: process.env.CLOCKWORK_UNSAFE_NO_LOCK === "1",
+    });
+  } catch (error) {
+    tellParent({ ready: false, error: messageOf(error) });
+    throw error;
+  }
+  const events = agent.services.events;
+  // A bug in one request handler or run must not stop every schedule: log it
+  // and keep serving.
+  process.on("uncaughtException", (error) =>
+    events.emit("agent:log", { level: "error", message: `uncaught: ${error.stack ?? messageOf(error)}` }),
+  );
+  process.on("unhandledRejection", (reason) =>
+    events.emit("agent:log", { level: "error", message: `unhandled rejection: ${messageOf(reason)}` }),
+  );
+
+  tellParent({ ready: true, pid: process.pid, socket: agent.socketPath });
+  if (signalled) stop();
+  return finished;
+}
+
+function tellParent(message: StartupMessage): void {
+  if (!process.send || !process.connected) return;
+  process.send(message, undefined, {}, () => {
+    // The parent only needs this one message; letting go of the channel
+    // lets it exit and keeps this process from depending on it.
+    if (process.connected) process.disconnect();
+  });
+}

@@ -1,0 +1,178 @@
+// Shared by the agent and scheduler tests: a real agent process (the built
+// bundle) in a temporary CLOCKWORK_HOME, a socket client that records every
+// notification so tests wait on them instead of sleeping, and a runner for
+// CLI commands.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { tryConnect, type AgentClient } from "../../agent/cli/client";
+import { loadConfig, type Config } from "../../agent/config";
+import { RunChanged, type RunSummary } from "../../agent/protocol";
+
+export const repoRoot = process.env.CLOCKWORK_REPO_ROOT ?? resolve(__dirname, "../..");
+// CLOCKWORK_TEST_BUNDLE runs the tests against another build of the CLI.
+export const bundle = process.env.CLOCKWORK_TEST_BUNDLE ?? join(repoRoot, "dist", "clockwork.js");
+
+/** A fresh private home; removed by `cleanup`. */
+export function tempHome(label: string): string {
+  return mkdtempSync(join(tmpdir(), `cw-${label}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function baseEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CLOCKWORK_HOME: home,
+    // Never the default 8787: another test or a real agent may be using it.
+    CLOCKWORK_HTTP_PORT: "0",
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `clockwork <args>` to completion. */
+export function cli(home: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bundle, ...args], { env: baseEnv(home, env), cwd: cwd ?? home });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** Writes a workflow file into `dir` and returns its absolute path. */
+export function writeWorkflow(dir: string, file: string, source: string): string {
+  const path = join(dir, file);
+  writeFileSync(path, source);
+  return path;
+}
+
+/** A workflow with one shell step; `command` runs under /bin/sh. */
+export function shellWorkflow(name: string, command: string): string {
+  return `import { defineWorkflow, shell } from "clockwork";
+export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [shell("main", ${JSON.stringify(command)})] });
+`;
+}
+
+/** A socket client that keeps every run notification it receives. */
+export class Watcher {
+  readonly runs: RunSummary[] = [];
+  private waiters: Array<() => void> = [];
+  private readonly gone: Promise<never>;
+
+  constructor(readonly client: AgentClient) {
+    this.gone = client.closed.then(() => {
+      throw new Error("the agent closed the connection");
+    });
+    // Marked handled here; `until` still sees the rejection through the race.
+    this.gone.catch(() => undefined);
+    client.onNotification(RunChanged, (run) => {
+      this.runs.push(run);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /** Resolves once `predicate` holds over the notifications seen so far. */
+  async until<T>(predicate: (runs: RunSummary[]) => T | undefined | false, what = "condition"): Promise<T> {
+    for (;;) {
+      const value = predicate(this.runs);
+      if (value) return value;
+      await Promise.race([new Promise<void>((wake) => this.waiters.push(wake)), this.gone]).catch((error: Error) => {
+        throw new Error(`${error.message} while waiting for ${what}`);
+      });
+    }
+  }
+
+  /** The latest state of each run seen, by id. */
+  latest(): Map<string, RunSummary> {
+    const map = new Map<string, RunSummary>();
+    for (const run of this.runs) map.set(run.id, run);
+    return map;
+  }
+}
+
+export class AgentProcess {
+  private exitCode: Promise<number | null>;
+  output = "";
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly home: string,
+    readonly config: Config,
+  ) {
+    this.exitCode = new Promise((r) => child.on("exit", (code) => r(code)));
+  }
+
+  /**
+   * Starts `clockwork agent` in the foreground and resolves once it has
+   * logged that it started (its socket is listening by then).
+   */
+  static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+    const child = spawn(process.execPath, [bundle, "agent"], { env: baseEnv(home, env), stdio: ["ignore", "pipe", "pipe"] });
+    const agent = new AgentProcess(child, home, loadConfig({ ...baseEnv(home, env) }));
+    child.stdout!.on("data", (d) => (agent.output += d));
+    child.stderr!.on("data", (d) => (agent.output += d));
+    await new Promise<void>((resolvePromise, reject) => {
+      const onData = () => {
+        if (/ agent \S+ started /.test(agent.output)) {
+          child.stdout!.off("data", onData);
+          resolvePromise();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`agent exited with ${code} during start:\n${agent.output}`)));
+    });
+    return agent;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The socket this agent listens on (a per-process one when the lock is bypassed). */
+  get socketPath(): string {
+    const match = /socket (\S+)\)/.exec(this.output);
+    return match ? match[1]! : this.config.socketPath;
+  }
+
+  async connect(): Promise<AgentClient> {
+    const client = await tryConnect({ socketPath: this.socketPath });
+    if (!client) throw new Error(`no answer on ${this.socketPath}`);
+    return client;
+  }
+
+  async watch(): Promise<Watcher> {
+    const watcher = new Watcher(await this.connect());
+    // Any request subscribes a client to the agent's notifications.
+    await watcher.client.request((await import("../../agent/protocol")).Status, undefined);
+    return watcher;
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
+    return this.exitCode;
+  }
+
+  async kill9(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    await this.exitCode;
+  }
+
+  exited(): Promise<number | null> {
+    return this.exitCode;
+  }
+}
