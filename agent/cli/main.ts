@@ -3,13 +3,17 @@
 import { Command } from "commander";
 import { VERSION } from "../config";
 import { exitWithError } from "./output";
+import { runCommands } from "./commands/run";
+import { historyCommands } from "./commands/history";
+import { showCommands } from "./commands/show";
+import { logsCommands } from "./commands/logs";
 import { cronCommands } from "./commands/cron";
 import { scheduleCommands } from "./commands/schedules";
 import { agentCommands } from "./commands/agent";
 import { statusCommands } from "./commands/status";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [cronCommands, scheduleCommands, agentCommands, statusCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, cronCommands, scheduleCommands, agentCommands, statusCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")

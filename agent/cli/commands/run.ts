@@ -1,0 +1,156 @@
+// `clockwork run <file>`: runs a workflow here and now, in this terminal's
+// environment and working directory, streaming each step's output live. The
+// run is recorded like any other (history, show, logs); Ctrl-C cancels it.
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { loadConfig } from "../../config";
+import { invalid, messageOf } from "../../errors";
+import { Events } from "../../events";
+import type { RunSummary, TriggerContext } from "../../protocol";
+import { executeRun } from "../../runner/executeRun";
+import { failOrphanRuns } from "../../runner/orphans";
+import { openStore, type Store } from "../../store";
+import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
+import { colour, printJson } from "../output";
+import { LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
+
+interface RunOptions {
+  body?: string;
+  json?: boolean;
+}
+
+export function runCommands(program: Command): void {
+  program
+    .command("run")
+    .description("Run a workflow file now, streaming each step's output; exits 0 on success, 1 on failure")
+    .argument("<file>", "the workflow file, e.g. hello.workflow.ts")
+    .option("--body <json|@file>", "a trigger body to try the workflow with, available as {trigger.body}: JSON or text, @file to read a file, @- for stdin")
+    .option("--json", "print only the finished run record as JSON (no live output)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  clockwork run hello.workflow.ts
+  clockwork run webhook-handler.workflow.ts --body '{"action":"opened","number":7}'
+  clockwork run webhook-handler.workflow.ts --body @payload.json
+  clockwork run hello.workflow.ts --json | jq .status
+
+The run executes in this process, with this shell's environment and working
+directory. Ctrl-C cancels it: running commands are killed (their whole
+process group) and the run is recorded as cancelled. Exit status: 0 success,
+1 failed, 130 cancelled by Ctrl-C, 143 by SIGTERM.`,
+    )
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await runWorkflowFile(file, options);
+    });
+}
+
+async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<number> {
+  const file = resolve(fileArg);
+  const context: TriggerContext = {};
+  if (options.body !== undefined) context.body = parseBody(options.body);
+
+  const config = loadConfig();
+  const store = openStore(config.dbFile);
+  try {
+    failOrphanRuns(store.runs);
+    let workflow: LoadedWorkflow;
+    try {
+      workflow = await loadWorkflow(file);
+    } catch (error) {
+      const message = error instanceof WorkflowLoadError ? error.message : `${file}: ${messageOf(error)}`;
+      const run = store.runs.insertRun({
+        workflowName: fileStem(file),
+        workflowFile: file,
+        triggerKind: "manual",
+        context,
+        status: "failed",
+        error: message,
+      });
+      if (options.json) printJson(store.runs.getRun(run.id));
+      else process.stderr.write(`${colour.errRed("error:")} ${message}\n${colour.dim(`(recorded as failed run ${run.id})`)}\n`);
+      return 1;
+    }
+    return await execute(store, workflow, context, options);
+  } finally {
+    store.close();
+  }
+}
+
+async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
+  const run = store.runs.insertRun({
+    workflowName: workflow.name,
+    workflowFile: workflow.file,
+    triggerKind: "manual",
+    context,
+    status: "running",
+    ownerPid: process.pid,
+  });
+  const events = new Events();
+  if (!options.json) printLive(events, run);
+
+  const controller = new AbortController();
+  let cancelledBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cancelledBy) return; // already cancelling; the process groups get SIGKILL after the grace period
+    cancelledBy = signal;
+    if (!options.json) process.stdout.write(`\n${colour.yellow(`cancelling (${signal === "SIGINT" ? "Ctrl-C" : signal})…`)}\n`);
+    controller.abort(signal === "SIGINT" ? "Ctrl-C" : `${signal} received`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  let summary: RunSummary;
+  try {
+    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+  }
+
+  if (options.json) printJson(store.runs.getRun(run.id));
+  else process.stdout.write(`${runResultLine(summary)}\n`);
+  if (summary.status === "success") return 0;
+  if (summary.status === "cancelled" && cancelledBy) return cancelledBy === "SIGINT" ? 130 : cancelledBy === "SIGTERM" ? 143 : 129;
+  return 1;
+}
+
+/** Live output: a header as each step starts, its output indented, a status line as it ends. */
+function printLive(events: Events, run: RunSummary): void {
+  const printer = new LogPrinter();
+  process.stdout.write(`${colour.bold(run.workflowName)} ${colour.dim(`· run ${run.id} · ${run.workflowFile}`)}\n`);
+  events.on("run:step", ({ step }) => {
+    printer.endLine();
+    if (step.status === "running" && step.attempts <= 1) process.stdout.write(`${stepHeader(step)}\n`);
+    else if (step.status !== "running") process.stdout.write(`${stepResultLine(step)}\n`);
+  });
+  events.on("run:log", (chunk) => {
+    printer.chunk(chunk);
+  });
+  events.on("run:finished", () => printer.endLine());
+}
+
+/** `--body`: JSON is parsed, anything else is kept as text (as a webhook body would be). */
+export function parseBody(value: string): unknown {
+  let text = value;
+  if (value.startsWith("@")) {
+    const source = value.slice(1);
+    try {
+      text = source === "-" ? readFileSync(0, "utf8") : readFileSync(resolve(source), "utf8");
+    } catch (error) {
+      throw invalid(`--body ${value}: cannot read ${source === "-" ? "standard input" : source} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** "hello" for hello.workflow.ts: what a run of a file that does not load is recorded under. */
+export function fileStem(file: string): string {
+  return basename(file).replace(/(\.workflow)?\.(m|c)?(ts|js)$/, "") || basename(file);
+}
