@@ -7,6 +7,18 @@ import type { IconView } from "./triggersModel";
 
 export const RUNS_LIMIT = 50;
 
+/** What the Runs view is narrowed to: one workflow, or one trigger's runs. */
+export interface RunsFilter {
+  workflow?: string;
+  trigger?: string;
+}
+
+export function matchesFilter(run: RunSummary, filter: RunsFilter): boolean {
+  if (filter.workflow && run.workflowName !== filter.workflow) return false;
+  if (filter.trigger && run.triggerName !== filter.trigger) return false;
+  return true;
+}
+
 export interface RunItemView {
   id: string;
   runId: string;
@@ -48,10 +60,10 @@ export function sortRuns(runs: RunSummary[]): RunSummary[] {
 export function upsertRun(
   runs: readonly RunSummary[],
   run: RunSummary,
-  filter: { workflow?: string } = {},
+  filter: RunsFilter = {},
   limit = RUNS_LIMIT,
 ): RunSummary[] {
-  if (filter.workflow && run.workflowName !== filter.workflow) return [...runs];
+  if (!matchesFilter(run, filter)) return [...runs];
   const next = runs.filter((r) => r.id !== run.id);
   next.push(run);
   return sortRuns(next).slice(0, limit);

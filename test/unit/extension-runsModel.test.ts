@@ -70,3 +70,12 @@ describe("workflowNames", () => {
     assert.deepEqual(workflowNames([run("a", { workflowName: "z" }), run("b"), run("c", { workflowName: "z" })]), ["digest", "z"]);
   });
 });
+
+describe("upsertRun with a trigger filter", () => {
+  it("keeps only runs started by that trigger", () => {
+    const next = upsertRun([], run("a", { triggerKind: "cron", triggerName: "other" }), { trigger: "daily" });
+    assert.deepEqual(next, []);
+    const kept = upsertRun([], run("b", { triggerKind: "cron", triggerName: "daily" }), { trigger: "daily" });
+    assert.deepEqual(kept.map((r) => r.id), ["b"]);
+  });
+});

@@ -1,0 +1,298 @@
+// Every command the extension contributes. Each is a factory registered
+// through the Ctx: `enabled` gets a live connection as its argument, so no
+// command can talk to a dead one; the few that make sense without an agent
+// (start it, show logs) have a `disabled` half too.
+import { basename } from "node:path";
+import * as vscode from "vscode";
+import {
+  CancelRun,
+  FireTrigger,
+  ListRuns,
+  RegisterWatcher,
+  RegisterWebhook,
+  SetTriggerPaused,
+  StartRun,
+  UnregisterTrigger,
+  type FileEvent,
+} from "../agent/protocol";
+import type { AgentConnection } from "./connection";
+import type { CommandFactory, Ctx } from "./ctx";
+import { triggerArg, workflowFileArg } from "./pickers";
+import { watchRun } from "./runProgress";
+import { RunNode, type RunsTree } from "./runsTree";
+import { workflowNames } from "./runsModel";
+import type { TriggersTree } from "./triggersTree";
+import { CronEditorPanel } from "./webviews/cronEditor/panel";
+import { RunPanel } from "./webviews/runPanel/panel";
+
+export interface Views {
+  triggers: TriggersTree;
+  triggersView: vscode.TreeView<unknown>;
+  runs: RunsTree;
+}
+
+export function registerCommands(ctx: Ctx, views: Views): void {
+  const commands: Record<string, CommandFactory> = {
+    runWorkflow: { enabled: runWorkflow },
+    runTrigger: { enabled: runTrigger },
+    registerSchedule: {
+      enabled: (ctx) => async (arg?: unknown) => {
+        const file = await workflowFileArg(arg, "Register Schedule");
+        if (file) CronEditorPanel.register(ctx, file);
+      },
+    },
+    editSchedule: {
+      enabled: (ctx, agent) => async (arg?: unknown) => {
+        const t = await triggerArg(agent, arg, "Edit Schedule", undefined, "schedule");
+        if (t) CronEditorPanel.edit(ctx, t);
+      },
+    },
+    registerWebhook: { enabled: registerWebhook },
+    registerWatcher: { enabled: registerWatcher },
+    pauseTrigger: { enabled: setPaused(true) },
+    resumeTrigger: { enabled: setPaused(false) },
+    unregisterTrigger: { enabled: unregister },
+    copyWebhookUrl: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const t = await triggerArg(agent, arg, "Copy Webhook URL", undefined, "webhook");
+        if (!t) return;
+        const url = t.webhook?.url;
+        if (!url) throw new Error("the agent's HTTP server is not running, so the webhook has no URL right now");
+        await vscode.env.clipboard.writeText(url);
+        void vscode.window.showInformationMessage(`Copied ${url}`);
+      },
+    },
+    openWorkflowFile: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const t = await triggerArg(agent, arg, "Open Workflow File");
+        if (t) await vscode.window.showTextDocument(vscode.Uri.file(t.workflowFile));
+      },
+    },
+    showRuns: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const t = arg === undefined ? undefined : await triggerArg(agent, arg, "Show Runs");
+        await views.runs.setFilter(t ? { trigger: t.name } : {});
+        await vscode.commands.executeCommand("clockwork.runs.focus");
+      },
+    },
+    filterRuns: {
+      enabled: (_ctx, agent) => async () => {
+        const recent = await agent.request(ListRuns, { limit: 500 });
+        const names = [...new Set([...workflowNames(recent), ...views.triggers.all.map((t) => t.workflowName)])].sort();
+        const pick = await vscode.window.showQuickPick(names, { title: "Show Runs of Workflow", placeHolder: "Pick a workflow" });
+        if (pick) await views.runs.setFilter({ workflow: pick });
+      },
+    },
+    clearRunsFilter: { enabled: () => () => views.runs.setFilter({}) },
+    refresh: { enabled: () => () => Promise.all([views.triggers.reload(), views.runs.reload()]) },
+    openRun: {
+      enabled: (ctx, agent) => async (arg?: unknown) => {
+        const id = arg instanceof RunNode ? arg.run.id : typeof arg === "string" ? arg : await askRunId();
+        if (id) await RunPanel.show(ctx, agent, id);
+      },
+    },
+    cancelRun: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const id = arg instanceof RunNode ? arg.run.id : typeof arg === "string" ? arg : await askRunId();
+        if (id) await agent.request(CancelRun, { id });
+      },
+    },
+    rerun: {
+      enabled: (ctx, agent) => async (arg?: unknown) => {
+        if (!(arg instanceof RunNode)) return;
+        await startFile(ctx, agent, arg.run.workflowFile);
+      },
+    },
+    revealTrigger: {
+      enabled: () => async (name?: unknown) => {
+        if (typeof name !== "string") return;
+        await views.triggers.reload();
+        const node = views.triggers.find(name);
+        await vscode.commands.executeCommand("clockwork.triggers.focus");
+        if (node) await views.triggersView.reveal(node, { select: true, focus: false });
+      },
+    },
+    startAgent: {
+      enabled: (ctx) => () => ctx.startAgent(),
+      disabled: (ctx) => () => ctx.startAgent(),
+    },
+    stopAgent: {
+      enabled: (ctx, agent) => async () => {
+        const choice = await vscode.window.showWarningMessage(
+          "Stop the Clockwork agent?",
+          { modal: true, detail: "Schedules, webhooks and file watchers stop until it is started again. Running runs get a grace period to finish." },
+          "Stop Agent",
+        );
+        if (choice === "Stop Agent") await ctx.stopAgent(agent);
+      },
+      disabled: () => () => vscode.window.showInformationMessage("The Clockwork agent is not running."),
+    },
+    showAgentLog: { enabled: (ctx) => () => showAgentLog(ctx), disabled: (ctx) => () => showAgentLog(ctx) },
+    showLog: { enabled: (ctx) => () => ctx.log.show(), disabled: (ctx) => () => ctx.log.show() },
+    focus: {
+      enabled: () => () => vscode.commands.executeCommand("clockwork.triggers.focus"),
+      disabled: () => () => vscode.commands.executeCommand("clockwork.triggers.focus"),
+    },
+  };
+  for (const [name, factory] of Object.entries(commands)) ctx.registerCommand(name, factory);
+}
+
+function runWorkflow(ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const file = await workflowFileArg(arg, "Run Workflow");
+    if (file) await startFile(ctx, agent, file);
+  };
+}
+
+/** Starts a manual run of a file, opens its panel and shows progress until it ends. */
+async function startFile(ctx: Ctx, agent: AgentConnection, file: string): Promise<void> {
+  let runId: string;
+  try {
+    ({ runId } = await agent.request(StartRun, { file }));
+  } catch (error) {
+    // Most often the file does not load: say why, and point at the diagnostic.
+    const message = error instanceof Error ? error.message : String(error);
+    const choice = await vscode.window.showErrorMessage(`Cannot run ${basename(file)}: ${message}`, "Open File");
+    if (choice === "Open File") await vscode.window.showTextDocument(vscode.Uri.file(file));
+    return;
+  }
+  void watchRun(ctx, agent, runId, basename(file).replace(/\.workflow\.(ts|js|mjs)$/, ""));
+  await RunPanel.show(ctx, agent, runId);
+}
+
+function runTrigger(ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const t = await triggerArg(agent, arg, "Run Now");
+    if (!t) return;
+    const { runId } = await agent.request(FireTrigger, { name: t.name });
+    void watchRun(ctx, agent, runId, t.name);
+    await RunPanel.show(ctx, agent, runId);
+  };
+}
+
+function setPaused(paused: boolean) {
+  return (_ctx: Ctx, agent: AgentConnection) => async (arg?: unknown) => {
+    const t = await triggerArg(agent, arg, paused ? "Pause Trigger" : "Resume Trigger", (t) => t.paused !== paused);
+    if (t) await agent.request(SetTriggerPaused, { name: t.name, paused });
+  };
+}
+
+function unregister(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const t = await triggerArg(agent, arg, "Unregister Trigger");
+    if (!t) return;
+    const detail =
+      t.type === "webhook"
+        ? "Senders will get 404 from its URL. Registering it again makes a new secret."
+        : "Its runs stay in the history.";
+    const choice = await vscode.window.showWarningMessage(
+      `Unregister the ${t.type} "${t.name}"?`,
+      { modal: true, detail },
+      "Unregister",
+    );
+    if (choice === "Unregister") await agent.request(UnregisterTrigger, { name: t.name });
+  };
+}
+
+function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const file = await workflowFileArg(arg, "Register Webhook");
+    if (!file) return;
+    const name = await vscode.window.showInputBox({
+      title: "Register Webhook",
+      prompt: "A name for the webhook; it becomes part of the URL (/webhook/<name>). Leave empty for the workflow's name.",
+      placeHolder: "e.g. github-push",
+    });
+    if (name === undefined) return;
+    const result = await agent.request(RegisterWebhook, { file, name: name.trim() || undefined });
+    const url = result.url ?? "(no URL: the agent's HTTP server is not running)";
+    const lines = [`URL: ${url}`];
+    if (result.secret) {
+      lines.push(
+        "",
+        `Secret: ${result.secret}`,
+        "",
+        "This is the only time the secret is shown. Senders sign each body with it: X-Clockwork-Signature: sha256=<HMAC-SHA256 of the body>, or use it as a GitHub webhook secret.",
+      );
+    }
+    const copySecret = "Copy Secret";
+    const copyUrl = "Copy URL";
+    const buttons = result.secret ? [copySecret, copyUrl] : [copyUrl];
+    const choice = await vscode.window.showInformationMessage(
+      `Webhook "${result.trigger.name}" registered`,
+      { modal: true, detail: lines.join("\n") },
+      ...buttons,
+    );
+    if (choice === copySecret && result.secret) {
+      await vscode.env.clipboard.writeText(result.secret);
+      const next = result.url ? await vscode.window.showInformationMessage("Secret copied to the clipboard.", copyUrl) : undefined;
+      if (next === copyUrl && result.url) await vscode.env.clipboard.writeText(result.url);
+    } else if (choice === copyUrl && result.url) {
+      await vscode.env.clipboard.writeText(result.url);
+    }
+  };
+}
+
+function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const file = await workflowFileArg(arg, "Register File Watcher");
+    if (!file) return;
+    const picked = await vscode.window.showOpenDialog({
+      title: "Watch which file or folder?",
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      openLabel: "Watch",
+    });
+    const path = picked?.[0]?.fsPath;
+    if (!path) return;
+    const eventItems: Array<vscode.QuickPickItem & { value: FileEvent }> = [
+      { label: "created", value: "created", picked: true },
+      { label: "modified", value: "modified", picked: true },
+      { label: "deleted", value: "deleted", picked: false },
+    ];
+    const events = await vscode.window.showQuickPick(eventItems, {
+      title: "Register File Watcher: which changes start a run?",
+      canPickMany: true,
+    });
+    if (!events || events.length === 0) return;
+    const glob = await vscode.window.showInputBox({
+      title: "Register File Watcher",
+      prompt: "Only files matching this glob (relative to the watched folder). Leave empty for every file.",
+      placeHolder: "e.g. **/*.md",
+    });
+    if (glob === undefined) return;
+    const name = await vscode.window.showInputBox({
+      title: "Register File Watcher",
+      prompt: "A name for the watcher. Leave empty for the workflow's name.",
+    });
+    if (name === undefined) return;
+    const t = await agent.request(RegisterWatcher, {
+      file,
+      path,
+      events: events.map((e) => e.value),
+      recursive: true,
+      glob: glob.trim() || undefined,
+      name: name.trim() || undefined,
+    });
+    void vscode.window.showInformationMessage(`Watcher "${t.name}" registered on ${basename(path)}.`);
+  };
+}
+
+async function askRunId(): Promise<string | undefined> {
+  const id = await vscode.window.showInputBox({ title: "Open Run", prompt: "Run id (a unique prefix is enough)" });
+  return id?.trim() || undefined;
+}
+
+async function showAgentLog(ctx: Ctx): Promise<void> {
+  const file = ctx.config.logFile;
+  try {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const editor = await vscode.window.showTextDocument(doc, { preview: true });
+    const end = doc.lineAt(doc.lineCount - 1).range.end;
+    editor.revealRange(new vscode.Range(end, end));
+  } catch {
+    void vscode.window.showInformationMessage(`The agent has not written a log yet (${file}).`);
+  }
+}

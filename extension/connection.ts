@@ -1,0 +1,112 @@
+// One LSP connection to the agent over its Unix socket. The standard
+// features (CodeLens, diagnostics, hover, completion) for workflow files come
+// with vscode-languageclient; everything Clockwork adds is a typed request or
+// notification from agent/protocol.ts.
+import net from "node:net";
+import type * as vscode from "vscode";
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  RevealOutputChannelOn,
+  type InitializeParams,
+  type LanguageClientOptions,
+  type StreamInfo,
+} from "vscode-languageclient/node";
+import type { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import { AgentStatusChanged, Status, type AgentStatus } from "../agent/protocol";
+import type { Session } from "./supervisor";
+
+/** Workflow files, whatever language mode VS Code opened them in. */
+export const WORKFLOW_PATTERN = "**/*.workflow.{ts,js,mjs}";
+
+/**
+ * The agent outlives every window, so it must not watch this process: the
+ * library would otherwise send our pid in `initialize`, asking the server to
+ * exit when we do.
+ */
+class AgentClient extends LanguageClient {
+  protected override fillInitializeParams(params: InitializeParams): void {
+    super.fillInitializeParams(params);
+    params.processId = null;
+  }
+}
+
+export class AgentConnection implements Session {
+  readonly closed: Promise<{ deliberate: boolean }>;
+  private _status: AgentStatus;
+  private disposing = false;
+
+  private constructor(
+    private readonly client: LanguageClient,
+    status: AgentStatus,
+    closed: Promise<void>,
+    private readonly markClosed: () => void,
+  ) {
+    this._status = status;
+    this.closed = closed.then(() => ({ deliberate: this.disposing || this._status.stopping }));
+    client.onNotification(AgentStatusChanged, (s) => (this._status = s));
+  }
+
+  /** Connects, completes the LSP handshake and asks for the agent's status. */
+  static async open(socketPath: string, log: vscode.LogOutputChannel): Promise<AgentConnection> {
+    let markClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const serverOptions = (): Promise<StreamInfo> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(socketPath);
+        socket.once("connect", () => resolve({ reader: socket, writer: socket }));
+        socket.once("error", reject);
+      });
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file", pattern: WORKFLOW_PATTERN }],
+      outputChannel: log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // The supervisor reconnects (or explains why not) in the status bar;
+      // the library's own restarts and pop-ups would compete with it.
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue, handled: true }),
+        closed: () => {
+          markClosed();
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+      initializationFailedHandler: () => false,
+    };
+    // The id makes `clockwork.trace.server` the trace setting.
+    const client = new AgentClient("clockwork", "Clockwork Agent", serverOptions, clientOptions);
+    try {
+      await client.start();
+      const status = await client.sendRequest(Status, undefined);
+      return new AgentConnection(client, status, closed, markClosed);
+    } catch (error) {
+      await client.dispose(2000).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get status(): AgentStatus {
+    return this._status;
+  }
+
+  request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    return this.client.sendRequest(type, params);
+  }
+
+  onNotification<T>(type: NotificationType<T>, handler: (payload: T) => void): vscode.Disposable {
+    return this.client.onNotification(type, handler);
+  }
+
+  /** Refreshes the cached status (the status bar shows it). */
+  async refreshStatus(): Promise<AgentStatus> {
+    this._status = await this.client.sendRequest(Status, undefined);
+    return this._status;
+  }
+
+  /** Says goodbye politely (shutdown, exit); the agent keeps running. */
+  async dispose(): Promise<void> {
+    this.disposing = true;
+    await this.client.dispose(2000).catch(() => undefined);
+    this.markClosed();
+  }
+}

@@ -1,0 +1,31 @@
+// Entry point. Activation must not wait for the agent: it builds the Ctx,
+// the views and the commands, then lets the supervisor find (or start) the
+// agent in the background while the status bar tells how that goes.
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { Ctx } from "./ctx";
+import { RunsTree } from "./runsTree";
+import { StatusBar } from "./statusBar";
+import { TriggersTree, type TriggersTreeNode } from "./triggersTree";
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  ctx = new Ctx(context);
+  const triggers = new TriggersTree(ctx);
+  const runs = new RunsTree(ctx);
+  const triggersView = vscode.window.createTreeView<TriggersTreeNode>("clockwork.triggers", {
+    treeDataProvider: triggers,
+    showCollapseAll: true,
+  });
+  const runsView = vscode.window.createTreeView("clockwork.runs", { treeDataProvider: runs });
+  runs.view = runsView;
+  ctx.push(triggers, runs, triggersView, runsView, new StatusBar(ctx));
+  registerCommands(ctx, { triggers, triggersView: triggersView as vscode.TreeView<unknown>, runs });
+  ctx.start();
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,216 @@
+// The Triggers view: a thin TreeDataProvider over triggersModel.ts. The list
+// is fetched when the view first asks, again whenever the agent announces a
+// trigger change, and after every reconnect; relative times are refreshed
+// exactly when their words change, and only for the items that changed.
+import * as vscode from "vscode";
+import { CronPreviewRequest, ListTriggers, type TriggerRecord } from "../agent/protocol";
+import type { Ctx } from "./ctx";
+import {
+  buildTriggerGroups,
+  earliestFire,
+  nextTreeRefreshIn,
+  triggerItemView,
+  triggerTooltip,
+  type IconView,
+  type TriggerGroupView,
+  type TriggerItemView,
+} from "./triggersModel";
+
+export class GroupNode {
+  constructor(public view: TriggerGroupView) {}
+}
+
+export class TriggerNode {
+  constructor(public view: TriggerItemView) {}
+  get trigger(): TriggerRecord {
+    return this.view.trigger;
+  }
+}
+
+export type TriggersTreeNode = GroupNode | TriggerNode;
+
+export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TriggersTreeNode | TriggersTreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly loadedEmitter = new vscode.EventEmitter<readonly TriggerRecord[]>();
+  /** Fires after every load, with the full list (the status bar and benchmarks listen). */
+  readonly onDidLoad = this.loadedEmitter.event;
+
+  private triggers: TriggerRecord[] | undefined;
+  private groups: GroupNode[] = [];
+  private readonly nodes = new Map<string, TriggerNode>();
+  private loading: Promise<void> | undefined;
+  private reloadAgain = false;
+  private clockTimer: NodeJS.Timeout | undefined;
+  private connected = false;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly ctx: Ctx) {
+    this.subscriptions = [
+      ctx.onTriggersChanged(() => void this.reload()),
+      ctx.onDidChangeState((state) => {
+        const connected = state.kind === "connected";
+        if (connected === this.connected) return;
+        this.connected = connected;
+        // A (re)connect: the list may have changed while we were away. A
+        // disconnect: show nothing rather than stale triggers (the welcome
+        // view explains why).
+        if (connected) void this.reload();
+        else this.setTriggers(undefined);
+      }),
+    ];
+  }
+
+  /** Every trigger currently listed (empty until loaded). */
+  get all(): readonly TriggerRecord[] {
+    return this.triggers ?? [];
+  }
+
+  find(name: string): TriggerNode | undefined {
+    return this.nodes.get(name);
+  }
+
+  /** Fetches the list again; concurrent calls share one request and one follow-up. */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.reloadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.reloadAgain = false;
+          const agent = this.ctx.agent;
+          if (!agent) return;
+          try {
+            this.setTriggers(await agent.request(ListTriggers, {}));
+          } catch (error) {
+            this.ctx.log.warn(`listing triggers failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        } while (this.reloadAgain);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  private setTriggers(triggers: TriggerRecord[] | undefined): void {
+    this.triggers = triggers;
+    const now = Date.now();
+    const groups = buildTriggerGroups(triggers ?? [], now);
+    const seen = new Set<string>();
+    this.groups = groups.map((g) => {
+      const node = this.groups.find((n) => n.view.type === g.type) ?? new GroupNode(g);
+      node.view = g;
+      for (const item of g.items) {
+        seen.add(item.name);
+        const existing = this.nodes.get(item.name);
+        if (existing) existing.view = item;
+        else this.nodes.set(item.name, new TriggerNode(item));
+      }
+      return node;
+    });
+    for (const name of [...this.nodes.keys()]) if (!seen.has(name)) this.nodes.delete(name);
+    void vscode.commands.executeCommand("setContext", "clockwork.hasTriggers", (triggers?.length ?? 0) > 0);
+    this.changed.fire(undefined);
+    this.loadedEmitter.fire(this.all);
+    this.scheduleClock();
+  }
+
+  /** Refreshes descriptions whose relative time now reads differently. */
+  private tick(): void {
+    const now = Date.now();
+    const changed: TriggerNode[] = [];
+    for (const node of this.nodes.values()) {
+      const view = triggerItemView(node.trigger, now);
+      if (view.description !== node.view.description) {
+        node.view = view;
+        changed.push(node);
+      }
+    }
+    if (changed.length > 0) this.changed.fire(changed);
+    this.scheduleClock();
+  }
+
+  private scheduleClock(): void {
+    clearTimeout(this.clockTimer);
+    const delay = nextTreeRefreshIn(this.all, Date.now());
+    if (delay !== null) this.clockTimer = setTimeout(() => this.tick(), delay);
+  }
+
+  /** The soonest fire among listed schedules (the status bar's fallback). */
+  earliestFire(): { name: string; atMs: number } | null {
+    return earliestFire(this.all);
+  }
+
+  getChildren(element?: TriggersTreeNode): TriggersTreeNode[] {
+    if (!element) {
+      if (this.triggers === undefined && this.ctx.agent) void this.reload();
+      return this.groups;
+    }
+    if (element instanceof GroupNode) {
+      return element.view.items.map((item) => this.nodes.get(item.name)).filter((n): n is TriggerNode => !!n);
+    }
+    return [];
+  }
+
+  getParent(element: TriggersTreeNode): TriggersTreeNode | undefined {
+    if (element instanceof TriggerNode) return this.groups.find((g) => g.view.type === element.view.type);
+    return undefined;
+  }
+
+  getTreeItem(element: TriggersTreeNode): vscode.TreeItem {
+    if (element instanceof GroupNode) {
+      const item = new vscode.TreeItem(element.view.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = element.view.id;
+      item.description = String(element.view.items.length);
+      item.contextValue = `group.${element.view.type}`;
+      return item;
+    }
+    const view = element.view;
+    const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
+    item.id = view.id;
+    item.description = view.description;
+    item.iconPath = themeIcon(view.icon);
+    item.contextValue = view.contextValue;
+    item.accessibilityInformation = { label: `${view.label}, ${view.type}, ${view.description}` };
+    // The tooltip is left empty here so VS Code asks resolveTreeItem for it
+    // only when the user hovers, which is when the next fires are fetched.
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, element: TriggersTreeNode): Promise<vscode.TreeItem> {
+    if (!(element instanceof TriggerNode)) return item;
+    const trigger = element.trigger;
+    let fires: string[] | undefined;
+    const agent = this.ctx.agent;
+    if (agent && trigger.schedule && trigger.state === "active") {
+      try {
+        const preview = await agent.request(CronPreviewRequest, {
+          expression: trigger.schedule.cron,
+          timezone: trigger.schedule.timezone,
+          count: 5,
+        });
+        if (preview.ok) fires = preview.next;
+      } catch {
+        // The tooltip still shows the next fire from the record.
+      }
+    }
+    const tooltip = new vscode.MarkdownString(triggerTooltip(trigger, Date.now(), fires));
+    tooltip.supportThemeIcons = true;
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  dispose(): void {
+    clearTimeout(this.clockTimer);
+    this.subscriptions.forEach((s) => s.dispose());
+    this.changed.dispose();
+    this.loadedEmitter.dispose();
+  }
+}
+
+export function themeIcon(icon: IconView): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+}

@@ -1,0 +1,285 @@
+// The cron editor page (runs in the webview, bundled for the browser). It
+// renders a plain form with native controls, so keyboard use and screen
+// readers work as everywhere else in VS Code, and asks the host for a
+// preview after each change: the description and the next five fires come
+// from the agent, so they say exactly what the scheduler will do.
+import { relativeTime } from "../../relativeTime";
+import { HostClient, type HostToWebview } from "../rpc";
+import {
+  CATCHUP_CHOICES,
+  OVERLAP_CHOICES,
+  PRESETS,
+  PreviewTracker,
+  canSave,
+  inlineError,
+  isKnownZone,
+  matchingPreset,
+  type CronEditorInit,
+  type CronEditorRequest,
+  type FormState,
+} from "./model";
+import type { CronPreview } from "../../../agent/protocol";
+
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+
+const vscode = acquireVsCodeApi();
+const host = new HostClient<CronEditorRequest>((m) => vscode.postMessage(m));
+const tracker = new PreviewTracker();
+const PREVIEW_DELAY_MS = 120;
+
+let init: CronEditorInit | undefined;
+let zones: string[] = [];
+const state: FormState = { expression: "", timezone: "", preview: null, saving: false };
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
+
+window.addEventListener("message", (event: MessageEvent<HostToWebview<CronEditorInit, never>>) => {
+  const message = event.data;
+  if (host.receive(message)) return;
+  if (message.type === "init") start(message.init);
+});
+host.ready();
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined) continue;
+    if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+function start(data: CronEditorInit): void {
+  init = data;
+  zones = data.timezones.length > 0 ? data.timezones : browserZones();
+  state.expression = data.cron;
+  state.timezone = data.timezone;
+  render(data);
+  update();
+  byId<HTMLInputElement>("cron").focus();
+  byId<HTMLInputElement>("cron").select();
+}
+
+function browserZones(): string[] {
+  const list = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return list.includes("UTC") ? list : ["UTC", ...list];
+}
+
+function render(data: CronEditorInit): void {
+  const app = byId<HTMLElement>("app");
+  app.replaceChildren();
+  app.removeAttribute("aria-busy");
+  const editing = data.mode === "edit";
+
+  const heading = el("header", {},
+    el("h1", { text: editing ? `Edit schedule “${data.name}”` : "Register a schedule" }),
+    el("p", { class: "subtitle" }, "Runs ", el("code", { text: data.fileLabel, title: data.file }), " on a cron schedule."),
+  );
+
+  const nameField = el("div", { class: "field" },
+    el("label", { for: "name", text: "Name" }),
+    el("input", {
+      id: "name",
+      type: "text",
+      value: data.name,
+      placeholder: "the workflow's name",
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": "name-hint",
+      ...(editing ? { readonly: "", "aria-readonly": "true" } : {}),
+    }),
+    el("p", { id: "name-hint", class: "hint", text: editing ? "A schedule keeps its name; unregister and register again to rename it." : "Unique among your triggers. Leave empty to use the workflow's name." }),
+  );
+
+  const presetButtons = PRESETS.map((p) =>
+    el("button", { type: "button", class: "preset", "data-cron": p.cron, "aria-pressed": "false", title: p.cron, text: p.label }),
+  );
+  const presets = el("div", { class: "presets", role: "group", "aria-label": "Presets" }, ...presetButtons);
+
+  const cronField = el("div", { class: "field" },
+    el("label", { for: "cron", text: "Cron expression" }),
+    el("input", {
+      id: "cron",
+      type: "text",
+      class: "mono",
+      value: data.cron,
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": "cron-hint cron-error",
+    }),
+    el("p", { id: "cron-hint", class: "hint", text: "minute hour day-of-month month day-of-week (an optional seconds field may come first), or @hourly, @daily, @weekly, @monthly." }),
+    el("p", { id: "cron-error", class: "error", role: "alert", hidden: "" }),
+    presets,
+  );
+
+  const zoneList = el("datalist", { id: "zones" }, ...zones.map((z) => el("option", { value: z })));
+  const zoneField = el("div", { class: "field" },
+    el("label", { for: "timezone", text: "Time zone" }),
+    el("input", {
+      id: "timezone",
+      type: "text",
+      list: "zones",
+      value: data.timezone,
+      autocomplete: "off",
+      spellcheck: "false",
+      "aria-describedby": "timezone-hint timezone-error",
+    }),
+    zoneList,
+    el("p", { id: "timezone-hint", class: "hint", text: "Type to search the IANA zones. Fires follow this zone's clock, daylight saving included." }),
+    el("p", { id: "timezone-error", class: "error", role: "alert", hidden: "" }),
+  );
+
+  const select = (id: string, choices: ReadonlyArray<{ value: string; label: string }>, value: string) =>
+    el("select", { id }, ...choices.map((c) => el("option", { value: c.value, text: c.label, ...(c.value === value ? { selected: "" } : {}) })));
+  const policies = el("div", { class: "row" },
+    el("div", { class: "field" }, el("label", { for: "overlap", text: "When the previous run is still going" }), select("overlap", OVERLAP_CHOICES, data.overlap)),
+    el("div", { class: "field" }, el("label", { for: "catchup", text: "Fires missed while the agent was off" }), select("catchup", CATCHUP_CHOICES, data.catchup)),
+  );
+
+  const preview = el("section", { class: "preview", "aria-labelledby": "preview-title" },
+    el("h2", { id: "preview-title", text: "Preview" }),
+    el("p", { id: "description", class: "description", "aria-live": "polite" }),
+    el("h3", { id: "fires-title", text: "Next five fires" }),
+    el("ol", { id: "fires", "aria-labelledby": "fires-title" }),
+  );
+
+  const actions = el("div", { class: "actions" },
+    el("button", { type: "submit", id: "save", text: editing ? "Save" : "Register" }),
+    el("button", { type: "button", id: "cancel", class: "secondary", text: "Cancel" }),
+    el("p", { id: "save-error", class: "error", role: "alert", hidden: "" }),
+  );
+
+  const form = el("form", { id: "form", novalidate: "" }, nameField, cronField, zoneField, policies, preview, actions);
+  app.append(heading, form);
+
+  byId<HTMLInputElement>("cron").addEventListener("input", (e) => {
+    state.expression = (e.target as HTMLInputElement).value;
+    update();
+  });
+  byId<HTMLInputElement>("timezone").addEventListener("input", (e) => {
+    state.timezone = (e.target as HTMLInputElement).value;
+    update();
+  });
+  for (const button of presetButtons) {
+    button.addEventListener("click", () => {
+      const input = byId<HTMLInputElement>("cron");
+      input.value = button.dataset.cron ?? "";
+      state.expression = input.value;
+      update();
+      input.focus();
+    });
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void save();
+  });
+  byId<HTMLButtonElement>("cancel").addEventListener("click", () => void host.request({ method: "cancel" }));
+}
+
+/** Re-renders the parts that depend on the input and asks for a new preview. */
+function update(): void {
+  const preset = matchingPreset(state.expression);
+  for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>(".preset"))) {
+    button.setAttribute("aria-pressed", String(button.dataset.cron === preset?.cron));
+  }
+  const zoneOk = isKnownZone(state.timezone.trim(), zones);
+  showError("timezone-error", zoneOk ? null : `“${state.timezone}” is not a time zone. Pick one from the list, e.g. Europe/Berlin or UTC.`);
+  byId<HTMLInputElement>("timezone").setAttribute("aria-invalid", String(!zoneOk));
+  renderPreview();
+  clearTimeout(previewTimer);
+  if (state.expression.trim() === "" || !zoneOk) return;
+  const ticket = tracker.next();
+  const expression = state.expression.trim();
+  const timezone = state.timezone.trim();
+  previewTimer = setTimeout(() => {
+    host
+      .request<CronPreview>({ method: "preview", expression, timezone })
+      .then((result) => {
+        if (!tracker.isCurrent(ticket)) return;
+        state.preview = { expression, timezone, result };
+        renderPreview();
+      })
+      .catch((error: Error) => {
+        if (!tracker.isCurrent(ticket)) return;
+        state.preview = { expression, timezone, result: { ok: false, expression, timezone, error: error.message } };
+        renderPreview();
+      });
+  }, PREVIEW_DELAY_MS);
+}
+
+function renderPreview(): void {
+  const error = inlineError(state);
+  showError("cron-error", error);
+  byId<HTMLInputElement>("cron").setAttribute("aria-invalid", String(error !== null));
+  const p = state.preview;
+  const current = p && p.expression === state.expression.trim() && p.timezone === state.timezone.trim() ? p.result : null;
+  const description = byId<HTMLElement>("description");
+  const fires = byId<HTMLOListElement>("fires");
+  const section = description.closest(".preview");
+  section?.classList.toggle("stale", current === null);
+  if (current?.ok) {
+    description.textContent = current.description;
+    const format = new Intl.DateTimeFormat(undefined, {
+      weekday: "short",
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: current.timezone,
+      timeZoneName: "short",
+    });
+    const now = Date.now();
+    fires.replaceChildren(
+      ...current.next.map((at) => {
+        const ms = Date.parse(at);
+        return el("li", {}, el("time", { datetime: at, text: format.format(ms) }), el("span", { class: "relative", text: ` · ${relativeTime(ms, now)}` }));
+      }),
+    );
+    if (current.next.length === 0) fires.replaceChildren(el("li", { class: "hint", text: "This expression never fires again." }));
+  } else if (current && !current.ok) {
+    description.textContent = "—";
+    fires.replaceChildren();
+  }
+  const save = byId<HTMLButtonElement>("save");
+  save.disabled = !canSave(state) || !isKnownZone(state.timezone.trim(), zones);
+}
+
+function showError(id: string, message: string | null): void {
+  const node = byId<HTMLElement>(id);
+  node.textContent = message ?? "";
+  node.hidden = message === null;
+}
+
+async function save(): Promise<void> {
+  if (!init || !canSave(state)) return;
+  state.saving = true;
+  renderPreview();
+  showError("save-error", null);
+  try {
+    await host.request({
+      method: "save",
+      values: {
+        name: byId<HTMLInputElement>("name").value,
+        cron: state.expression,
+        timezone: state.timezone,
+        overlap: byId<HTMLSelectElement>("overlap").value as CronEditorInit["overlap"],
+        catchup: byId<HTMLSelectElement>("catchup").value as CronEditorInit["catchup"],
+      },
+    });
+  } catch (error) {
+    showError("save-error", (error as Error).message);
+  } finally {
+    state.saving = false;
+    renderPreview();
+  }
+}

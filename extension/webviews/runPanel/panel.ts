@@ -1,0 +1,176 @@
+// The run panel's host side: loads a run (record and log so far) when the
+// page says it is ready, then forwards the agent's live notifications for
+// that run. After a reconnect it loads the run again, so a run whose agent
+// died shows as failed once the agent is back and has recovered it.
+import * as vscode from "vscode";
+import {
+  CancelRun,
+  GetRun,
+  RunLogs,
+  StartRun,
+  type LogChunk,
+} from "../../../agent/protocol";
+import type { AgentConnection } from "../../connection";
+import type { Ctx } from "../../ctx";
+import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
+import { webviewHtml, webviewOptions } from "../html";
+import { STATUS_GLYPHS, type RunPanelEvent, type RunPanelInit, type RunPanelRequest } from "./model";
+import { watchRun } from "../../runProgress";
+
+type ToHost = WebviewToHost<RunPanelRequest>;
+type ToWebview = HostToWebview<RunPanelInit, RunPanelEvent>;
+
+/** Reads a run and all of its log so far, page by page. */
+export async function loadRun(agent: AgentConnection, id: string): Promise<RunPanelInit> {
+  const run = await agent.request(GetRun, { id });
+  const chunks: LogChunk[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = await agent.request(RunLogs, { id: run.id, afterSeq, limit: 1000 });
+    chunks.push(...page.chunks);
+    const last = page.chunks[page.chunks.length - 1];
+    if (!last || page.chunks.length < 1000) break;
+    afterSeq = last.seq;
+  }
+  return { run, chunks };
+}
+
+export class RunPanel implements vscode.Disposable {
+  static readonly viewType = "clockwork.runPanel";
+  private static readonly open = new Map<string, RunPanel>();
+
+  /** Shows the run (an id or unique prefix), reusing its panel if it is open. */
+  static async show(ctx: Ctx, agent: AgentConnection, id: string): Promise<void> {
+    const known = [...RunPanel.open.values()].find((p) => p.runId === id || p.runId.startsWith(id));
+    if (known) {
+      known.panel.reveal();
+      return;
+    }
+    // Load first, so a wrong id is an error message rather than an empty panel.
+    const first = await loadRun(agent, id);
+    const panel = vscode.window.createWebviewPanel(
+      RunPanel.viewType,
+      titleOf(first.run),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      webviewOptions(ctx.extension.extensionUri),
+    );
+    new RunPanel(ctx, panel, first);
+  }
+
+  private runId: string;
+  /** The page has said `ready` and received its `init`. */
+  private ready = false;
+  /** A snapshot is being loaded. */
+  private loading = false;
+  /** Live events held back until the page is ready or the snapshot is in; posted after it. */
+  private buffer: RunPanelEvent[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+    private snapshot: RunPanelInit,
+  ) {
+    this.runId = snapshot.run.id;
+    RunPanel.open.set(this.runId, this);
+    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, "media", "clockwork.svg");
+    panel.webview.html = webviewHtml(panel.webview, ctx.extension.extensionUri, { name: "runPanel", title: panel.title });
+    let wasConnected = true;
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((m: ToHost) => void this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+      ctx.onRunChanged((run) => {
+        if (run.id !== this.runId) return;
+        this.panel.title = titleOf(run);
+        this.send({ kind: "run", run });
+      }),
+      ctx.onStepChanged((e) => e.runId === this.runId && this.send({ kind: "step", step: e.step })),
+      ctx.onRunLog((chunk) => chunk.runId === this.runId && this.send({ kind: "log", chunk })),
+      ctx.onDidChangeState((state) => {
+        const connected = state.kind === "connected";
+        if (connected === wasConnected) return;
+        wasConnected = connected;
+        this.send({ kind: "connection", connected });
+        if (connected) void this.reload();
+      }),
+    );
+  }
+
+  private async receive(message: ToHost): Promise<void> {
+    if (message.type === "ready") {
+      this.post({ type: "init", init: this.snapshot });
+      this.ready = true;
+      if (!this.loading) this.flush();
+      return;
+    }
+    const reply = await answer<RunPanelRequest, RunPanelInit, RunPanelEvent>(message, (r) => this.handle(r));
+    if (reply) this.post(reply);
+  }
+
+  private async handle(request: RunPanelRequest): Promise<unknown> {
+    if (request.method === "openFile") {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(this.snapshot.run.workflowFile));
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One });
+      return null;
+    }
+    const agent = this.ctx.agent;
+    if (!agent) throw new Error("The Clockwork agent is not connected.");
+    if (request.method === "cancel") return agent.request(CancelRun, { id: this.runId });
+    // Rerun: the same file with the same input, shown in this panel.
+    const { runId } = await agent.request(StartRun, {
+      file: this.snapshot.run.workflowFile,
+      body: this.snapshot.run.trigger.body,
+    });
+    watchRun(this.ctx, agent, runId, this.snapshot.run.workflowName);
+    await this.switchTo(runId);
+    return { runId };
+  }
+
+  /** Shows another run in this panel (after Rerun). */
+  private async switchTo(runId: string): Promise<void> {
+    RunPanel.open.delete(this.runId);
+    this.runId = runId;
+    RunPanel.open.set(runId, this);
+    await this.reload();
+  }
+
+  /** Loads the run again and replaces what the page shows. */
+  private async reload(): Promise<void> {
+    const agent = this.ctx.agent;
+    if (!agent) return;
+    this.loading = true;
+    this.buffer = [];
+    try {
+      this.snapshot = await loadRun(agent, this.runId);
+      this.panel.title = titleOf(this.snapshot.run);
+      if (this.ready) this.post({ type: "event", event: { kind: "snapshot", ...this.snapshot } });
+    } catch (error) {
+      this.ctx.log.warn(`reloading run ${this.runId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.loading = false;
+      if (this.ready) this.flush();
+    }
+  }
+
+  private send(event: RunPanelEvent): void {
+    if (!this.ready || this.loading) this.buffer.push(event);
+    else this.post({ type: "event", event });
+  }
+
+  private flush(): void {
+    for (const event of this.buffer.splice(0)) this.post({ type: "event", event });
+  }
+
+  private post(message: ToWebview): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    RunPanel.open.delete(this.runId);
+    this.subscriptions.splice(0).forEach((s) => s.dispose());
+  }
+}
+
+function titleOf(run: { workflowName: string; status: string; id: string }): string {
+  return `${STATUS_GLYPHS[run.status] ?? ""} ${run.workflowName} · ${run.id.slice(0, 8)}`.trim();
+}
