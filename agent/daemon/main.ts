@@ -48,6 +48,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<num
       logToStdout: options.foreground,
       graceMs: graceFromEnv(),
       unsafeNoLock: process.env.CLOCKWORK_UNSAFE_NO_LOCK === "1",
+      now: clockFromEnv(process.env.CLOCKWORK_UNSAFE_FAKE_NOW),
     });
   } catch (error) {
     tellParent({ ready: false, error: messageOf(error) });
@@ -66,6 +67,19 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<num
   tellParent({ ready: true, pid: process.pid, socket: agent.socketPath });
   if (signalled) stop();
   return finished;
+}
+
+/**
+ * Test-only: with CLOCKWORK_UNSAFE_FAKE_NOW=<ISO instant> the agent's clock
+ * (scheduler, registrations, status) starts at that instant and runs at real
+ * speed, so DST transitions and long gaps can be exercised in seconds.
+ */
+export function clockFromEnv(value: string | undefined): (() => number) | undefined {
+  if (value === undefined || value === "") return undefined;
+  const start = Date.parse(value);
+  if (Number.isNaN(start)) throw new Error(`CLOCKWORK_UNSAFE_FAKE_NOW: "${value}" is not an ISO 8601 instant`);
+  const offset = start - Date.now();
+  return () => Date.now() + offset;
 }
 
 function tellParent(message: StartupMessage): void {

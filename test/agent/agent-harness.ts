@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tryConnect, type AgentClient } from "../../agent/cli/client";
 import { loadConfig, type Config } from "../../agent/config";
-import { RunChanged, type RunSummary } from "../../agent/protocol";
+import { RunChanged, Status, type RunSummary } from "../../agent/protocol";
 
 export const repoRoot = process.env.CLOCKWORK_REPO_ROOT ?? resolve(__dirname, "../..");
 // CLOCKWORK_TEST_BUNDLE runs the tests against another build of the CLI.
@@ -157,7 +157,7 @@ export class AgentProcess {
   async watch(): Promise<Watcher> {
     const watcher = new Watcher(await this.connect());
     // Any request subscribes a client to the agent's notifications.
-    await watcher.client.request((await import("../../agent/protocol")).Status, undefined);
+    await watcher.client.request(Status, undefined);
     return watcher;
   }
 
