@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 "use strict";
 // The CLI and the agent are one esbuild bundle; `npm run build` writes it.
-require("../dist/clockwork.js");
+require("./load-bundle.js")(require("node:path").join(__dirname, "..", "dist", "clockwork.js"));
