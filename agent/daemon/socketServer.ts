@@ -57,6 +57,8 @@ interface Client {
   socket: net.Socket;
   /** Receives broadcasts: it initialised, or it asked something. */
   subscribed: boolean;
+  /** Notifications handed to the writer and not yet written, flushed before closing. */
+  pending: Set<Promise<void>>;
 }
 
 export async function startSocketServer(
@@ -89,7 +91,7 @@ export async function startSocketServer(
     // agent shared by many clients. Ours closes only this client.
     const watchDog: WatchDog = { shutdownReceived: false, initialize() {}, exit: close };
     const connection = createConnection((logger) => createProtocolConnection(reader, writer, logger), watchDog);
-    const client: Client = { id, connection, socket, subscribed: false };
+    const client: Client = { id, connection, socket, subscribed: false, pending: new Set() };
 
     reader.onError((error) => {
       // Bytes that are not JSON-RPC: answer with a parse error and hang up,
@@ -165,7 +167,9 @@ export async function startSocketServer(
   const broadcast = <T>(type: NotificationType<T>, payload: T) => {
     for (const client of clients.values()) {
       if (!client.subscribed || client.id === reporter || client.socket.destroyed) continue;
-      client.connection.sendNotification(type, payload).catch(() => undefined);
+      const sent = client.connection.sendNotification(type, payload).catch(() => undefined);
+      client.pending.add(sent);
+      void sent.finally(() => client.pending.delete(sent));
     }
   };
   const offs = [
@@ -189,14 +193,32 @@ export async function startSocketServer(
     async close() {
       offs.forEach((off) => off());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const client of clients.values()) {
-        client.connection.dispose();
-        client.socket.destroy();
-      }
+      // The last notifications (the runs that finished during the grace
+      // period) are written out before each client is hung up on.
+      await Promise.all(
+        [...clients.values()].map(async (client) => {
+          await withTimeout(Promise.allSettled([...client.pending]), CLOSE_FLUSH_MS);
+          const gone = new Promise<void>((resolve) => client.socket.once("close", () => resolve()));
+          client.socket.end();
+          await withTimeout(gone, CLOSE_FLUSH_MS);
+          client.connection.dispose();
+          client.socket.destroy();
+        }),
+      );
       await closed;
       if (process.platform !== "win32") unlinkQuietly(path);
     },
   };
+}
+
+const CLOSE_FLUSH_MS = 1000;
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
