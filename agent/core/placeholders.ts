@@ -335,10 +335,10 @@ function describeJson(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** ` (did you mean "x"?)` when a known name is one or two edits away. */
+/** ` (did you mean "x"?)` when a known name is a typo away (one edit per three characters). */
 export function suggest(name: string, known: readonly string[]): string {
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const candidate of known) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {

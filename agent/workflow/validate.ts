@@ -232,8 +232,10 @@ function issueMessages(
       return [{ text: `${option} must be at most ${issue.maximum}` }];
     case "invalid_union":
       return [{ text: `${option} ${unionHint(path)}` }];
-    default:
+    case "invalid_format":
       return [{ text: `${option} ${issue.message}` }];
+    default:
+      return [{ text: `${option}: ${issue.message}` }];
   }
 }
 
