@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import { VERSION } from "../config";
 import { cronPreview, defaultTimezone } from "../core/cron";
 import { invalid, messageOf } from "../errors";
+import { registerLanguageFeatures } from "../lsp";
 import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
 import { openStore, type Store } from "../store";
@@ -17,6 +18,7 @@ import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
 import { LogFile } from "./logFile";
+import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
 import { RunPool } from "./runPool";
 import { Scheduler } from "./scheduler";
@@ -35,7 +37,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 const components: AgentComponent[] = [];
 
 /** Editor features for workflow files, registered on every socket client. */
-const languageFeatures: LanguageFeatures[] = [];
+const languageFeatures: LanguageFeatures[] = [registerLanguageFeatures];
 
 export interface AgentOptions {
   config: Config;
@@ -43,6 +45,8 @@ export interface AgentOptions {
   logToStdout?: boolean;
   /** Grace period for running runs on shutdown (default CLOCKWORK_SHUTDOWN_GRACE_MS or 30 s). */
   graceMs?: number;
+  /** Finished runs older than this many days are pruned (default CLOCKWORK_RETENTION_DAYS or 30; 0 keeps all). */
+  retentionDays?: number;
   /** Test-only (CLOCKWORK_UNSAFE_NO_LOCK=1): skip the lock and listen on a per-process socket. */
   unsafeNoLock?: boolean;
   now?: () => number;
@@ -96,6 +100,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       events.emit("run:finished", run);
     }
     store.heartbeats.removeDead(isPidAlive);
+    cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
 
     let stopping = false;
     const startedAt = now();
