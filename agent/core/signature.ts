@@ -138,3 +138,16 @@ function verifyStripe(input: SignatureInput, value: string): SignatureResult {
 export function signBody(secret: string, rawBody: Buffer | string): string {
   return "sha256=" + hmac(secret, [rawBody]).toString("hex");
 }
+
+/**
+ * Compares an `Authorization: Bearer <token>` header with the configured
+ * token in constant time: both sides are hashed to fixed-length digests
+ * first, so neither a wrong length nor a wrong prefix answers faster.
+ */
+export function verifyBearer(authorization: string | undefined, token: string): boolean {
+  const match = /^Bearer[ \t]+(.*)$/i.exec(authorization ?? "");
+  const presented = match ? match[1]!.trim() : "";
+  const a = createHmac("sha256", "clockwork-bearer").update(presented).digest();
+  const b = createHmac("sha256", "clockwork-bearer").update(token).digest();
+  return timingSafeEqual(a, b) && match !== null && token.length > 0;
+}

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import Stripe from "stripe";
 import examples from "@octokit/webhooks-examples";
-import { parseStripeHeader, signBody, verifySignature } from "../../agent/core/signature";
+import { parseStripeHeader, signBody, verifyBearer, verifySignature } from "../../agent/core/signature";
 
 // GitHub's signer is an ES module only; load it the way a CommonJS test can.
 const sign = async (key: string, payload: string): Promise<string> =>
@@ -151,4 +151,20 @@ describe("Stripe-Signature", () => {
       assert.equal(result.ok ? null : result.reason, reason);
     });
   }
+});
+
+describe("verifyBearer", () => {
+  it("accepts the exact token and nothing else", () => {
+    assert.equal(verifyBearer("Bearer s3cret", "s3cret"), true);
+    assert.equal(verifyBearer("bearer s3cret", "s3cret"), true);
+    assert.equal(verifyBearer("Bearer s3cre", "s3cret"), false);
+    assert.equal(verifyBearer("Bearer s3cret2", "s3cret"), false);
+    assert.equal(verifyBearer("s3cret", "s3cret"), false);
+    assert.equal(verifyBearer("Basic s3cret", "s3cret"), false);
+    assert.equal(verifyBearer(undefined, "s3cret"), false);
+  });
+
+  it("never accepts anything when the configured token is empty", () => {
+    assert.equal(verifyBearer("Bearer ", ""), false);
+  });
 });
