@@ -338,7 +338,7 @@ function describeJson(value: unknown): string {
 /** ` (did you mean "x"?)` when a known name is a typo away (one edit per three characters). */
 export function suggest(name: string, known: readonly string[]): string {
   let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  let bestDistance = Math.floor(name.length / 3) + 1;
   for (const candidate of known) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
