@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { CancelRun, GetRun, type RunSummary } from "../agent/protocol";
 import type { AgentConnection } from "./connection";
 import type { Ctx } from "./ctx";
-import { formatDuration, runDuration } from "./relativeTime";
+import { formatDuration, runDuration } from "../agent/core/relativeTime";
 import { isFinished } from "./runsModel";
 
 /** Resolves with the finished run, or undefined if the connection went away first. */

@@ -2,7 +2,7 @@
 // RunChanged notifications (an upsert per notification) and loaded in full
 // only when the view opens, the filter changes or the agent reconnects.
 import { FINISHED_STATUSES, type RunStatus, type RunSummary } from "../agent/protocol";
-import { formatDuration, relativeTime, runDuration, shortTime } from "./relativeTime";
+import { formatDuration, relativeTime, runDuration, shortTime } from "../agent/core/relativeTime";
 import type { IconView } from "./triggersModel";
 
 export const RUNS_LIMIT = 50;

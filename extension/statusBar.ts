@@ -2,7 +2,7 @@
 // What it says in each state is decided in statusBarModel.ts.
 import * as vscode from "vscode";
 import type { Ctx } from "./ctx";
-import { nextChangeIn } from "./relativeTime";
+import { nextChangeIn } from "../agent/core/relativeTime";
 import { statusBarView } from "./statusBarModel";
 
 export class StatusBar implements vscode.Disposable {

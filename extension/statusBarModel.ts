@@ -1,7 +1,7 @@
 // The connection states the extension can be in, and what the status-bar
 // item says in each. Pure, so every state's wording is tested.
 import type { AgentStatus } from "../agent/protocol";
-import { formatDuration, relativeTime } from "./relativeTime";
+import { formatDuration, relativeTime } from "../agent/core/relativeTime";
 
 export type ConnectionState =
   /** Looking for an agent on the socket. */

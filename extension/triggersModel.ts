@@ -3,7 +3,7 @@
 // current time. Kept apart from the TreeDataProvider so that it can be tested
 // without VS Code and so the provider stays a thin adapter.
 import type { RunStatus, TriggerRecord, TriggerType } from "../agent/protocol";
-import { nextChangeIn, relativeTime, shortTime } from "./relativeTime";
+import { nextChangeIn, relativeTime, shortTime } from "../agent/core/relativeTime";
 
 export interface IconView {
   /** A codicon id, e.g. "watch" or "sync~spin". */

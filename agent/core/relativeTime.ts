@@ -1,4 +1,6 @@
-// Human-readable times for tree descriptions, the status bar and CodeLens.
+// Human-readable times for the editor: tree descriptions, the status bar,
+// webviews and the CodeLens the agent serves. Shared by the extension and the
+// agent, so both say "in 3 min" the same way.
 // Pure: the current time is always passed in, so the same inputs give the
 // same words in tests and in the editor.
 

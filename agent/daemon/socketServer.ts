@@ -42,7 +42,12 @@ export type AgentConnection = ReturnType<typeof createConnection>;
  * connection and return the capabilities they serve (merged into the
  * `initialize` result).
  */
-export type LanguageFeatures = (connection: AgentConnection, services: AgentServices) => ServerCapabilities | void;
+export type LanguageFeatures = (
+  connection: AgentConnection,
+  services: AgentServices,
+  /** Aborts when this client's socket closes, so the features can stop their timers and listeners. */
+  closed: AbortSignal,
+) => ServerCapabilities | void;
 
 export interface SocketServer {
   readonly path: string;
@@ -104,10 +109,12 @@ export async function startSocketServer(
     writer.onError(() => close());
     socket.on("error", () => close());
 
+    const closed = new AbortController();
+    socket.once("close", () => closed.abort());
     const capabilities: ServerCapabilities = {};
     for (const register of languageFeatures) {
       try {
-        Object.assign(capabilities, register(connection, services) ?? {});
+        Object.assign(capabilities, register(connection, services, closed.signal) ?? {});
       } catch (error) {
         log("error", `language features: ${messageOf(error)}`);
       }

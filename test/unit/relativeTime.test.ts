@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, nextChangeIn, relativeTime, runDuration, shortTime } from "../../extension/relativeTime";
+import { formatDuration, nextChangeIn, relativeTime, runDuration, shortTime } from "../../agent/core/relativeTime";
 
 const NOW = Date.parse("2025-05-12T10:00:00Z");
 const s = 1000;

@@ -3,7 +3,7 @@
 // readers work as everywhere else in VS Code, and asks the host for a
 // preview after each change: the description and the next five fires come
 // from the agent, so they say exactly what the scheduler will do.
-import { relativeTime } from "../../relativeTime";
+import { relativeTime } from "../../../agent/core/relativeTime";
 import { HostClient, type HostToWebview } from "../rpc";
 import {
   CATCHUP_CHOICES,

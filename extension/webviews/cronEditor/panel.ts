@@ -11,7 +11,7 @@ import {
   type TriggerRecord,
 } from "../../../agent/protocol";
 import type { Ctx } from "../../ctx";
-import { relativeTime } from "../../relativeTime";
+import { relativeTime } from "../../../agent/core/relativeTime";
 import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
 import { webviewHtml, webviewOptions } from "../html";
 import type { CronEditorInit, CronEditorRequest, SaveResult } from "./model";

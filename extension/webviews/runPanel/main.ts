@@ -3,7 +3,7 @@
 // streams, and errors under the step that raised them. Output is appended
 // incrementally, so a long log neither flickers nor loses the reader's
 // scroll position or selection.
-import { formatDuration, relativeTime, runDuration } from "../../relativeTime";
+import { formatDuration, relativeTime, runDuration } from "../../../agent/core/relativeTime";
 import { HostClient, type HostToWebview } from "../rpc";
 import {
   STATUS_GLYPHS,

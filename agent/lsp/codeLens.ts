@@ -1,0 +1,57 @@
+// The CodeLens line above `defineWorkflow(`: ▶ Run Now · Schedule… · each
+// trigger of this file with its next fire · the last run with ✓/✗ and when.
+// The commands are the extension's (clockwork.*); their arguments are plain
+// strings so any client can pass them back. Pure.
+import type { CodeLens, Range } from "vscode-languageserver";
+import { relativeTime } from "../core/relativeTime";
+import type { RunSummary, TriggerRecord } from "../protocol";
+
+export interface LensFacts {
+  /** The document's URI, passed back to Run Now and Schedule…. */
+  uri: string;
+  /** Where the lenses sit (the `defineWorkflow` line). */
+  range: Range;
+  /** Registered triggers whose workflow is this file. */
+  triggers: readonly TriggerRecord[];
+  lastRun: RunSummary | undefined;
+  nowMs: number;
+}
+
+const RUN_MARKS: Record<RunSummary["status"], string> = {
+  queued: "○",
+  running: "●",
+  success: "✓",
+  failed: "✗",
+  cancelled: "⊘",
+  skipped: "↷",
+};
+
+export function workflowLenses(f: LensFacts): CodeLens[] {
+  const lens = (title: string, command: string, args: unknown[]): CodeLens => ({
+    range: f.range,
+    command: { title, command, arguments: args },
+  });
+  const lenses = [
+    lens("▶ Run Now", "clockwork.runWorkflow", [f.uri]),
+    lens("Schedule…", "clockwork.registerSchedule", [f.uri]),
+  ];
+  const sorted = [...f.triggers].sort((a, b) => a.name.localeCompare(b.name));
+  for (const t of sorted) lenses.push(lens(triggerTitle(t, f.nowMs), "clockwork.revealTrigger", [t.name]));
+  if (f.lastRun) {
+    const r = f.lastRun;
+    const at = Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
+    const when = r.status === "running" || r.status === "queued" ? r.status : `${r.status} ${relativeTime(at, f.nowMs)}`;
+    lenses.push(lens(`${RUN_MARKS[r.status]} last run ${when}`, "clockwork.openRun", [r.id]));
+  }
+  return lenses;
+}
+
+function triggerTitle(t: TriggerRecord, nowMs: number): string {
+  if (t.state === "paused") return `⏸ ${t.name} paused`;
+  if (t.state === "error") return `⚠ ${t.name}`;
+  if (t.schedule) {
+    const next = t.schedule.nextFireAt ? `next ${relativeTime(Date.parse(t.schedule.nextFireAt), nowMs)}` : "no next fire";
+    return `⏱ ${t.name} ${next}`;
+  }
+  return `${t.type} ${t.name}`;
+}

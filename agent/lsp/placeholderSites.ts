@@ -1,0 +1,208 @@
+// Placeholders as they appear in a workflow's source: where they are, what
+// the one under the cursor will read, and what may be typed inside `{…}`.
+// Pure; works on a SourceScan so it copes with files that do not compile.
+import { classify, envVarFor, PlaceholderError } from "../core/placeholders";
+import { earlierStepNames, stringAt, type SourceScan, type StringSegment } from "./sourceScan";
+
+export interface FoundPlaceholder {
+  /** As written, braces included. */
+  text: string;
+  path: string[];
+  /** Offsets of the opening and just past the closing brace. */
+  start: number;
+  end: number;
+  /** The step whose options hold it. */
+  step: number;
+}
+
+/**
+ * Strings whose placeholders the runner renders: the options of shell, http
+ * and llm steps. Not a step's name, not an object key, and nothing inside a
+ * code step (its strings are ordinary TypeScript).
+ */
+export function isTemplateString(scan: SourceScan, s: StringSegment): boolean {
+  if (s.step === undefined || s.isStepName || s.isKey) return false;
+  return scan.steps[s.step]?.kind !== "code";
+}
+
+/** Every well-formed `{…}` in the step templates, in source order. `{{` and `}}` are literal braces. */
+export function findPlaceholders(scan: SourceScan): FoundPlaceholder[] {
+  const found: FoundPlaceholder[] = [];
+  for (const s of scan.strings) {
+    if (!isTemplateString(scan, s)) continue;
+    const t = s.text;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === "{" && t[i + 1] === "{") {
+        i++;
+        continue;
+      }
+      if (t[i] !== "{") continue;
+      const close = t.indexOf("}", i + 1);
+      if (close < 0) break;
+      const inner = t.slice(i + 1, close);
+      if (inner.length === 0 || /[\s{]/.test(inner)) continue;
+      found.push({ text: t.slice(i, close + 1), path: inner.split("."), start: s.start + i, end: s.start + close + 1, step: s.step! });
+      i = close;
+    }
+  }
+  return found;
+}
+
+export function placeholderAt(scan: SourceScan, offset: number): FoundPlaceholder | undefined {
+  return findPlaceholders(scan).find((p) => offset >= p.start && offset <= p.end);
+}
+
+export interface CompletionSite {
+  step: number;
+  /** What is typed between `{` and the cursor. */
+  prefix: string;
+  /** Offsets to replace: from just after `{` to the end of the word under the cursor. */
+  replaceStart: number;
+  replaceEnd: number;
+  /** Whether the placeholder still needs its closing brace. */
+  needsClose: boolean;
+}
+
+/** Where completion applies: inside an unclosed `{` of a step template, before the cursor. */
+export function completionSite(scan: SourceScan, offset: number): CompletionSite | undefined {
+  const s = stringAt(scan, offset);
+  if (!s || !isTemplateString(scan, s)) return undefined;
+  const before = s.text.slice(0, offset - s.start);
+  const open = before.lastIndexOf("{");
+  if (open < 0) return undefined;
+  const prefix = before.slice(open + 1);
+  if (!/^[^\s{}]*$/.test(prefix)) return undefined;
+  // `{{` is a literal brace, not the start of a placeholder.
+  if (before[open - 1] === "{" && !isPlaceholderStart(before, open)) return undefined;
+  const after = s.text.slice(offset - s.start);
+  const word = /^[^\s{}'"`]*/.exec(after)![0];
+  return {
+    step: s.step!,
+    prefix,
+    replaceStart: s.start + open + 1,
+    replaceEnd: offset + word.length,
+    needsClose: after[word.length] !== "}",
+  };
+}
+
+/** Whether the `{` at `index` opens a placeholder: an odd run of braces ends in one. */
+function isPlaceholderStart(text: string, index: number): boolean {
+  let run = 0;
+  for (let k = index; k >= 0 && text[k] === "{"; k--) run++;
+  return run % 2 === 1;
+}
+
+export interface PlaceholderCompletion {
+  /** The text inside the braces. */
+  label: string;
+  detail: string;
+  documentation: string;
+  kind: "step" | "previous" | "trigger" | "run";
+}
+
+const TRIGGER_ITEMS: Array<[string, string]> = [
+  ["trigger.event", "What started the run: manual, cron, webhook, file or api."],
+  ["trigger.body", "The webhook or API body: JSON with sorted keys, or the raw text. Add .field.sub to read inside JSON."],
+  ["trigger.headers.", "An allow-listed request header of a webhook run, e.g. trigger.headers.x-github-event."],
+  ["trigger.path", "The file that changed, for a file-triggered run."],
+  ["trigger.file_event", "created, modified or deleted, for a file-triggered run."],
+  ["trigger.name", "The name of the registered trigger that started the run."],
+];
+const RUN_ITEMS: Array<[string, string]> = [
+  ["run.id", "This run's id."],
+  ["run.scheduled_for", "The instant a cron run was due (ISO 8601)."],
+  ["run.workflow", "The workflow's name."],
+];
+
+/** What may go inside the braces at `site`: earlier steps, previous.*, trigger.*, run.*. */
+export function placeholderCompletions(scan: SourceScan, site: CompletionSite): PlaceholderCompletion[] {
+  const earlier = earlierStepNames(scan, site.step);
+  const all = scan.steps.map((s) => s.name).filter((n): n is string => n !== null);
+  const items: PlaceholderCompletion[] = [
+    ...earlier.map((name) => ({
+      label: name,
+      kind: "step" as const,
+      detail: `output of step ${name}`,
+      documentation: `The output of the earlier step \`${name}\` in this run.`,
+    })),
+    ...[...new Set(all)].map((name) => ({
+      label: `previous.${name}`,
+      kind: "previous" as const,
+      detail: `${name} in the last successful run`,
+      documentation: `The output of step \`${name}\` in the last successful run of this workflow. Fails the step when there is none yet.`,
+    })),
+    ...TRIGGER_ITEMS.map(([label, doc]) => ({ label, kind: "trigger" as const, detail: "trigger", documentation: doc })),
+    ...RUN_ITEMS.map(([label, doc]) => ({ label, kind: "run" as const, detail: "run", documentation: doc })),
+  ];
+  return items.filter((item) => item.label.startsWith(site.prefix) || site.prefix === "");
+}
+
+export interface HoverFacts {
+  workflowName?: string;
+  /** The step's output in the last successful run, when the agent has one. */
+  previousOutput?: (step: string) => { runId: string; output: string } | undefined;
+}
+
+/** Markdown saying what a placeholder will read when the step runs, or why it cannot. */
+export function describePlaceholder(scan: SourceScan, p: FoundPlaceholder, facts: HoverFacts = {}): string {
+  const lines = [`**\`${p.text}\`**`, ""];
+  let ref;
+  try {
+    ref = classify({ kind: "placeholder", text: p.text, path: p.path, offset: 0 });
+  } catch (error) {
+    return [...lines, error instanceof PlaceholderError ? error.message : String(error)].join("\n");
+  }
+  const earlier = earlierStepNames(scan, p.step);
+  const all = scan.steps.map((s) => s.name);
+  const preview = (step: string) => {
+    const prev = facts.previousOutput?.(step);
+    if (!prev) return [];
+    const text = prev.output.length > 400 ? `${prev.output.slice(0, 400)}…` : prev.output;
+    return ["", `Last successful run (\`${prev.runId}\`):`, "", "```text", text, "```"];
+  };
+  switch (ref.kind) {
+    case "step": {
+      const index = all.indexOf(ref.step);
+      if (!earlier.includes(ref.step)) {
+        lines.push(
+          index < 0
+            ? `No step named \`${ref.step}\` in this workflow: this placeholder fails the step.`
+            : `Step \`${ref.step}\` does not run before this one, so it has no output yet: this placeholder fails the step.`,
+        );
+      } else {
+        const kind = scan.steps[index]?.kind;
+        lines.push(`The output of step \`${ref.step}\` (${kind}, step ${index + 1}) in this run.`);
+        lines.push(...preview(ref.step));
+      }
+      break;
+    }
+    case "previous":
+      lines.push(
+        `The output of step \`${ref.step}\` in the last successful run of ${facts.workflowName ? `\`${facts.workflowName}\`` : "this workflow"}.`,
+      );
+      if (facts.previousOutput && !facts.previousOutput(ref.step)) {
+        lines.push("", "There is no successful run yet, so this placeholder fails the step until there is one.");
+      } else lines.push(...preview(ref.step));
+      break;
+    case "trigger":
+    case "body":
+    case "header":
+    case "run": {
+      const key = p.path.join(".");
+      const doc =
+        [...TRIGGER_ITEMS, ...RUN_ITEMS].find(([label]) => label === key)?.[1] ??
+        (ref.kind === "body"
+          ? `The field \`${ref.path.join(".")}\` of the webhook or API body (JSON). Fails the step when the body has no such field.`
+          : ref.kind === "header"
+            ? `The \`${ref.name}\` request header of a webhook run (register the webhook with this header allowed).`
+            : "");
+      lines.push(doc);
+      if (ref.kind === "body" || ref.kind === "header" || (ref.kind === "trigger" && (ref.field === "path" || ref.field === "file_event"))) {
+        lines.push("", "A manual run has no such value: the step fails there with a message saying so.");
+      }
+      break;
+    }
+  }
+  lines.push("", `Shell steps also get it as \`$${envVarFor(p.path)}\`.`);
+  return lines.join("\n");
+}
