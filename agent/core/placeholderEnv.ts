@@ -5,15 +5,16 @@ import { envName, valueText, type ResolveContext } from "./placeholders";
 
 /**
  * Linux refuses to start a process when one argument or environment string
- * exceeds 128 KiB (MAX_ARG_STRLEN), so larger values are left out and named
- * in `omitted` for the run log.
+ * exceeds 128 KiB (MAX_ARG_STRLEN), so larger values are left out of the
+ * environment and returned in `omitted`; the shell step hands them over as
+ * files instead ($NAME_FILE).
  */
 export const MAX_ENV_VALUE_BYTES = 128 * 1024 - 64;
 
 export interface PlaceholderEnv {
   env: Record<string, string>;
-  /** Variables left out because their value is too large to export, with its size in bytes. */
-  omitted: Array<{ name: string; bytes: number }>;
+  /** Variables left out because their value is too large to export, with the value and its size in bytes. */
+  omitted: Array<{ name: string; value: string; bytes: number }>;
 }
 
 export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
@@ -42,7 +43,7 @@ export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
     // An environment string cannot hold a NUL byte.
     const clean = value.replace(/\u0000/g, "");
     const bytes = Buffer.byteLength(clean);
-    if (bytes > MAX_ENV_VALUE_BYTES) omitted.push({ name, bytes });
+    if (bytes > MAX_ENV_VALUE_BYTES) omitted.push({ name, value: clean, bytes });
     else env[name] = clean;
   }
   return { env, omitted };

@@ -9,7 +9,7 @@ import { quoteShellWord, shellSlotContexts, spliceShellValue } from "./shellQuot
 
 export type TemplatePart =
   | { kind: "text"; text: string }
-  | { kind: "placeholder"; text: string; path: string[]; offset: number };
+  | { kind: "placeholder"; text: string; path: string[]; offset: number; afterDollar?: true };
 
 export class PlaceholderError extends Error {
   constructor(
@@ -45,14 +45,18 @@ export function parseTemplate(source: string): TemplatePart[] {
       const path = inner.split(".");
       if (close < 0 || inner.length === 0 || !path.every((segment) => SEGMENT.test(segment))) {
         const shown = close < 0 ? source.slice(i, i + 20) : source.slice(i, close + 1);
+        const shellHint = source[i - 1] === "$" && close >= 0 ? `; for the shell's own \${…} write \${{…}}` : "";
         throw new PlaceholderError(
-          `"${shown}" is not a placeholder: a placeholder is {name}, {previous.name}, {trigger.…} or {run.…}; write {{ and }} for literal braces`,
+          `"${shown}" is not a placeholder: a placeholder is {name}, {previous.name}, {trigger.…} or {run.…}; write {{ and }} for literal braces${shellHint}`,
           i,
         );
       }
       if (text) parts.push({ kind: "text", text });
       text = "";
-      parts.push({ kind: "placeholder", text: source.slice(i, close + 1), path, offset: i });
+      const part: TemplatePart = { kind: "placeholder", text: source.slice(i, close + 1), path, offset: i };
+      // `${NAME}` is almost always meant for the shell; errors say how to write it.
+      if (source[i - 1] === "$") part.afterDollar = true;
+      parts.push(part);
       i = close + 1;
     } else if (ch === "}") {
       throw new PlaceholderError(`unmatched "}": write }} for a literal brace`, i);
@@ -145,7 +149,7 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
   switch (ref.kind) {
     case "step": {
       const index = ctx.steps.indexOf(ref.step);
-      if (index < 0) throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}`);
+      if (index < 0) throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}${shellVariableHint(part)}`);
       if (index === ctx.current) throw fail("a step cannot use its own output");
       if (index > ctx.current) throw fail(`step "${ref.step}" runs after this step, so it has no output yet`);
       const output = ctx.outputs[ref.step];
@@ -235,6 +239,13 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
  * - `url`: percent-encoded, except a placeholder that starts the URL (so `{base}/path` works).
  */
 export type RenderMode = "text" | "shell" | "url";
+
+/** For `${NAME}` in a template: how to write the shell's own parameter expansion. */
+export function shellVariableHint(part: Extract<TemplatePart, { kind: "placeholder" }>): string {
+  if (!part.afterDollar) return "";
+  const inner = part.text.slice(1, -1);
+  return `; for the shell variable write \${{${inner}}} (doubled braces are literal)`;
+}
 
 /** Resolves every placeholder of `template`; throws PlaceholderError on the first one that fails. */
 export function renderTemplate(template: string, ctx: ResolveContext, mode: RenderMode = "text"): string {

@@ -2,11 +2,13 @@
 // The child leads its own process group so that a timeout or cancel can
 // kill everything it started, not just the shell.
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { formatBytes } from "../core/duration";
 import { CappedOutput } from "../core/outputCap";
+import type { PlaceholderEnv } from "../core/placeholderEnv";
 import type { ShellStep } from "../sdk";
 import { StepFailure, type StepContext, type StepOutcome } from "./types";
 
@@ -24,7 +26,7 @@ export async function runShell(step: ShellStep, ctx: StepContext): Promise<StepO
     const bytes = Buffer.byteLength(arg);
     if (bytes >= MAX_ARG_BYTES) {
       throw new StepFailure(
-        `the command is ${formatBytes(bytes)} after placeholders are filled in, more than the ${formatBytes(MAX_ARG_BYTES)} one argument can hold; read large values from the CLOCKWORK_* environment variables or a file instead`,
+        `the command is ${formatBytes(bytes)} after placeholders are filled in, more than the ${formatBytes(MAX_ARG_BYTES)} one argument can hold; read large values from their files instead (a value over 128 KiB is in the file named by $CLOCKWORK_STEP_<NAME>_FILE)`,
         { retryable: false },
       );
     }
@@ -32,13 +34,34 @@ export async function runShell(step: ShellStep, ctx: StepContext): Promise<StepO
 
   const cwd = workingDirectory(step, ctx);
   const { env: placeholderVars, omitted } = ctx.placeholderEnv();
-  for (const { name, bytes } of omitted) {
-    ctx.log.info(`${name} is not set: its value (${formatBytes(bytes)}) is larger than an environment variable can hold`);
-  }
   const stepEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(step.options.env ?? {})) stepEnv[key] = ctx.render(value);
-  const env = { ...ctx.env, ...placeholderVars, ...stepEnv };
+  const largeValues = omitted.length > 0 ? writeLargeValues(omitted, ctx) : undefined;
+  const env = { ...ctx.env, ...placeholderVars, ...largeValues?.env, ...stepEnv };
+  try {
+    return await spawnStep(argv, cwd, env, ctx);
+  } finally {
+    if (largeValues) rmSync(largeValues.dir, { recursive: true, force: true });
+  }
+}
 
+/**
+ * Values too large for an environment variable go to files in a private
+ * temporary folder, named by $<NAME>_FILE, for the duration of the step.
+ */
+function writeLargeValues(omitted: PlaceholderEnv["omitted"], ctx: StepContext): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), "clockwork-values-"));
+  const env: Record<string, string> = {};
+  for (const { name, value, bytes } of omitted) {
+    const file = join(dir, name);
+    writeFileSync(file, value, { mode: 0o600 });
+    env[`${name}_FILE`] = file;
+    ctx.log.info(`${name} is ${formatBytes(bytes)}, too large for an environment variable: read it from the file $${name}_FILE`);
+  }
+  return { dir, env };
+}
+
+function spawnStep(argv: string[], cwd: string, env: NodeJS.ProcessEnv, ctx: StepContext): Promise<StepOutcome> {
   return new Promise<StepOutcome>((resolvePromise, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const stdout = new CappedOutput();

@@ -3,7 +3,7 @@
 // source are found later (locate.ts) from the anchors given here.
 import { z } from "zod";
 import { parseDuration } from "../core/duration";
-import { classify, envName, parseTemplate, PlaceholderError, suggest } from "../core/placeholders";
+import { classify, envName, parseTemplate, PlaceholderError, shellVariableHint, suggest } from "../core/placeholders";
 import type { Step } from "../sdk";
 
 export interface ValidWorkflow {
@@ -327,7 +327,7 @@ function placeholderProblems(steps: Step[]): ValidationProblem[] {
           const ref = classify(part);
           if (ref.kind === "step") {
             const at = names.indexOf(ref.step);
-            if (at < 0) report(`no step named "${ref.step}" in this workflow${suggest(ref.step, names)}`);
+            if (at < 0) report(`no step named "${ref.step}" in this workflow${suggest(ref.step, names)}${shellVariableHint(part)}`);
             else if (at === index) report("a step cannot use its own output");
             else if (at > index) report(`step "${ref.step}" runs after this step, so it has no output yet`);
           } else if (ref.kind === "previous" && !names.includes(ref.step)) {
