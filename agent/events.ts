@@ -18,6 +18,8 @@ export interface ClockworkEvents {
   "webhook:rejected": { name: string; status: number; reason: string };
   "watcher:error": { trigger: string; error: string };
   "watcher:recovered": { trigger: string };
+  /** A watcher's chokidar instance is ready: changes from now on are seen. */
+  "watcher:ready": { trigger: string };
   "agent:status": AgentStatus;
   /** Something worth a line in the agent log that no client needs. */
   "agent:log": { level: "info" | "warn" | "error"; message: string };

@@ -25,6 +25,8 @@ import { Scheduler } from "./scheduler";
 import type { AgentComponent, AgentServices } from "./services";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
+import { watcherComponent } from "./watcherComponent";
+import { httpComponent } from "./webhooks";
 
 export const ORPHAN_REASON = "the agent stopped while this run was in progress";
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
@@ -34,7 +36,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
  * server (webhooks, /run) and the file watchers. Each is started once the
  * services exist and stopped first on shutdown.
  */
-const components: AgentComponent[] = [];
+const components: AgentComponent[] = [httpComponent, watcherComponent];
 
 /** Editor features for workflow files, registered on every socket client. */
 const languageFeatures: LanguageFeatures[] = [registerLanguageFeatures];

@@ -145,7 +145,7 @@ export class HttpServer {
         return this.send(res, 200, { status: "ok" });
       }
       if (req.method === "POST" && webhook) {
-        route = `webhook ${printable(safeDecode(webhook[1]!))}`;
+        route = printable(safeDecode(webhook[1]!));
         return await this.webhook(req, res, safeDecode(webhook[1]!), wait);
       }
       if (req.method === "POST" && url.pathname === "/run" && this.deps.apiToken !== null) {

@@ -6,6 +6,8 @@ import { z } from "zod";
 import type { RequestType } from "vscode-languageserver-protocol";
 import * as P from "../protocol";
 import type { AgentServices } from "./services";
+import { untilWatching } from "./watcherComponent";
+import { registerWebhook } from "./webhooks";
 
 export interface RequestHandler {
   type: RequestType<any, any, any>;
@@ -59,7 +61,8 @@ export const requestHandlers: RequestHandler[] = [
       secret: z.string().min(1).optional(),
       maxBodyBytes: z.number().int().positive().optional(),
     }),
-    (p, s) => s.triggerOps.registerWebhook(p),
+    (p, s) =>
+      registerWebhook({ triggers: s.store.triggers, triggerOps: s.triggerOps, events: s.events, httpUrl: s.status().httpUrl }, p),
   ),
 
   handler(
@@ -72,7 +75,7 @@ export const requestHandlers: RequestHandler[] = [
       glob: z.string().optional(),
       name: name.optional(),
     }),
-    (p, s) => s.triggerOps.registerWatcher(p),
+    (p, s) => untilWatching(s, () => s.triggerOps.registerWatcher(p)),
   ),
 
   handler(
@@ -88,11 +91,11 @@ export const requestHandlers: RequestHandler[] = [
       recursive: z.boolean().optional(),
       glob: z.string().nullable().optional(),
     }),
-    (p, s) => s.triggerOps.update(p),
+    (p, s) => untilWatching(s, () => s.triggerOps.update(p)),
   ),
 
   handler(P.SetTriggerPaused, z.strictObject({ name, paused: z.boolean() }), (p, s) =>
-    s.triggerOps.setPaused(p.name, p.paused),
+    untilWatching(s, async () => s.triggerOps.setPaused(p.name, p.paused)),
   ),
 
   handler(P.UnregisterTrigger, z.strictObject({ name }), (p, s) => s.triggerOps.unregister(p.name)),

@@ -154,7 +154,9 @@ export class WatcherManager {
     run.rootIsFile = (await stat(config.path).catch(() => null))?.isFile() ?? false;
     run.ready = this.attach(run);
     await run.ready;
-    if (run.error !== null && !run.closed) this.markRecovered(run);
+    if (run.closed) return;
+    if (run.error !== null) this.markRecovered(run);
+    this.announceReady(run);
   }
 
   /** Starts chokidar for a run whose root exists; resolves when it is ready. */
@@ -254,6 +256,7 @@ export class WatcherManager {
         await run.ready;
         if (run.closed) return;
         this.markRecovered(run);
+        this.announceReady(run);
         // A watched file that came back was, from the workflow's view, created.
         if (run.rootIsFile) {
           const path = run.trigger.config.path;
@@ -266,6 +269,12 @@ export class WatcherManager {
     } finally {
       run.checking = false;
     }
+  }
+
+  private announceReady(run: Running): void {
+    const { path, recursive, glob } = run.trigger.config;
+    this.log("info", `watcher ${run.trigger.name} watching ${path}${recursive ? " recursively" : ""}${glob ? ` (${glob})` : ""}`);
+    this.deps.events.emit("watcher:ready", { trigger: run.trigger.name });
   }
 
   private markError(run: Running, problem: string): void {

@@ -1,0 +1,69 @@
+// clockwork list-triggers [--json]: schedules, webhooks and watchers in one
+// table: what it is, its state, its last run, and where it fires from (the
+// next fire, the URL, or the watched path). Pause, resume and unregister
+// work on any of these names (`clockwork pause|resume|unregister <name>`).
+import { Command } from "commander";
+import { loadConfig } from "../../config";
+import { relativeTime } from "../../core/relativeTime";
+import { ListTriggers, type TriggerRecord } from "../../protocol";
+import { withAgentOrStore } from "../client";
+import { colour, printJson } from "../output";
+
+export function triggerCommands(program: Command): void {
+  program
+    .command("list-triggers")
+    .description("List every trigger (schedules, webhooks, watchers) in one table: state, last run, next fire / URL / path")
+    .option("--json", "print the trigger records as JSON (never any secret)")
+    .addHelpText("after", "\nManage any of them by name with `clockwork pause|resume|unregister <name>`.")
+    .action(async (o: { json?: boolean }) => {
+      const { result } = await withAgentOrStore(
+        loadConfig(),
+        (client) => client.request(ListTriggers, {}),
+        (local) => local.triggerOps.list(),
+      );
+      if (o.json) return printJson(result);
+      process.stdout.write(formatTriggerTable(result, Date.now()));
+    });
+}
+
+/** Where a trigger fires from: the next fire, the webhook URL, or the watched path. */
+export function firesFrom(t: TriggerRecord, now: number): string {
+  if (t.schedule) {
+    const at = t.schedule.nextFireAt;
+    return at ? `${at} (${relativeTime(Date.parse(at), now)})` : "—";
+  }
+  if (t.webhook) return t.webhook.url ?? `/webhook/${encodeURIComponent(t.name)} (agent not listening)`;
+  if (t.watcher) {
+    const w = t.watcher;
+    return `${w.path}${w.recursive ? "/**" : ""}${w.glob ? ` ${w.glob}` : ""} [${w.events.join(",")}]`;
+  }
+  return "—";
+}
+
+export function formatTriggerTable(triggers: TriggerRecord[], now: number): string {
+  if (triggers.length === 0) {
+    return "no triggers registered (see `clockwork register`, `register-webhook`, `register-watcher`)\n";
+  }
+  const state = (t: TriggerRecord) => {
+    if (t.state === "active") return colour.green("active");
+    if (t.state === "paused") return colour.yellow("paused");
+    return colour.red(`error: ${t.error ?? "unknown"}`);
+  };
+  const rows = triggers.map((t) => [
+    t.name,
+    t.type,
+    t.workflowName,
+    state(t),
+    t.lastRun ? `${t.lastRun.status} ${relativeTime(Date.parse(t.lastRun.at), now)}` : "—",
+    firesFrom(t, now),
+  ]);
+  const header = ["NAME", "KIND", "WORKFLOW", "STATE", "LAST RUN", "NEXT FIRE / URL / PATH"];
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
+      .join("  ")
+      .trimEnd();
+  return [colour.dim(line(header)), ...rows.map(line)].join("\n") + "\n";
+}

@@ -1,0 +1,192 @@
+// Webhooks inside the agent: registering one (a new 256-bit secret shown
+// once, or a sender-made one imported with --secret-stdin; re-registering
+// the same name rotates the secret), and the HTTP server as an agent
+// component wired to the store and the run pool.
+import { randomBytes } from "node:crypto";
+import { validateExtraHeaders } from "../core/webhookHeaders";
+import { conflict, invalid, messageOf } from "../errors";
+import type { Events } from "../events";
+import type { RegisterWebhookParams, TriggerRecord } from "../protocol";
+import type { TriggerStore } from "../store/triggers";
+import { loadWorkflow } from "../workflow/load";
+import { DEFAULT_MAX_BODY_BYTES, HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
+import type { AgentComponent, AgentServices } from "./services";
+import type { TriggerOps } from "./triggerOps";
+
+/** The largest body a webhook may be configured to accept. */
+export const MAX_CONFIGURABLE_BODY_BYTES = 100 * 1024 * 1024;
+export const MIN_SECRET_LENGTH = 16;
+
+/** 256 random bits, hex: the secret a sender signs with. */
+export function generateWebhookSecret(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/**
+ * A secret pasted or piped in (`--secret-stdin`): surrounding whitespace and
+ * the trailing newline go, anything shorter than 16 characters or with
+ * whitespace inside is refused.
+ */
+export function normaliseImportedSecret(raw: string): string {
+  const secret = raw.trim();
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw invalid(`the secret must be at least ${MIN_SECRET_LENGTH} characters (leave --secret-stdin out to get a 256-bit one)`);
+  }
+  if (/\s/.test(secret)) throw invalid("the secret must not contain whitespace");
+  return secret;
+}
+
+/** Parses `--max-body`: bytes, or a number with k/K/kb/KiB or m/M/mb/MiB (powers of 1024). */
+export function parseByteSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
+  if (!match) throw invalid(`--max-body: "${text}" is not a size (e.g. 65536, 512k, 5m)`);
+  const unit = (match[2] ?? "b").toLowerCase();
+  const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
+  const bytes = Math.floor(Number(match[1]) * factor);
+  checkMaxBody(bytes);
+  return bytes;
+}
+
+function checkMaxBody(bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes <= 0 || bytes > MAX_CONFIGURABLE_BODY_BYTES) {
+    throw invalid(`--max-body: choose between 1 byte and ${MAX_CONFIGURABLE_BODY_BYTES / 1024 / 1024} MiB`);
+  }
+}
+
+export function webhookUrl(base: string | null, name: string): string | null {
+  return base ? `${base}/webhook/${encodeURIComponent(name)}` : null;
+}
+
+export interface RegisterWebhookDeps {
+  triggers: TriggerStore;
+  triggerOps: TriggerOps;
+  events?: Events;
+  /** The HTTP server's base URL, null while it is off. */
+  httpUrl: string | null;
+  now?: () => number;
+}
+
+export type RegisterWebhookResult = { trigger: TriggerRecord; url: string | null; secret?: string; rotated?: boolean };
+
+/**
+ * Registers a webhook, or rotates an existing one of the same name and
+ * workflow file: its secret is replaced (and its headers and body limit set
+ * anew), so the old secret stops working at once. `secret` is in the result
+ * only when the agent generated it; that is the one time it is shown.
+ */
+export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebhookParams): Promise<RegisterWebhookResult> {
+  const secret = p.secret === undefined ? undefined : normaliseImportedSecret(p.secret);
+  const headers = validateExtraHeaders(p.headers ?? []);
+  const maxBodyBytes = p.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  checkMaxBody(maxBodyBytes);
+
+  let existing = p.name === undefined ? undefined : deps.triggers.get(p.name);
+  if (existing === undefined && p.name === undefined) {
+    // The default name is the workflow's: load it to know whether this is a rotation.
+    const name = await workflowName(p.file);
+    existing = name === undefined ? undefined : deps.triggers.get(name);
+  }
+  if (!existing || existing.type !== "webhook") {
+    const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
+    const { trigger, url } = await deps.triggerOps.registerWebhook(params, deps.httpUrl);
+    return secret === undefined ? { trigger, url, secret: params.secret! } : { trigger, url };
+  }
+  if (existing.workflowFile !== p.file) {
+    throw conflict(
+      `a webhook named "${existing.name}" already exists for ${existing.workflowFile}; choose another --name or unregister it first`,
+    );
+  }
+  // Check the file still loads before replacing anything.
+  const loaded = await loadWorkflow(p.file).catch((error: unknown) => {
+    throw invalid(`workflow does not load: ${messageOf(error)}`);
+  });
+  const newSecret = secret ?? generateWebhookSecret();
+  const row = deps.triggers.update(
+    existing.name,
+    { secret: newSecret, config: { headers, maxBodyBytes }, workflowName: loaded.name },
+    deps.now?.(),
+  );
+  deps.events?.emit("triggers:changed", { names: [row.name] });
+  const trigger = deps.triggers.toRecord(row);
+  const url = webhookUrl(deps.httpUrl, row.name) ?? trigger.webhook?.url ?? null;
+  return secret === undefined ? { trigger, url, secret: newSecret, rotated: true } : { trigger, url, rotated: true };
+}
+
+async function workflowName(file: string): Promise<string | undefined> {
+  try {
+    return (await loadWorkflow(file)).name;
+  } catch {
+    // TriggerOps reports the load error with its usual wording.
+    return undefined;
+  }
+}
+
+/**
+ * The HTTP server as a part of the agent: listens on
+ * CLOCKWORK_HTTP_HOST:CLOCKWORK_HTTP_PORT, reports its address (or why it
+ * could not listen) in the agent's status, and maps requests onto the store
+ * and the run pool.
+ */
+export const httpComponent: AgentComponent = {
+  name: "HTTP server",
+  async start(services: AgentServices) {
+    const { store, events, config } = services;
+    const server = new HttpServer({
+      events,
+      apiToken: config.apiToken,
+      findWebhook(name): WebhookTarget | null {
+        const row = store.triggers.get(name);
+        if (!row || row.type !== "webhook" || row.paused) return null;
+        const secret = store.triggers.webhookSecret(name);
+        if (!secret) return null;
+        return { triggerId: row.id, name: row.name, secret, headers: row.config.headers ?? [], maxBodyBytes: row.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+      },
+      findApiTarget(workflow): ApiTarget | null {
+        // A trigger name first; then the workflow name of any registered
+        // trigger (the first by trigger name, for a stable answer).
+        const byName = store.triggers.get(workflow);
+        if (byName) return { triggerId: byName.id, name: byName.name };
+        const byWorkflow = store.triggers.rows().find((row) => row.workflowName === workflow);
+        return byWorkflow ? { triggerId: byWorkflow.id, name: byWorkflow.name } : null;
+      },
+      findDelivery: (triggerId, deliveryId, sinceMs) => store.runs.findDelivery(triggerId, deliveryId, sinceMs) ?? null,
+      startRun(request) {
+        const row = store.triggers.getById(request.triggerId);
+        if (!row) throw new Error(`trigger "${request.triggerName}" was unregistered a moment ago`);
+        const run = services.startRun({
+          workflowName: row.workflowName,
+          workflowFile: row.workflowFile,
+          triggerKind: request.kind,
+          triggerId: row.id,
+          triggerName: row.name,
+          context: request.context,
+          ...(request.deliveryId === null ? {} : { deliveryId: request.deliveryId }),
+        });
+        return { runId: run.id };
+      },
+      async waitForRun(runId) {
+        await services.waitForRun(runId);
+        return store.runs.getRun(runId);
+      },
+      isAccepting: () => !services.stopping,
+    });
+    try {
+      const url = await server.listen(config.httpHost, config.httpPort);
+      services.setHttp({ url, error: null });
+      events.emit("agent:log", {
+        level: "info",
+        message: `HTTP server listening on ${url}${config.apiToken ? " (POST /run enabled)" : ""}`,
+      });
+    } catch (error) {
+      const message = `cannot listen on ${config.httpHost}:${config.httpPort}: ${messageOf(error)}`;
+      services.setHttp({ url: null, error: message });
+      throw new Error(message);
+    }
+    return {
+      async stop() {
+        await server.close();
+        services.setHttp({ url: null, error: null });
+      },
+    };
+  },
+};
