@@ -19,12 +19,22 @@ import {
 import type { Config } from "../config";
 import { ClockworkError, type ErrorKind } from "../errors";
 import { describeSchedule, TriggerOps } from "../daemon/triggerOps";
-import { ErrorCodes } from "../protocol";
+import type { Events } from "../events";
+import {
+  ErrorCodes,
+  ReportRunChanged,
+  ReportRunLog,
+  ReportStepChanged,
+  RunCancelRequested,
+  Status,
+} from "../protocol";
 import { openStore, type Store } from "../store";
 
 export interface AgentClient {
   request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
   notify<P>(type: NotificationType<P>, params: P): void;
+  /** Like `notify`, resolving once the notification has been written to the socket. */
+  sendNotification<P>(type: NotificationType<P>, params: P): Promise<void>;
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): () => void;
   /** Resolves when the agent closes the connection (it stopped or crashed). */
   readonly closed: Promise<void>;
@@ -98,6 +108,9 @@ function wrap(socket: net.Socket): AgentClient {
     notify<P>(type: NotificationType<P>, params: P): void {
       connection.sendNotification(type, params).catch(() => undefined);
     },
+    sendNotification<P>(type: NotificationType<P>, params: P): Promise<void> {
+      return connection.sendNotification(type, params).catch(() => undefined);
+    },
     onNotification<P>(type: NotificationType<P>, handler: (params: P) => void) {
       const disposable = connection.onNotification(type, handler);
       return () => disposable.dispose();
@@ -153,4 +166,48 @@ export async function withAgentOrStore<T>(
   } finally {
     store.close();
   }
+}
+
+/**
+ * For a run executing in this process (`clockwork run`): when an agent
+ * answers, reports the run's changes to it (clockwork/report/*) so every
+ * other client sees the run live, and calls `onCancel` when a client asks to
+ * cancel it. Returns a function that flushes the last reports and
+ * disconnects. Without an agent it does nothing.
+ */
+export async function reportToAgent(
+  config: Pick<Config, "socketPath">,
+  events: Events,
+  runId: string,
+  onCancel: () => void,
+): Promise<() => Promise<void>> {
+  const client = await tryConnect(config, { timeoutMs: 1000 });
+  if (!client) return async () => undefined;
+  const pending = new Set<Promise<void>>();
+  const send = <P>(type: NotificationType<P>, params: P) => {
+    const sent = client.sendNotification(type, params);
+    pending.add(sent);
+    void sent.finally(() => pending.delete(sent));
+  };
+  const offs = [
+    events.on("run:queued", (run) => run.id === runId && send(ReportRunChanged, run)),
+    events.on("run:started", (run) => run.id === runId && send(ReportRunChanged, run)),
+    events.on("run:finished", (run) => run.id === runId && send(ReportRunChanged, run)),
+    events.on("run:step", (p) => p.runId === runId && send(ReportStepChanged, p)),
+    events.on("run:log", (chunk) => chunk.runId === runId && send(ReportRunLog, chunk)),
+    client.onNotification(RunCancelRequested, (p) => {
+      if (p.runId === runId) onCancel();
+    }),
+  ];
+  try {
+    // Any request subscribes this client to the agent's notifications (the cancel request).
+    await client.request(Status, undefined);
+  } catch {
+    // An agent that does not answer cannot cancel; the run goes on regardless.
+  }
+  return async () => {
+    offs.forEach((off) => off());
+    await Promise.allSettled([...pending]);
+    client.close();
+  };
 }

@@ -101,7 +101,11 @@ export class RunControl {
     const summary = runs.getSummary(run.id)!;
     if (isFinished(summary)) return summary;
 
-    const finished = this.waitForRun(run.id, AbortSignal.timeout(CANCEL_WAIT_MS)).catch(() => undefined);
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), CANCEL_WAIT_MS);
+    const finished = this.waitForRun(run.id, giveUp.signal)
+      .catch(() => undefined)
+      .finally(() => clearTimeout(timer));
     if (this.deps.pool.cancel(run.id, "requested by a client") === undefined) {
       const owner = runs.ownerOf(run.id);
       if (owner !== null && owner !== this.deps.ownerPid && isPidAlive(owner)) {

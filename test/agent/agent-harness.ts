@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tryConnect, type AgentClient } from "../../agent/cli/client";
 import { loadConfig, type Config } from "../../agent/config";
-import { RunChanged, Status, type RunSummary } from "../../agent/protocol";
+import {
+  RunChanged,
+  RunLog,
+  Status,
+  StepChanged,
+  type LogChunk,
+  type RunSummary,
+  type StepRecord,
+} from "../../agent/protocol";
 
 export const repoRoot = process.env.CLOCKWORK_REPO_ROOT ?? resolve(__dirname, "../..");
 // CLOCKWORK_TEST_BUNDLE runs the tests against another build of the CLI.
@@ -67,9 +75,11 @@ export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [shell("ma
 `;
 }
 
-/** A socket client that keeps every run notification it receives. */
+/** A socket client that keeps every run, step and log notification it receives. */
 export class Watcher {
   readonly runs: RunSummary[] = [];
+  readonly steps: Array<{ runId: string; step: StepRecord }> = [];
+  readonly logs: LogChunk[] = [];
   private waiters: Array<() => void> = [];
   private readonly gone: Promise<never>;
 
@@ -79,13 +89,24 @@ export class Watcher {
     });
     // Marked handled here; `until` still sees the rejection through the race.
     this.gone.catch(() => undefined);
+    const wake = () => {
+      for (const resolve of this.waiters.splice(0)) resolve();
+    };
     client.onNotification(RunChanged, (run) => {
       this.runs.push(run);
-      for (const wake of this.waiters.splice(0)) wake();
+      wake();
+    });
+    client.onNotification(StepChanged, (step) => {
+      this.steps.push(step);
+      wake();
+    });
+    client.onNotification(RunLog, (chunk) => {
+      this.logs.push(chunk);
+      wake();
     });
   }
 
-  /** Resolves once `predicate` holds over the notifications seen so far. */
+  /** Resolves once `predicate` holds over the notifications seen so far (checked after each one). */
   async until<T>(predicate: (runs: RunSummary[]) => T | undefined | false, what = "condition"): Promise<T> {
     for (;;) {
       const value = predicate(this.runs);

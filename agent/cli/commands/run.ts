@@ -12,6 +12,7 @@ import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore, type Store } from "../../store";
 import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
+import { reportToAgent } from "../client";
 import { colour, printJson } from "../output";
 import { LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
 
@@ -91,6 +92,8 @@ async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerC
   if (!options.json) printLive(events, run);
 
   const controller = new AbortController();
+  // With an agent running, every other client sees this run live and can cancel it.
+  const stopReporting = await reportToAgent(loadConfig(), events, run.id, () => controller.abort("requested from another client"));
   let cancelledBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (cancelledBy) return; // already cancelling; the process groups get SIGKILL after the grace period
@@ -108,6 +111,7 @@ async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerC
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     process.off("SIGHUP", onSignal);
+    await stopReporting();
   }
 
   if (options.json) printJson(store.runs.getRun(run.id));
