@@ -302,9 +302,13 @@ export class HttpServer {
     this.counters.rejected[error.status] = (this.counters.rejected[error.status] ?? 0) + 1;
     if (route) this.deps.events.emit("webhook:rejected", { name: route, status: error.status, reason: error.reason });
     if (error.status === 413) {
-      // Answer now and hang up: the rest of the body is never read.
+      // Answer at once, then close. Closing a socket with unread bytes makes
+      // the kernel reset the connection, and many clients (Node's own among
+      // them) then lose the 413 they were sent. So the close "lingers": our
+      // side is ended, whatever the sender still pushes is read and thrown
+      // away (never kept), and the socket is destroyed after a short grace.
       res.shouldKeepAlive = false;
-      res.on("finish", () => req.socket.destroySoon());
+      res.on("finish", () => lingeringClose(req));
       this.send(res, 413, { error: error.message }, { connection: "close" });
       return;
     }
@@ -353,4 +357,18 @@ function safeDecode(segment: string): string {
 function printable(text: string): string {
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, "?");
   return clean.length > 100 ? `${clean.slice(0, 100)}…` : clean;
+}
+
+/** How long a refused sender may keep pushing bytes (discarded) before the socket is cut. */
+const LINGER_MS = 2000;
+
+function lingeringClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  // No 'data' listener: resumed chunks are dropped as they arrive.
+  req.removeAllListeners("data");
+  req.resume();
+  socket.end();
 }
