@@ -12,7 +12,14 @@ const vm = require("node:vm");
 const Module = require("node:module");
 
 module.exports = function loadBundle(file) {
-  const source = fs.readFileSync(file, "utf8");
+  let source;
+  try {
+    source = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+    process.stderr.write(`error: ${file} is missing; build it with \`npm run build\`\n`);
+    process.exit(1);
+  }
   const cacheFile = `${file}.${process.version}-${process.arch}.cache`;
   let cachedData;
   try {
