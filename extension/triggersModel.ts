@@ -69,12 +69,16 @@ export function triggerItemView(trigger: TriggerRecord, nowMs: number): TriggerI
   };
 }
 
-/** The grey text after the name: cadence and what happens next. */
+/**
+ * The grey text after the name: what happens next, then the cadence. The
+ * next fire comes first because a narrow sidebar cuts the end off.
+ */
 export function describeTrigger(trigger: TriggerRecord, nowMs: number): string {
-  const parts = [cadence(trigger)];
+  const parts: string[] = [];
   if (trigger.state === "paused") parts.push("paused");
   else if (trigger.state === "error") parts.push(firstLine(trigger.error ?? "error"));
   else if (trigger.schedule?.nextFireAt) parts.push(relativeTime(Date.parse(trigger.schedule.nextFireAt), nowMs));
+  parts.push(cadence(trigger));
   return parts.filter(Boolean).join(" · ");
 }
 

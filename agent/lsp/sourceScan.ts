@@ -149,7 +149,6 @@ export function scanSource(text: string): SourceScan {
       while (j < text.length && /[\w$]/.test(text[j]!)) j++;
       const value = text.slice(i, j);
       tokens.push({ type: "ident", value, start: i, end: j });
-      if (value === "defineWorkflow" && workflowAt === null) workflowAt = i;
       if (value === "default" && last(2)?.type === "ident" && (last(2) as { value: string }).value === "export") {
         exportDefaultAt ??= last(2)!.start;
       }
@@ -195,6 +194,8 @@ export function scanSource(text: string): SourceScan {
         callee?.type === "ident" &&
         STEP_KINDS.has(callee.value) &&
         !(beforeCallee?.type === "punct" && (beforeCallee.value === "." || beforeCallee.value === "?."));
+      // The lens goes on the line that calls defineWorkflow (not the import).
+      if (callee?.type === "ident" && callee.value === "defineWorkflow" && workflowAt === null) workflowAt = callee.start;
       if (isStep) {
         steps.push({ kind: callee.value as StepKind, name: null, start: callee.start, end: text.length });
         parens.push(steps.length - 1);

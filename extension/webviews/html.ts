@@ -49,3 +49,11 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webviews"), vscode.Uri.joinPath(extensionUri, "media", "webviews")],
   };
 }
+
+/** The Clockwork icon for a panel's tab, in a light and a dark variant. */
+export function panelIcon(extensionUri: vscode.Uri): { light: vscode.Uri; dark: vscode.Uri } {
+  return {
+    light: vscode.Uri.joinPath(extensionUri, "media", "clockwork-light.svg"),
+    dark: vscode.Uri.joinPath(extensionUri, "media", "clockwork-dark.svg"),
+  };
+}

@@ -77,18 +77,18 @@ describe("buildTriggerGroups", () => {
 });
 
 describe("describeTrigger", () => {
-  it("shows a schedule's cadence and its next fire as relative time", () => {
-    assert.equal(describeTrigger(schedule("a"), NOW), "At 09:00 AM, Monday through Friday · in 3 min");
-    assert.equal(describeTrigger(schedule("a"), NOW + 2 * 60_000), "At 09:00 AM, Monday through Friday · in 1 min");
+  it("shows a schedule's next fire as relative time, then its cadence", () => {
+    assert.equal(describeTrigger(schedule("a"), NOW), "in 3 min · At 09:00 AM, Monday through Friday");
+    assert.equal(describeTrigger(schedule("a"), NOW + 2 * 60_000), "in 1 min · At 09:00 AM, Monday through Friday");
   });
 
   it("says paused instead of a next fire for a paused schedule", () => {
-    assert.equal(describeTrigger(schedule("a", { state: "paused", paused: true }), NOW), "At 09:00 AM, Monday through Friday · paused");
+    assert.equal(describeTrigger(schedule("a", { state: "paused", paused: true }), NOW), "paused · At 09:00 AM, Monday through Friday");
   });
 
   it("shows the first line of a trigger's error", () => {
     const t = schedule("a", { state: "error", error: "digest.workflow.ts:3:5: Unexpected token\nmore" });
-    assert.equal(describeTrigger(t, NOW), "At 09:00 AM, Monday through Friday · digest.workflow.ts:3:5: Unexpected token");
+    assert.equal(describeTrigger(t, NOW), "digest.workflow.ts:3:5: Unexpected token · At 09:00 AM, Monday through Friday");
   });
 
   it("shows a webhook's route and a watcher's events and folder", () => {

@@ -55,8 +55,9 @@ describe("scanSource", () => {
     assert.equal(name?.step, undefined);
   });
 
-  it("finds defineWorkflow for the CodeLens", () => {
-    assert.equal(DIGEST.slice(scan.workflowAt!, scan.workflowAt! + 14), "defineWorkflow");
+  it("finds the defineWorkflow call for the CodeLens, not its import", () => {
+    assert.equal(DIGEST.slice(scan.workflowAt!, scan.workflowAt! + 15), "defineWorkflow(");
+    assert.ok(scan.workflowAt! > DIGEST.indexOf("export default"));
   });
 
   it("falls back to export default without defineWorkflow", () => {

@@ -248,7 +248,7 @@ function renderPreview(): void {
     if (current.next.length === 0) fires.replaceChildren(el("li", { class: "hint", text: "This expression never fires again." }));
   } else if (current && !current.ok) {
     description.textContent = "—";
-    fires.replaceChildren();
+    fires.replaceChildren(el("li", { class: "hint", text: "Fix the expression to see when it fires." }));
   }
   const save = byId<HTMLButtonElement>("save");
   save.disabled = !canSave(state) || !isKnownZone(state.timezone.trim(), zones);

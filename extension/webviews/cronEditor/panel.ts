@@ -13,7 +13,7 @@ import {
 import type { Ctx } from "../../ctx";
 import { relativeTime } from "../../../agent/core/relativeTime";
 import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
-import { webviewHtml, webviewOptions } from "../html";
+import { panelIcon, webviewHtml, webviewOptions } from "../html";
 import type { CronEditorInit, CronEditorRequest, SaveResult } from "./model";
 
 type ToHost = WebviewToHost<CronEditorRequest>;
@@ -78,7 +78,7 @@ export class CronEditorPanel implements vscode.Disposable {
     private readonly key: string,
     private readonly init: CronEditorInit,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, "media", "clockwork.svg");
+    panel.iconPath = panelIcon(ctx.extension.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, ctx.extension.extensionUri, { name: "cronEditor", title: panel.title });
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((m: ToHost) => void this.receive(m)),

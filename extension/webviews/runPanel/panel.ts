@@ -13,7 +13,7 @@ import {
 import type { AgentConnection } from "../../connection";
 import type { Ctx } from "../../ctx";
 import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
-import { webviewHtml, webviewOptions } from "../html";
+import { panelIcon, webviewHtml, webviewOptions } from "../html";
 import { STATUS_GLYPHS, type RunPanelEvent, type RunPanelInit, type RunPanelRequest } from "./model";
 import { watchRun } from "../../runProgress";
 
@@ -73,7 +73,7 @@ export class RunPanel implements vscode.Disposable {
   ) {
     this.runId = snapshot.run.id;
     RunPanel.open.set(this.runId, this);
-    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, "media", "clockwork.svg");
+    panel.iconPath = panelIcon(ctx.extension.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, ctx.extension.extensionUri, { name: "runPanel", title: panel.title });
     let wasConnected = true;
     this.subscriptions.push(
