@@ -7,6 +7,7 @@ import { runCommands } from "./commands/run";
 import { historyCommands } from "./commands/history";
 import { showCommands } from "./commands/show";
 import { logsCommands } from "./commands/logs";
+import { initCommands } from "./commands/init";
 import { cronCommands } from "./commands/cron";
 import { scheduleCommands } from "./commands/schedules";
 import { agentCommands } from "./commands/agent";
@@ -16,7 +17,7 @@ import { watcherCommands } from "./commands/watchers";
 import { triggerCommands } from "./commands/triggers";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")
