@@ -56,6 +56,21 @@ export default defineWorkflow({
 });
 `;
 
+// Waits inside the agent (a code step), so killing the agent ends it too.
+const SLOW = `import { defineWorkflow, code } from "clockwork";
+
+export default defineWorkflow({
+  name: "slow",
+  steps: [
+    code("wait", async (ctx) => {
+      ctx.log("waiting for a minute");
+      await new Promise((resolve) => setTimeout(resolve, 60_000));
+      return "done";
+    }),
+  ],
+});
+`;
+
 const skip = existsSync(CODE_SERVER_BIN)
   ? false
   : `code-server is not installed (${path.relative(REPO_ROOT, CODE_SERVER_BIN)}): run \`bash scripts/e2e-setup.sh\` to run the VS Code tests`;
@@ -97,6 +112,7 @@ describe('Clockwork extension in VS Code', { skip }, () => {
     await mkdir(workspace, { recursive: true });
     await writeFile(path.join(workspace, 'hello.workflow.ts'), HELLO);
     await writeFile(path.join(workspace, 'broken.workflow.ts'), BROKEN);
+    await writeFile(path.join(workspace, 'slow.workflow.ts'), SLOW);
     // Short, private paths: a Unix socket path must stay under ~100 bytes.
     clockworkHome = path.join(tmp, 'home');
     server = await startCodeServer({
@@ -231,6 +247,27 @@ describe('Clockwork extension in VS Code', { skip }, () => {
       lap('diagnostic seen');
     }));
 
+  it('restarts an agent that died mid-run and then shows that run as failed', () =>
+    guarded('agent-crash', async () => {
+      await quickOpen(page, 'slow.workflow.ts');
+      await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first().click();
+      const frame = await webviewFrame(page, { timeout: UI });
+      await frame.locator('#status', { hasText: 'running' }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#step-0 pre', { hasText: 'waiting for a minute' }).waitFor({ state: 'visible', timeout: UI });
+      const before = await agentPid(clockworkHome);
+      process.kill(before, 'SIGKILL');
+      // The panel says it lost the agent, the extension starts a new one
+      // (the old one did not ask to stop), and the new agent's recovery
+      // marks the orphaned run failed.
+      await frame.locator('#status', { hasText: 'failed' }).waitFor({ state: 'visible', timeout: UI });
+      // The error is shown where it happened: under the step that was running.
+      await frame.locator('#step-0 .step-error', { hasText: 'the agent stopped while this run was in progress' }).waitFor({ state: 'visible', timeout: UI });
+      const after = await agentPid(clockworkHome);
+      assert.notEqual(after, before, 'a new agent runs');
+      await screenshot(page, screenshotsDir, '9-run-failed-after-agent-crash');
+      lap('agent restarted, run shown failed');
+    }));
+
   /** The row of a trigger in the Triggers view, opening the Clockwork container first. */
   async function triggerRow(name) {
     const sidebarRow = page.locator('.part.sidebar .monaco-list-row', { hasText: name }).first();
@@ -242,6 +279,14 @@ describe('Clockwork extension in VS Code', { skip }, () => {
     return sidebarRow;
   }
 });
+
+/** The pid of the agent serving `home`, from `clockwork status --json`. */
+async function agentPid(home) {
+  const cli = path.join(REPO_ROOT, 'dist', 'clockwork.js');
+  const { stdout } = await execFileP(process.execPath, [cli, 'status', '--json'], { env: { ...process.env, CLOCKWORK_HOME: home } });
+  const state = JSON.parse(stdout);
+  return state.pid ?? state.status?.pid;
+}
 
 /**
  * Stops the agent the extension started (it runs detached and outlives VS
