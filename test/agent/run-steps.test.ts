@@ -227,6 +227,12 @@ describe("code steps", () => {
     assert.equal(record.steps[0]!.error, "timed out after 200ms");
   });
 
+  test("a function that leaves timers running cannot keep clockwork run from exiting", async () => {
+    const record = await runWorkflow("busy", [`code("ticking", () => { setInterval(() => {}, 1000); return new Promise(() => {}); }, { timeout: "200ms" })`]);
+    assert.equal(record.status, "failed");
+    assert.equal(record.steps[0]!.error, "timed out after 200ms");
+  });
+
   test("previous() returns the last successful run's output or undefined", async () => {
     const steps = [`code("n", ({ previous }) => String(Number(previous("n") ?? 0) + 1))`];
     assert.equal((await runWorkflow("counter", steps)).steps[0]!.output, "1");

@@ -43,7 +43,10 @@ process group) and the run is recorded as cancelled. Exit status: 0 success,
 1 failed, 130 cancelled by Ctrl-C, 143 by SIGTERM.`,
     )
     .action(async (file: string, options: RunOptions) => {
-      process.exitCode = await runWorkflowFile(file, options);
+      const code = await runWorkflowFile(file, options);
+      // A code step that ignored its cancel signal may still hold timers or
+      // sockets; the run is over and recorded, so leave once output is out.
+      process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
     });
 }
 
