@@ -29,22 +29,36 @@ export interface ExecuteOptions {
 
 /**
  * Executes an existing run row (status queued or running) and resolves
- * with its final summary. Never throws (except for a run id that does not
- * exist): a workflow that fails to load, or a crash, becomes a failed run
- * with a message naming file:line:column.
+ * with its final summary. Never throws: a workflow that fails to load, or a
+ * crash, becomes a failed run with a message naming file:line:column; a
+ * run id that does not exist resolves to a failed summary saying so.
  */
 export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
   const { store, runId, signal } = opts;
   const events = opts.events ?? new Events();
-  const existing = store.getSummary(runId);
-  if (!existing) throw new Error(`executeRun: no run with id ${runId}`);
+  let existing: RunSummary | undefined;
+  try {
+    existing = store.getSummary(runId);
+  } catch (error) {
+    return unrecorded(runId, `the run store could not be read: ${messageOf(error)}`, events);
+  }
+  if (!existing) return unrecorded(runId, `no run with id ${runId}`, events);
   if (FINISHED_STATUSES.includes(existing.status)) return existing;
+  const row = existing;
 
   const log = new LogRecorder(store, events, runId);
   const finish = (status: FinishStatus, error: string | null): RunSummary => {
     log.close();
-    const summary = store.finishRun(runId, status, error);
-    if (!summary) return store.getSummary(runId)!; // someone else finished it first
+    let summary: RunSummary | undefined;
+    try {
+      summary = store.finishRun(runId, status, error);
+      if (!summary) return store.getSummary(runId) ?? row; // someone else finished it first
+    } catch (storeError) {
+      // The store refused the write (disk full, locked for too long): the
+      // row stays unfinished and recovery marks it failed later.
+      events.emit("agent:log", { level: "error", message: `run ${runId}: could not record its end: ${messageOf(storeError)}` });
+      return { ...row, status, error, finishedAt: new Date().toISOString() };
+    }
     events.emit("run:finished", summary);
     return summary;
   };
@@ -53,7 +67,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
     try {
       events.emit("run:started", store.markRunning(runId, opts.ownerPid ?? process.pid));
     } catch {
-      return store.getSummary(runId)!; // finished (cancelled) between the check and now
+      log.close();
+      return store.getSummary(runId) ?? row; // finished (cancelled) between the check and now
     }
     if (signal.aborted) return finish("cancelled", cancelMessage(signal));
 
@@ -158,6 +173,25 @@ async function runSteps(
     else outcome = { status: "failed", error: `step "${step.name}" failed: ${result.error}` };
   }
   return outcome;
+}
+
+/** What a caller gets for a run that could not even be read: a failed summary, never a throw. */
+function unrecorded(runId: string, error: string, events: Events): RunSummary {
+  events.emit("agent:log", { level: "error", message: `run ${runId}: ${error}` });
+  const now = new Date().toISOString();
+  return {
+    id: runId,
+    workflowName: "",
+    workflowFile: "",
+    triggerKind: "manual",
+    triggerName: null,
+    status: "failed",
+    scheduledFor: null,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: now,
+    error,
+  };
 }
 
 function cancelMessage(signal: AbortSignal): string {

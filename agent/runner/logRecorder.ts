@@ -19,6 +19,7 @@ export class LogRecorder {
   private timer: NodeJS.Timeout | undefined;
   private readonly logged = new Map<number | null, number>();
   private readonly dropped = new Map<number | null, number>();
+  private closed = false;
 
   constructor(
     private readonly store: RunStore,
@@ -27,7 +28,8 @@ export class LogRecorder {
   ) {}
 
   write(step: number | null, stream: LogChunk["stream"], text: string): void {
-    if (!text) return;
+    // A code step that ignored its cancel signal may still log after the run ended.
+    if (!text || this.closed) return;
     if (stream !== "info") {
       const used = this.logged.get(step) ?? 0;
       const bytes = Buffer.byteLength(text);
@@ -77,5 +79,6 @@ export class LogRecorder {
 
   close(): void {
     this.flush();
+    this.closed = true;
   }
 }
