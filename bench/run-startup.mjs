@@ -34,18 +34,21 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-// Warm-up: the first run creates the store and caches the compiled workflow.
-time([cli, "run", workflow]);
-time(["-e", "0"]);
-const node = [];
-const clockwork = [];
-for (let i = 0; i < runs; i++) {
-  node.push(time(["-e", "0"]));
-  clockwork.push(time([cli, "run", workflow]));
+try {
+  // Warm-up: the first run creates the store and caches the compiled workflow.
+  time([cli, "run", workflow]);
+  time(["-e", "0"]);
+  const node = [];
+  const clockwork = [];
+  for (let i = 0; i < runs; i++) {
+    node.push(time(["-e", "0"]));
+    clockwork.push(time([cli, "run", workflow]));
+  }
+  const n = median(node);
+  const c = median(clockwork);
+  console.log(`node -e 0:                 median ${n.toFixed(1)} ms over ${runs} runs`);
+  console.log(`clockwork run (one step):  median ${c.toFixed(1)} ms over ${runs} runs`);
+  console.log(`ratio:                     ${(c / n).toFixed(2)} × (target ≤ 2.5 ×)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-const n = median(node);
-const c = median(clockwork);
-console.log(`node -e 0:                 median ${n.toFixed(1)} ms over ${runs} runs`);
-console.log(`clockwork run (one step):  median ${c.toFixed(1)} ms over ${runs} runs`);
-console.log(`ratio:                     ${(c / n).toFixed(2)} × (target ≤ 2.5 ×)`);
-rmSync(dir, { recursive: true, force: true });

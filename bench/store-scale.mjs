@@ -63,42 +63,45 @@ function median(fn) {
 }
 
 const results = [];
-for (const size of SIZES) {
-  const file = join(dir, `runs-${size}.db`);
-  const started = performance.now();
-  let db = openDb(file);
-  fill(db, size);
-  db.close();
-  const fillSeconds = (performance.now() - started) / 1000;
-  db = openDb(file);
-  const store = new RunStore(db);
-  // Warm the statement cache and the page cache the way a running agent would be.
-  store.previousOutput("workflow-1", "summary");
-  store.listRuns({ limit: 20 });
-  const previous = median((i) => {
-    const found = store.previousOutput(`workflow-${i % WORKFLOWS}`, "summary");
-    if (!found) throw new Error("no previous output");
-  });
-  const history = median(() => {
-    if (store.listRuns({ limit: 20 }).length !== 20) throw new Error("short history");
-  });
-  const byWorkflow = median((i) => store.listRuns({ workflow: `workflow-${i % WORKFLOWS}`, limit: 20 }));
-  const failed = median(() => store.listRuns({ status: "failed", limit: 20 }));
-  db.close();
-  const mb = statSync(file).size / 1024 / 1024;
-  results.push({ size, previous, history, byWorkflow, failed });
-  console.log(
-    `${size.toLocaleString("en-US").padStart(9)} runs (${mb.toFixed(0)} MB, filled in ${fillSeconds.toFixed(1)} s): ` +
-      `{previous.x} ${(previous * 1000).toFixed(1)} µs · history --limit 20 ${(history * 1000).toFixed(1)} µs · ` +
-      `--workflow W ${(byWorkflow * 1000).toFixed(1)} µs · --status failed ${(failed * 1000).toFixed(1)} µs`,
-  );
-}
-
-if (results.length >= 2) {
-  const [small, large] = [results[0], results[results.length - 1]];
-  for (const key of ["previous", "history", "byWorkflow", "failed"]) {
-    const ratio = large[key] / small[key];
-    console.log(`${key.padEnd(10)} ${large.size.toLocaleString("en-US")} vs ${small.size.toLocaleString("en-US")}: ${ratio.toFixed(2)} × (target ≤ 2 ×)`);
+try {
+  for (const size of SIZES) {
+    const file = join(dir, `runs-${size}.db`);
+    const started = performance.now();
+    let db = openDb(file);
+    fill(db, size);
+    db.close();
+    const fillSeconds = (performance.now() - started) / 1000;
+    db = openDb(file);
+    const store = new RunStore(db);
+    // Warm the statement cache and the page cache the way a running agent would be.
+    store.previousOutput("workflow-1", "summary");
+    store.listRuns({ limit: 20 });
+    const previous = median((i) => {
+      const found = store.previousOutput(`workflow-${i % WORKFLOWS}`, "summary");
+      if (!found) throw new Error("no previous output");
+    });
+    const history = median(() => {
+      if (store.listRuns({ limit: 20 }).length !== 20) throw new Error("short history");
+    });
+    const byWorkflow = median((i) => store.listRuns({ workflow: `workflow-${i % WORKFLOWS}`, limit: 20 }));
+    const failed = median(() => store.listRuns({ status: "failed", limit: 20 }));
+    db.close();
+    const mb = statSync(file).size / 1024 / 1024;
+    results.push({ size, previous, history, byWorkflow, failed });
+    console.log(
+      `${size.toLocaleString("en-US").padStart(9)} runs (${mb.toFixed(0)} MB, filled in ${fillSeconds.toFixed(1)} s): ` +
+        `{previous.x} ${(previous * 1000).toFixed(1)} µs · history --limit 20 ${(history * 1000).toFixed(1)} µs · ` +
+        `--workflow W ${(byWorkflow * 1000).toFixed(1)} µs · --status failed ${(failed * 1000).toFixed(1)} µs`,
+    );
   }
+
+  if (results.length >= 2) {
+    const [small, large] = [results[0], results[results.length - 1]];
+    for (const key of ["previous", "history", "byWorkflow", "failed"]) {
+      const ratio = large[key] / small[key];
+      console.log(`${key.padEnd(10)} ${large.size.toLocaleString("en-US")} vs ${small.size.toLocaleString("en-US")}: ${ratio.toFixed(2)} × (target ≤ 2 ×)`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-rmSync(dir, { recursive: true, force: true });
