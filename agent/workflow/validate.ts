@@ -176,6 +176,12 @@ export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; 
       error(`${label}: the second argument must be a function, e.g. code("${named ?? "name"}", async (ctx) => "result")`, at({ name: named }));
     }
     const options = step.options ?? {};
+    if (kind === "http" && options !== null && typeof options === "object") {
+      const { method, body } = options as { method?: unknown; body?: unknown };
+      if ((method === "GET" || method === "HEAD") && body !== undefined) {
+        error(`${label}: a ${method} request cannot have a body; use method: "POST" (the default when there is a body)`, at({ name: named, option: "body" }));
+      }
+    }
     const parsed = optionSchemas[kind].safeParse(options);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {

@@ -81,6 +81,12 @@ describe("validating a workflow's default export", () => {
     ]);
   });
 
+  test("a GET or HEAD request with a body is refused before it is sent", () => {
+    assert.deepEqual(messages(wf({ name: "x", steps: [http("h", { url: "http://x", method: "GET", body: "b" })] })), [
+      'step "h" (http): a GET request cannot have a body; use method: "POST" (the default when there is a body)',
+    ]);
+  });
+
   test("a shell step needs a command and a code step a function", () => {
     assert.match(messages(wf({ name: "x", steps: [shell("a", "  ")] }))[0]!, /the command must be a non-empty string or an array of strings/);
     assert.match(messages(wf({ name: "x", steps: [shell("a", [])] }))[0]!, /the command must be/);
