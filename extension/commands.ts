@@ -19,6 +19,7 @@ import type { AgentConnection } from "./connection";
 import type { CommandFactory, Ctx } from "./ctx";
 import { triggerArg, workflowFileArg } from "./pickers";
 import { watchRun } from "./runProgress";
+import { initTypes } from "./typesSetup";
 import { RunNode, type RunsTree } from "./runsTree";
 import { workflowNames } from "./runsModel";
 import type { TriggersTree } from "./triggersTree";
@@ -127,6 +128,7 @@ export function registerCommands(ctx: Ctx, views: Views): void {
       },
       disabled: () => () => vscode.window.showInformationMessage("The Clockwork agent is not running."),
     },
+    initTypes: { enabled: (ctx) => (arg?: unknown) => initTypes(ctx, arg), disabled: (ctx) => (arg?: unknown) => initTypes(ctx, arg) },
     showAgentLog: { enabled: (ctx) => () => showAgentLog(ctx), disabled: (ctx) => () => showAgentLog(ctx) },
     showLog: { enabled: (ctx) => () => ctx.log.show(), disabled: (ctx) => () => ctx.log.show() },
     focus: {

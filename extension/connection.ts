@@ -30,6 +30,18 @@ class AgentClient extends LanguageClient {
     super.fillInitializeParams(params);
     params.processId = null;
   }
+
+  // The library pops up a notification when a connection fails (for one,
+  // when an agent dies during the handshake). The supervisor already says
+  // so in the status bar and retries, so these go to the log only: a flaky
+  // agent must not produce a storm of pop-ups.
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+
+  override warn(message: string, data?: unknown): void {
+    super.warn(message, data, false);
+  }
 }
 
 export class AgentConnection implements Session {

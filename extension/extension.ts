@@ -3,10 +3,12 @@
 // agent in the background while the status bar tells how that goes.
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
+import { WORKFLOW_PATTERN } from "./connection";
 import { Ctx } from "./ctx";
 import { RunsTree } from "./runsTree";
 import { StatusBar } from "./statusBar";
 import { TriggersTree, type TriggersTreeNode } from "./triggersTree";
+import { ClockworkTypesQuickFix } from "./typesSetup";
 
 let ctx: Ctx | undefined;
 
@@ -22,6 +24,13 @@ export function activate(context: vscode.ExtensionContext): void {
   runs.view = runsView;
   ctx.push(triggers, runs, triggersView, runsView, new StatusBar(ctx));
   registerCommands(ctx, { triggers, triggersView: triggersView as vscode.TreeView<unknown>, runs });
+  ctx.push(
+    vscode.languages.registerCodeActionsProvider(
+      [{ scheme: "file", pattern: WORKFLOW_PATTERN }],
+      new ClockworkTypesQuickFix(),
+      { providedCodeActionKinds: ClockworkTypesQuickFix.kinds },
+    ),
+  );
   ctx.start();
 }
 

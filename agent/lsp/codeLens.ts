@@ -1,7 +1,9 @@
 // The CodeLens line above `defineWorkflow(`: ▶ Run Now · Schedule… · each
 // trigger of this file with its next fire · the last run with ✓/✗ and when.
 // The commands are the extension's (clockwork.*); their arguments are plain
-// strings so any client can pass them back. Pure.
+// strings so any client can pass them back. The marks are codicons
+// (`$(play)`), which VS Code draws in the editor's own icon font, so they
+// look the same on every machine whatever fonts it has. Pure.
 import type { CodeLens, Range } from "vscode-languageserver";
 import { relativeTime } from "../core/relativeTime";
 import type { RunSummary, TriggerRecord } from "../protocol";
@@ -18,12 +20,12 @@ export interface LensFacts {
 }
 
 const RUN_MARKS: Record<RunSummary["status"], string> = {
-  queued: "○",
-  running: "●",
-  success: "✓",
-  failed: "✗",
-  cancelled: "⊘",
-  skipped: "↷",
+  queued: "$(clock)",
+  running: "$(sync~spin)",
+  success: "$(pass)",
+  failed: "$(error)",
+  cancelled: "$(circle-slash)",
+  skipped: "$(debug-step-over)",
 };
 
 export function workflowLenses(f: LensFacts): CodeLens[] {
@@ -32,7 +34,7 @@ export function workflowLenses(f: LensFacts): CodeLens[] {
     command: { title, command, arguments: args },
   });
   const lenses = [
-    lens("▶ Run Now", "clockwork.runWorkflow", [f.uri]),
+    lens("$(play) Run Now", "clockwork.runWorkflow", [f.uri]),
     lens("Schedule…", "clockwork.registerSchedule", [f.uri]),
   ];
   const sorted = [...f.triggers].sort((a, b) => a.name.localeCompare(b.name));
@@ -47,11 +49,11 @@ export function workflowLenses(f: LensFacts): CodeLens[] {
 }
 
 function triggerTitle(t: TriggerRecord, nowMs: number): string {
-  if (t.state === "paused") return `⏸ ${t.name} paused`;
-  if (t.state === "error") return `⚠ ${t.name}`;
+  if (t.state === "paused") return `$(debug-pause) ${t.name} paused`;
+  if (t.state === "error") return `$(warning) ${t.name}`;
   if (t.schedule) {
     const next = t.schedule.nextFireAt ? `next ${relativeTime(Date.parse(t.schedule.nextFireAt), nowMs)}` : "no next fire";
-    return `⏱ ${t.name} ${next}`;
+    return `$(watch) ${t.name} ${next}`;
   }
   return `${t.type} ${t.name}`;
 }

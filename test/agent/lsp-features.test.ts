@@ -137,7 +137,7 @@ describe("language features served by the agent", () => {
   it("shows Run Now and Schedule, then the registered schedule's next fire and the last run, refreshing lenses on changes", async () => {
     const lensTitles = async () =>
       ((await lsp.sendRequest("textDocument/codeLens", { textDocument: { uri } })) as CodeLens[]).map((l) => l.command?.title);
-    assert.deepEqual(await lensTitles(), ["▶ Run Now", "Schedule…"]);
+    assert.deepEqual(await lensTitles(), ["$(play) Run Now", "Schedule…"]);
     const refreshed = new Promise<void>((resolve) => (onRefresh = resolve));
     // The file on disk must load to be registered: drop the bad placeholder.
     writeWorkflow(join(home, "ws"), "digest.workflow.ts", SOURCE.replace(" {later}", ""));
@@ -146,9 +146,9 @@ describe("language features served by the agent", () => {
     const run = await cli(home, ["run", file]);
     assert.equal(run.code, 0, run.stderr + run.stdout);
     const titles = await lensTitles();
-    assert.equal(titles[0], "▶ Run Now");
-    assert.match(titles[2] ?? "", /^⏱ lsp-daily next in /);
-    assert.match(titles[3] ?? "", /^✓ last run success /);
+    assert.equal(titles[0], "$(play) Run Now");
+    assert.match(titles[2] ?? "", /^\$\(watch\) lsp-daily next in /);
+    assert.match(titles[3] ?? "", /^\$\(pass\) last run success /);
     // The agent asks the client to fetch the lenses again after such changes.
     await refreshed;
   });

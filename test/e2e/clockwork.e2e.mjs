@@ -8,7 +8,8 @@
 //   bash scripts/e2e-setup.sh && npm run build && node --test test/e2e/clockwork.e2e.mjs
 //
 // Skips (does not fail) when code-server is not installed. Screenshots go to
-// test-results/e2e/clockwork (or $E2E_SCREENSHOTS_DIR).
+// test-results/e2e/clockwork (or $E2E_SCREENSHOTS_DIR); E2E_KEEP_RUN=1 keeps
+// the run folder with every log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -133,7 +134,8 @@ describe('Clockwork extension in VS Code', { skip }, () => {
     await server?.stop().catch(() => {});
     const leftover = clockworkHome ? await stopAgent(clockworkHome) : [];
     lap('shut down');
-    if (!failed && tmp) await rm(tmp, { recursive: true, force: true });
+    // E2E_KEEP_RUN=1 keeps the run folder (logs of code-server, the extension host and the agent).
+    if (!failed && tmp && !process.env.E2E_KEEP_RUN) await rm(tmp, { recursive: true, force: true });
     else if (tmp) console.log(`# run folder kept: ${tmp} (code-server log: ${server?.logFile})`);
     assert.deepEqual(leftover, [], 'processes of the agent the extension started are still running');
   });
@@ -266,6 +268,21 @@ describe('Clockwork extension in VS Code', { skip }, () => {
       assert.notEqual(after, before, 'a new agent runs');
       await screenshot(page, screenshotsDir, '9-run-failed-after-agent-crash');
       lap('agent restarted, run shown failed');
+    }));
+
+  it('adds editor types for "clockwork" so TypeScript stops reporting the module as missing', () =>
+    guarded('types', async () => {
+      await quickOpen(page, 'hello.workflow.ts');
+      const problems = page.locator('.markers-panel');
+      if (!(await problems.isVisible())) await page.keyboard.press('Control+Shift+M');
+      const missing = problems.locator('.monaco-list-row', { hasText: "Cannot find module 'clockwork'" });
+      await missing.first().waitFor({ state: 'visible', timeout: UI });
+      await quickOpen(page, 'hello.workflow.ts');
+      await runCommand(page, 'Clockwork: Add Editor Types to Folder');
+      await missing.first().waitFor({ state: 'detached', timeout: UI });
+      assert.ok(existsSync(path.join(server.workspace, 'clockwork.d.ts')));
+      await screenshot(page, screenshotsDir, '10-editor-types');
+      lap('editor types added');
     }));
 
   /** The row of a trigger in the Triggers view, opening the Clockwork container first. */

@@ -33,7 +33,7 @@ describe("workflowLenses", () => {
   it("offers Run Now and Schedule with the document's URI", () => {
     const lenses = workflowLenses({ uri: "file:///ws/d.workflow.ts", range, triggers: [], lastRun: undefined, nowMs: NOW });
     assert.deepEqual(lenses.map((l) => [l.command?.title, l.command?.command, l.command?.arguments]), [
-      ["▶ Run Now", "clockwork.runWorkflow", ["file:///ws/d.workflow.ts"]],
+      ["$(play) Run Now", "clockwork.runWorkflow", ["file:///ws/d.workflow.ts"]],
       ["Schedule…", "clockwork.registerSchedule", ["file:///ws/d.workflow.ts"]],
     ]);
   });
@@ -47,7 +47,7 @@ describe("workflowLenses", () => {
       lastRun,
       nowMs: NOW,
     });
-    assert.deepEqual(lenses.slice(2).map((l) => l.command?.title), ["⏸ b-paused paused", "⏱ daily next in 3 min", "✗ last run failed 2 h ago"]);
+    assert.deepEqual(lenses.slice(2).map((l) => l.command?.title), ["$(debug-pause) b-paused paused", "$(watch) daily next in 3 min", "$(error) last run failed 2 h ago"]);
     assert.deepEqual(lenses[4]?.command?.arguments, ["r1"]);
   });
 });
