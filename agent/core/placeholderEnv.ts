@@ -10,6 +10,12 @@ import { envName, valueText, type ResolveContext } from "./placeholders";
  * files instead ($NAME_FILE).
  */
 export const MAX_ENV_VALUE_BYTES = 128 * 1024 - 64;
+/**
+ * Arguments and environment together must fit in ARG_MAX (2 MiB on a
+ * typical Linux), so the CLOCKWORK_* variables get half of that; past it,
+ * the largest values move to files as well.
+ */
+export const MAX_ENV_TOTAL_BYTES = 1024 * 1024;
 
 export interface PlaceholderEnv {
   env: Record<string, string>;
@@ -38,13 +44,22 @@ export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
 
   const env: Record<string, string> = {};
   const omitted: PlaceholderEnv["omitted"] = [];
+  const kept: Array<{ name: string; value: string; bytes: number }> = [];
   for (const [name, value] of entries) {
     if (value === undefined) continue;
     // An environment string cannot hold a NUL byte.
     const clean = value.replace(/\u0000/g, "");
     const bytes = Buffer.byteLength(clean);
     if (bytes > MAX_ENV_VALUE_BYTES) omitted.push({ name, value: clean, bytes });
-    else env[name] = clean;
+    else kept.push({ name, value: clean, bytes });
   }
+  let total = kept.reduce((sum, v) => sum + v.bytes + v.name.length + 2, 0);
+  for (const entry of [...kept].sort((a, b) => b.bytes - a.bytes)) {
+    if (total <= MAX_ENV_TOTAL_BYTES) break;
+    omitted.push(entry);
+    kept.splice(kept.indexOf(entry), 1);
+    total -= entry.bytes + entry.name.length + 2;
+  }
+  for (const { name, value } of kept) env[name] = value;
   return { env, omitted };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { placeholderEnv, MAX_ENV_VALUE_BYTES } from "../../agent/core/placeholderEnv";
+import { placeholderEnv, MAX_ENV_TOTAL_BYTES, MAX_ENV_VALUE_BYTES } from "../../agent/core/placeholderEnv";
 import {
   envName,
   envVarFor,
@@ -209,6 +209,20 @@ describe("environment variables", () => {
     assert.equal(env.CLOCKWORK_STEP_COMMITS, undefined);
     assert.equal(env.CLOCKWORK_STEP_SUMMARY, "");
     assert.deepEqual(omitted, [{ name: "CLOCKWORK_STEP_COMMITS", value: big, bytes: big.length }]);
+  });
+
+  test("when all values together would not fit, the largest ones leave the environment too", () => {
+    const outputs: Record<string, string> = {};
+    const steps: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      steps.push(`s${i}`);
+      outputs[`s${i}`] = String(i % 10).repeat(100_000 + i);
+    }
+    const { env, omitted } = placeholderEnv(context({ steps: [...steps, "last"], current: 12, outputs, previous: () => undefined }));
+    const size = Object.entries(env).reduce((sum, [k, v]) => sum + k.length + v.length + 2, 0);
+    assert.ok(size <= MAX_ENV_TOTAL_BYTES, `${size} bytes in the environment`);
+    assert.deepEqual(omitted.map((o) => o.name), ["CLOCKWORK_STEP_S11", "CLOCKWORK_STEP_S10"], "the largest go first");
+    assert.equal(env.CLOCKWORK_STEP_S0, outputs.s0);
   });
 
   test("stableStringify sorts keys at every level", () => {
