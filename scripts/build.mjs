@@ -3,14 +3,15 @@
 // .node addon and esbuild ships its own executable, so both are resolved from
 // node_modules at run time (and packaged into the .vsix next to the bundles).
 import { build } from "esbuild";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 const watch = process.argv.includes("--watch");
-rmSync(dist, { recursive: true, force: true });
+// dist/ is overwritten in place, not deleted first: a CLI or agent started from
+// it (a running test, the user's agent) keeps finding its files mid-build.
 mkdirSync(dist, { recursive: true });
 
 const common = {
