@@ -155,7 +155,12 @@ export const ErrorCodes = {
 // ---- requests ----
 export const Status = new RequestType<void, AgentStatus, void>("clockwork/status");
 
-export const ListTriggers = new RequestType<{ type?: TriggerType }, TriggerRecord[], void>("clockwork/triggers/list");
+export interface ListTriggersParams {
+  type?: TriggerType;
+  /** Only these triggers (names that are not registered are left out): what a TriggersChanged names. */
+  names?: string[];
+}
+export const ListTriggers = new RequestType<ListTriggersParams, TriggerRecord[], void>("clockwork/triggers/list");
 
 export interface RegisterScheduleParams {
   file: string;

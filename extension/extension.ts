@@ -1,6 +1,7 @@
 // Entry point. Activation must not wait for the agent: it builds the Ctx,
 // the views and the commands, then lets the supervisor find (or start) the
 // agent in the background while the status bar tells how that goes.
+import { loadStartedAt } from "./loadTimer";
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { WORKFLOW_PATTERN } from "./connection";
@@ -13,6 +14,7 @@ import { ClockworkTypesQuickFix } from "./typesSetup";
 let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   ctx = new Ctx(context);
   const triggers = new TriggersTree(ctx);
   const runs = new RunsTree(ctx);
@@ -32,6 +34,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
   );
   ctx.start();
+  ctx.log.info(
+    `loaded in ${(started - loadStartedAt).toFixed(1)} ms, activated in ${(performance.now() - started).toFixed(1)} ms; ` +
+      "the agent connection continues in the background",
+  );
 }
 
 export function deactivate(): void {

@@ -43,11 +43,15 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
   private reloadAgain = false;
   private clockTimer: NodeJS.Timeout | undefined;
   private connected = false;
+  private updates: Promise<void> = Promise.resolve();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly ctx: Ctx) {
     this.subscriptions = [
-      ctx.onTriggersChanged(() => void this.reload()),
+      ctx.onTriggersChanged(({ names }) => {
+        // One after the other, so two changes to one trigger land in order.
+        this.updates = this.updates.then(() => this.applyChanges(names));
+      }),
       ctx.onDidChangeState((state) => {
         const connected = state.kind === "connected";
         if (connected === this.connected) return;
@@ -68,6 +72,47 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
 
   find(name: string): TriggerNode | undefined {
     return this.nodes.get(name);
+  }
+
+  /**
+   * Re-reads only the triggers a TriggersChanged names and updates their
+   * items in place; a trigger added or removed rebuilds the groups. A big
+   * batch, or an agent that cannot list by name, falls back to a full reload.
+   */
+  private async applyChanges(names: string[]): Promise<void> {
+    const agent = this.ctx.agent;
+    if (!agent || !this.triggers || this.loading || names.length === 0 || names.length > 100) return this.reload();
+    let fresh: TriggerRecord[];
+    try {
+      fresh = await agent.request(ListTriggers, { names });
+    } catch {
+      return this.reload();
+    }
+    const byName = new Map(fresh.map((t) => [t.name, t]));
+    const inPlace = names.every((n) => {
+      const node = this.nodes.get(n);
+      const t = byName.get(n);
+      return node !== undefined && t !== undefined && t.type === node.view.type;
+    });
+    const next = this.triggers.filter((t) => !names.includes(t.name) || byName.has(t.name)).map((t) => byName.get(t.name) ?? t);
+    for (const t of fresh) if (!this.nodes.has(t.name)) next.push(t);
+    if (!inPlace) {
+      this.setTriggers(next);
+      return;
+    }
+    this.triggers = next;
+    const now = Date.now();
+    const changed: TriggerNode[] = [];
+    for (const t of fresh) {
+      const node = this.nodes.get(t.name)!;
+      node.view = triggerItemView(t, now);
+      changed.push(node);
+    }
+    // Group nodes keep their item lists: swap in the new views there too.
+    for (const group of this.groups) group.view.items = group.view.items.map((i) => this.nodes.get(i.name)?.view ?? i);
+    this.changed.fire(changed);
+    this.loadedEmitter.fire(this.all);
+    this.scheduleClock();
   }
 
   /** Fetches the list again; concurrent calls share one request and one follow-up. */

@@ -37,7 +37,17 @@ function handler<P, R>(
 export const requestHandlers: RequestHandler[] = [
   handler(P.Status, none, (_p, s) => s.status()),
 
-  handler(P.ListTriggers, optionalObject({ type: triggerType.optional() }), (p, s) => s.store.triggers.list(p.type)),
+  handler(
+    P.ListTriggers,
+    optionalObject({ type: triggerType.optional(), names: z.array(name).max(10_000).optional() }),
+    (p, s) => {
+      if (!p.names) return s.store.triggers.list(p.type);
+      // Clients re-read just the triggers a TriggersChanged names, instead of
+      // every trigger after each change.
+      const rows = p.names.map((n: string) => s.store.triggers.get(n)).filter((row) => row && (!p.type || row.type === p.type));
+      return rows.map((row) => s.store.triggers.toRecord(row!));
+    },
+  ),
 
   handler(
     P.RegisterSchedule,
