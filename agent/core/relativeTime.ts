@@ -10,7 +10,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /**
- * "in 3 min", "5 min ago", "in 2 h 10 min", "in 3 days", "now".
+ * "in 3 min", "5 min ago", "in 2 h 10 min", "in 1 day 6 h", "in 3 days", "now".
  *
  * Units are truncated, like a countdown: a fire 3 min 50 s away reads
  * "in 3 min", and a run that finished 4 min 59 s ago reads "4 min ago".
@@ -33,7 +33,12 @@ function spanWords(span: number): string {
     return minutes === 0 || hours >= 10 ? `${hours} h` : `${hours} h ${minutes} min`;
   }
   const days = Math.floor(span / DAY);
-  return days === 1 ? "1 day" : `${days} days`;
+  // "in 1 day" would hide half a day: under two days the hours are kept.
+  if (days === 1) {
+    const hours = Math.floor((span % DAY) / HOUR);
+    return hours === 0 ? "1 day" : `1 day ${hours} h`;
+  }
+  return `${days} days`;
 }
 
 /**

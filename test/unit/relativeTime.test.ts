@@ -19,7 +19,8 @@ describe("relativeTime", () => {
     assert.equal(relativeTime(NOW + 2 * h + 10 * min, NOW), "in 2 h 10 min");
     assert.equal(relativeTime(NOW + 2 * h, NOW), "in 2 h");
     assert.equal(relativeTime(NOW + 11 * h + 59 * min, NOW), "in 11 h");
-    assert.equal(relativeTime(NOW + 25 * h, NOW), "in 1 day");
+    assert.equal(relativeTime(NOW + 24 * h + 30 * min, NOW), "in 1 day");
+    assert.equal(relativeTime(NOW + 30 * h + 30 * min, NOW), "in 1 day 6 h");
     assert.equal(relativeTime(NOW + 80 * h, NOW), "in 3 days");
   });
 

@@ -143,8 +143,10 @@ function render(): void {
   byId<HTMLElement>("run-log-text").textContent = runLog.map((c) => c.text).join("");
 
   if (atBottom && run.status === "running") window.scrollTo(0, document.body.scrollHeight);
+  // Durations count every second while the run goes; "5 min ago" needs
+  // far fewer updates once it is over.
   clearInterval(clock);
-  if (run.status === "running") clock = setInterval(render, 1000);
+  clock = setInterval(render, run.status === "running" ? 1000 : 30_000);
 }
 
 function renderStep(list: HTMLOListElement, step: StepRecord, now: number): void {
