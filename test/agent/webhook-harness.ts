@@ -114,3 +114,10 @@ export default defineWorkflow({
 });
 `;
 }
+
+/** A workflow with one trivial code step, the cheapest run there is. */
+export function trivialWorkflow(name: string): string {
+  return `import { defineWorkflow, code } from "clockwork";
+export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [code("ok", () => "ok")] });
+`;
+}
