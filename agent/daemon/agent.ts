@@ -160,12 +160,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       },
     };
 
+    // The heartbeat is read against the wall clock by `clockwork status`, so
+    // it uses the real clock even when the scheduler's is faked.
     const heartbeat = startHeartbeat(
       store.heartbeats,
       () => ({ pid, version: VERSION, startedAt, socket: socketPath, http: http.url }),
       (message) => log("warn", message),
-      undefined,
-      now,
     );
     cleanups.push(() => heartbeat.stop());
 
