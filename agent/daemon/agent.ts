@@ -22,6 +22,7 @@ import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
 import { RunPool } from "./runPool";
 import { Scheduler } from "./scheduler";
+import { watchScheduleHealth } from "./scheduleHealth";
 import type { AgentComponent, AgentServices } from "./services";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
@@ -183,6 +184,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }
     }
 
+    cleanups.push(watchScheduleHealth(store, events));
     const scheduler = new Scheduler({
       store,
       events,

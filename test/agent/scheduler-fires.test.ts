@@ -122,6 +122,15 @@ describe("schedules in a running agent", () => {
       "a failed fire",
     );
     assert.match(failed.error!, /fragile\.workflow\.ts:\d+:\d+/);
+    const [broken] = await watcher.client.request(ListTriggers, { names: ["fragile"] });
+    assert.equal(broken!.state, "error", "the schedule shows the problem in listings");
+    assert.match(broken!.error!, /does not load: .*fragile\.workflow\.ts:\d+:\d+/);
+
+    writeWorkflow(work, "fragile.workflow.ts", shellWorkflow("fragile", "echo fixed"));
+    await watcher.until((runs) => cronRunsOf("fragile")(runs).find((r) => r.status === "success"), "a fire after the fix");
+    const [fixed] = await watcher.client.request(ListTriggers, { names: ["fragile"] });
+    assert.equal(fixed!.state, "active");
+    assert.equal(fixed!.error, null);
     await cli(home, ["unregister", "fragile"]);
     assert.equal((await cli(home, ["status"])).code, 0, "the agent keeps running");
   });
