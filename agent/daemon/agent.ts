@@ -88,7 +88,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const logFile = new LogFile(config.logFile);
     cleanups.push(() => logFile.close());
     const sinks: LogSink[] = [(line) => logFile.write(line)];
-    if (options.logToStdout) sinks.push((line) => process.stdout.write(line));
+    if (options.logToStdout) {
+      // A closed stdout (the agent piped into `head`) must not end the agent:
+      // the log file keeps every line.
+      let stdoutOpen = true;
+      process.stdout.on("error", () => (stdoutOpen = false));
+      sinks.push((line) => {
+        if (stdoutOpen) process.stdout.write(line);
+      });
+    }
     cleanups.push(attachAgentLog(events, sinks, now));
     const log = (level: "info" | "warn" | "error", message: string) => events.emit("agent:log", { level, message });
 
