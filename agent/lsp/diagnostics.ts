@@ -42,6 +42,16 @@ function wordEnd(text: string, offset: number): number {
   return offset + (match ? match[0].length : 0);
 }
 
+/** A problem found in the source text itself (offsets), as an error. */
+export function sourceDiagnostic(problem: { message: string; start: number; end: number }, doc: TextDocument): Diagnostic {
+  return {
+    range: { start: doc.positionAt(problem.start), end: doc.positionAt(problem.end) },
+    severity: DiagnosticSeverity.Error,
+    source: SOURCE,
+    message: problem.message,
+  };
+}
+
 /** Cron strings that do not parse: errors under a `cron:` key, warnings for cron-shaped strings elsewhere. */
 export function cronDiagnostics(
   scan: SourceScan,

@@ -18,11 +18,12 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AgentServices } from "../daemon/services";
 import type { AgentConnection } from "../daemon/socketServer";
 import { messageOf } from "../errors";
-import { checkWorkflow } from "../workflow/load";
+import { bundleWorkflow, CompileErrors } from "../workflow/compile";
+import { checkWorkflow, type WorkflowProblem } from "../workflow/load";
 import { workflowLenses } from "./codeLens";
-import { cronDiagnostics, problemToDiagnostic } from "./diagnostics";
+import { cronDiagnostics, problemToDiagnostic, sourceDiagnostic } from "./diagnostics";
 import { hoverAt } from "./hover";
-import { completionSite, placeholderCompletions, type PlaceholderCompletion } from "./placeholderSites";
+import { completionSite, placeholderCompletions, placeholderProblems, type PlaceholderCompletion } from "./placeholderSites";
 import { scanSource, type SourceScan } from "./sourceScan";
 
 /** How long typing must pause before the file is checked again. */
@@ -33,14 +34,24 @@ const LENS_REFRESH_MS = 60_000;
 export const WORKFLOW_FILE = /\.workflow\.(ts|js|mjs)$/;
 
 export const languageCapabilities: ServerCapabilities = {
-  textDocumentSync: TextDocumentSyncKind.Incremental,
+  textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
   codeLensProvider: { resolveProvider: false },
   hoverProvider: true,
   completionProvider: { triggerCharacters: ["{", "."], resolveProvider: false },
 };
 
+/**
+ * `full` runs the loader on the text, which evaluates the file's top-level
+ * code as a run would: done when a file is opened or saved. `quick` only
+ * compiles it and checks placeholders and cron strings in the source: done
+ * while the user types, so half-typed code (a loop being written, a call with
+ * side effects) is never executed inside the agent on each keystroke.
+ */
+type CheckKind = "full" | "quick";
+
 interface DocState {
   timer?: NodeJS.Timeout;
+  next?: CheckKind;
   checking?: Promise<void>;
   again?: boolean;
   /** The workflow's name, once the file has loaded. */
@@ -75,11 +86,12 @@ export function registerLanguageFeatures(
   };
 
   // ---- diagnostics
-  const schedule = (doc: TextDocument) => {
+  const schedule = (doc: TextDocument, kind: CheckKind) => {
     if (!isWorkflow(doc.uri)) return;
     const s = stateOf(doc.uri);
+    if (kind === "full" || s.next !== "full") s.next = kind;
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => void check(doc.uri), CHECK_DELAY_MS);
+    s.timer = setTimeout(() => void check(doc.uri), kind === "full" ? 0 : CHECK_DELAY_MS);
   };
 
   const check = async (uri: string): Promise<void> => {
@@ -94,15 +106,24 @@ export function registerLanguageFeatures(
         const doc = documents.get(uri);
         if (!doc) return;
         const version = doc.version;
+        const kind = s.next ?? "quick";
+        s.next = undefined;
         const file = fileURLToPath(uri);
-        const result = await checkWorkflow(file, doc.getText(), { cacheDir: null });
+        const text = doc.getText();
+        let problems: WorkflowProblem[];
+        if (kind === "full") {
+          const result = await checkWorkflow(file, text, { cacheDir: null });
+          if (result.workflow) s.workflowName = result.workflow.name;
+          problems = result.problems;
+        } else problems = await compileProblems(file, text);
         const current = documents.get(uri);
         if (!current || current.version !== version) continue;
         const before = s.workflowName;
-        if (result.workflow) s.workflowName = result.workflow.name;
+        const scan = scanOf(current);
         const diagnostics = [
-          ...result.problems.map((p) => problemToDiagnostic(p, current, file)),
-          ...cronDiagnostics(scanOf(current), current, (e) => services.cronPreview(e, undefined, 1)),
+          ...problems.map((p) => problemToDiagnostic(p, current, file)),
+          ...(kind === "quick" ? placeholderProblems(scan).map((p) => sourceDiagnostic(p, current)) : []),
+          ...cronDiagnostics(scan, current, (e) => services.cronPreview(e, undefined, 1)),
         ];
         await connection.sendDiagnostics({ uri, version, diagnostics });
         if (before !== s.workflowName) refreshLenses();
@@ -113,8 +134,10 @@ export function registerLanguageFeatures(
     return s.checking;
   };
 
-  documents.onDidOpen((e) => schedule(e.document));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  // Opening a document also reports a content change; the full check wins.
+  documents.onDidOpen((e) => schedule(e.document, "full"));
+  documents.onDidSave((e) => schedule(e.document, "full"));
+  documents.onDidChangeContent((e) => schedule(e.document, "quick"));
   documents.onDidClose((e) => {
     const s = states.get(e.document.uri);
     clearTimeout(s?.timer);
@@ -205,6 +228,17 @@ export function registerLanguageFeatures(
   else closed?.addEventListener("abort", teardown, { once: true });
 
   return languageCapabilities;
+}
+
+/** Syntax errors and warnings from compiling the text, without running it. */
+async function compileProblems(file: string, text: string): Promise<WorkflowProblem[]> {
+  const own = <T extends { file: string }>({ file: where, ...p }: T) => ({ ...p, ...(where !== file ? { file: where } : {}) });
+  try {
+    return (await bundleWorkflow(file, text)).warnings.map(own);
+  } catch (error) {
+    if (error instanceof CompileErrors) return error.problems.map(own);
+    return [{ message: `esbuild could not bundle the file: ${messageOf(error)}`, line: 1, column: 1, severity: "error" }];
+  }
 }
 
 const KINDS: Record<PlaceholderCompletion["kind"], CompletionItemKind> = {

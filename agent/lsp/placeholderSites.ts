@@ -1,7 +1,7 @@
 // Placeholders as they appear in a workflow's source: where they are, what
 // the one under the cursor will read, and what may be typed inside `{…}`.
 // Pure; works on a SourceScan so it copes with files that do not compile.
-import { classify, envVarFor, PlaceholderError } from "../core/placeholders";
+import { classify, envVarFor, PlaceholderError, suggest } from "../core/placeholders";
 import { earlierStepNames, stringAt, type SourceScan, type StringSegment } from "./sourceScan";
 
 export interface FoundPlaceholder {
@@ -205,4 +205,44 @@ export function describePlaceholder(scan: SourceScan, p: FoundPlaceholder, facts
   }
   lines.push("", `Shell steps also get it as \`$${envVarFor(p.path)}\`.`);
   return lines.join("\n");
+}
+
+export interface SourceProblem {
+  message: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Placeholders that can never resolve, found from the source alone: what the
+ * editor shows while a file is being typed, before the loader (which runs
+ * the file) checks it on save. Step references are checked only when every
+ * step's name is a plain string, so a computed name never causes a false
+ * alarm.
+ */
+export function placeholderProblems(scan: SourceScan): SourceProblem[] {
+  const names = scan.steps.map((s) => s.name);
+  const namesKnown = names.every((n) => n !== null);
+  const known = names.filter((n): n is string => n !== null);
+  const problems: SourceProblem[] = [];
+  for (const p of findPlaceholders(scan)) {
+    const report = (why: string) => problems.push({ message: `${p.text}: ${why}`, start: p.start, end: p.end });
+    let ref;
+    try {
+      ref = classify({ kind: "placeholder", text: p.text, path: p.path, offset: 0 });
+    } catch (error) {
+      problems.push({ message: (error as Error).message, start: p.start, end: p.end });
+      continue;
+    }
+    if (!namesKnown) continue;
+    if (ref.kind === "step") {
+      const at = names.indexOf(ref.step);
+      if (at < 0) report(`no step named "${ref.step}" in this workflow${suggest(ref.step, known)}`);
+      else if (at === p.step) report("a step cannot use its own output");
+      else if (at > p.step) report(`step "${ref.step}" runs after this step, so it has no output yet`);
+    } else if (ref.kind === "previous" && !names.includes(ref.step)) {
+      report(`no step named "${ref.step}" in this workflow${suggest(ref.step, known)}`);
+    }
+  }
+  return problems;
 }

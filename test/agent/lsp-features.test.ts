@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -109,9 +109,10 @@ describe("language features served by the agent", () => {
     const broken = SOURCE.replace('shell("later", "echo done")', 'shell("later" "echo done")');
     lsp.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: broken }] });
     const diagnostics = await diagnosticsFor(2);
-    assert.equal(diagnostics.length, 1);
-    assert.equal(diagnostics[0]!.range.start.line, 7);
-    assert.equal(diagnostics[0]!.range.start.character, broken.split("\n")[7]!.indexOf('"echo done"'));
+    // The syntax error, and (found in the source while typing) the placeholder naming a later step.
+    assert.deepEqual(diagnostics.map((d) => d.range.start.line).sort(), [6, 7]);
+    const syntax = diagnostics.find((d) => d.range.start.line === 7)!;
+    assert.equal(syntax.range.start.character, broken.split("\n")[7]!.indexOf('"echo done"'));
     const fixed = SOURCE.replace(" {later}", "");
     lsp.sendNotification("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: fixed }] });
     assert.deepEqual(await diagnosticsFor(3), []);
@@ -151,5 +152,20 @@ describe("language features served by the agent", () => {
     assert.match(titles[3] ?? "", /^\$\(pass\) last run success /);
     // The agent asks the client to fetch the lenses again after such changes.
     await refreshed;
+  });
+
+  it("does not run the file's code while it is being typed, only when it is saved", async () => {
+    const marker = join(home, "ran-top-level-code");
+    const text = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x");\n${SOURCE.replace(" {later}", "")}`;
+    lsp.sendNotification("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text }] });
+    assert.deepEqual(await diagnosticsFor(4), []);
+    assert.equal(existsSync(marker), false, "typing compiled the file but did not run it");
+    const seen = published.length;
+    lsp.sendNotification("textDocument/didSave", { textDocument: { uri } });
+    for (;;) {
+      if (published.slice(seen).some((p) => p.uri === uri && p.version === 4)) break;
+      await new Promise<void>((wake) => waiters.push(wake));
+    }
+    assert.equal(existsSync(marker), true, "saving ran the loader, as a run would");
   });
 });

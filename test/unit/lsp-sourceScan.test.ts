@@ -7,6 +7,7 @@ import {
   findPlaceholders,
   placeholderAt,
   placeholderCompletions,
+  placeholderProblems,
 } from "../../agent/lsp/placeholderSites";
 import { findCronStrings, looksLikeCron } from "../../agent/lsp/cronStrings";
 
@@ -186,5 +187,33 @@ describe("cron strings", () => {
         ["*/10 * * * *", false],
       ],
     );
+  });
+});
+
+describe("placeholderProblems (while typing)", () => {
+  it("reports placeholders naming a later, unknown or the same step, and unknown fields, at their offsets", () => {
+    const src = `defineWorkflow({ steps: [
+  shell("a", "echo {b} {a}"),
+  shell("b", "echo {a} {previous.nope} {trigger.bogus} {comits}"),
+  shell("commits", "true"),
+] })`;
+    const problems = placeholderProblems(scanSource(src));
+    const expected: Array<[string, RegExp]> = [
+      ["{b}", /^\{b\}: step "b" runs after this step/],
+      ["{a}", /^\{a\}: a step cannot use its own output$/],
+      ["{previous.nope}", /^\{previous\.nope\}: no step named "nope"/],
+      ["{trigger.bogus}", /unknown trigger field/],
+      ["{comits}", /no step named "comits" in this workflow \(did you mean "commits"\?\)$/],
+    ];
+    assert.equal(problems.length, expected.length);
+    problems.forEach((p, i) => {
+      assert.equal(src.slice(p.start, p.end), expected[i]![0]);
+      assert.match(p.message, expected[i]![1]);
+    });
+  });
+
+  it("says nothing about step references when a step's name is computed", () => {
+    const src = 'defineWorkflow({ steps: [shell(NAME, "x"), shell("b", "echo {whatever}")] })';
+    assert.deepEqual(placeholderProblems(scanSource(src)), []);
   });
 });
