@@ -84,9 +84,14 @@ export class Watcher {
   private readonly gone: Promise<never>;
 
   constructor(readonly client: AgentClient) {
-    this.gone = client.closed.then(() => {
-      throw new Error("the agent closed the connection");
-    });
+    // Messages that arrived just before the close are still being dispatched
+    // (the connection handles them on later turns of the event loop), so the
+    // close counts only once they have had the chance to arrive.
+    this.gone = client.closed
+      .then(() => new Promise((resolve) => setTimeout(resolve, 200)))
+      .then(() => {
+        throw new Error("the agent closed the connection");
+      });
     // Marked handled here; `until` still sees the rejection through the race.
     this.gone.catch(() => undefined);
     const wake = () => {
@@ -112,6 +117,8 @@ export class Watcher {
       const value = predicate(this.runs);
       if (value) return value;
       await Promise.race([new Promise<void>((wake) => this.waiters.push(wake)), this.gone]).catch((error: Error) => {
+        const last = predicate(this.runs);
+        if (last) return;
         throw new Error(`${error.message} while waiting for ${what}`);
       });
     }
