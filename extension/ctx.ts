@@ -73,9 +73,18 @@ export class Ctx implements vscode.Disposable {
       onState: (s) => this.onSupervisorState(s),
       onSpawnFailed: (message, byUser) => this.onSpawnFailed(message, byUser),
     });
+    let socketPath = this.config.socketPath;
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("clockwork")) this.supervisor.poke();
+        if (!e.affectsConfiguration("clockwork")) return;
+        const next = this.config.socketPath;
+        if (next === socketPath) return this.supervisor.poke();
+        // Another home: leave the old agent running (it is not this window's)
+        // and connect to, or start, the one for the new home.
+        socketPath = next;
+        this.log.info(`clockwork.home changed: switching to ${next}`);
+        this.supervisor.reset();
+        void this._agent?.dispose();
       }),
     );
   }
@@ -250,9 +259,10 @@ export class Ctx implements vscode.Disposable {
     this.stateEmitter.fire(state);
   }
 
-  dispose(): void {
+  /** Resolves once the agent has been told goodbye (it keeps running). */
+  dispose(): Promise<void> {
     this.supervisor.dispose();
-    void this._agent?.dispose();
+    const goodbye = this._agent?.dispose() ?? Promise.resolve();
     this._agent = undefined;
     for (const d of this.disposables.splice(0).reverse()) {
       try {
@@ -261,6 +271,7 @@ export class Ctx implements vscode.Disposable {
         // Disposing must go on for the rest.
       }
     }
+    return goodbye;
   }
 }
 

@@ -40,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 }
 
-export function deactivate(): void {
-  ctx?.dispose();
+export function deactivate(): Promise<void> | undefined {
+  const done = ctx?.dispose();
   ctx = undefined;
+  return done;
 }

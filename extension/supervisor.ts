@@ -58,6 +58,8 @@ export class Supervisor {
   private wakeUp: () => void = () => {};
   private state: SupervisorState = { kind: "connecting" };
   private running: Promise<void> | undefined;
+  /** True until the first decision, and again after reset(). */
+  private fresh = true;
 
   constructor(private readonly deps: SupervisorDeps) {}
 
@@ -83,6 +85,19 @@ export class Supervisor {
     this.userStopped = true;
   }
 
+  /**
+   * Start over as on activation (the agent's home changed): forget stops and
+   * failures, so the next decision may auto-start an agent for the new home.
+   */
+  reset(): void {
+    this.fresh = true;
+    this.userStopped = false;
+    this.spawnFailed = false;
+    this.lastClose = null;
+    this.restarts.length = 0;
+    this.wakeUp();
+  }
+
   /** Look again now (settings changed, a command is waiting). */
   poke(): void {
     this.wakeUp();
@@ -103,7 +118,6 @@ export class Supervisor {
   }
 
   private async loop(): Promise<void> {
-    let first = true;
     while (!this.disposed) {
       if (await this.deps.probe()) {
         if (this.disposed) return;
@@ -116,16 +130,19 @@ export class Supervisor {
           continue;
         }
         this.spawnFailed = false;
+        this.fresh = false;
         this.set({ kind: "connected" });
-        this.lastClose = await session.closed;
-        if (!this.lastClose.deliberate && !this.userStopped) this.restarts.push(this.deps.now());
+        const closed = await session.closed;
         this.set({ kind: "connecting" });
-        first = false;
+        // After reset() the old connection was closed on purpose: start over.
+        if (this.fresh) continue;
+        this.lastClose = closed;
+        if (!closed.deliberate && !this.userStopped) this.restarts.push(this.deps.now());
         continue;
       }
       if (this.disposed) return;
-      const decision = this.decide(first);
-      first = false;
+      const decision = this.decide(this.fresh);
+      this.fresh = false;
       if (decision.spawn) {
         const byUser = decision.byUser;
         this.set({ kind: "starting" });

@@ -177,3 +177,22 @@ describe("Supervisor", () => {
     w.supervisor.dispose();
   });
 });
+
+describe("Supervisor.reset", () => {
+  it("starts over as on activation: an agent for the new home is started even after a deliberate stop", async () => {
+    const w = world();
+    w.setAgentUp(true);
+    const connected = w.until("connected");
+    void w.supervisor.start();
+    await connected;
+    const stopped = w.until("stopped");
+    w.agentExits(true);
+    await stopped;
+    assert.equal(w.spawns, 0);
+    const again = w.until("connected");
+    w.supervisor.reset();
+    await again;
+    assert.equal(w.spawns, 1);
+    w.supervisor.dispose();
+  });
+});
