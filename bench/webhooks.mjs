@@ -1,0 +1,307 @@
+// Webhook benchmark.
+//
+//   1. Signed-webhook acceptance with autocannon, side by side in one run:
+//      - a bare node:http server (its own process) that only checks the same
+//        HMAC with timingSafeEqual and answers 202;
+//      - the agent's HTTP path alone (its own process): the real HttpServer,
+//        signature check and run row insert into a real SQLite store, with no
+//        run executed, to show what the HTTP side costs;
+//      - a real agent (the built bundle) whose webhook runs a one-step `code`
+//        workflow, each 202 answered after its run row is written and the
+//        run executing in the same process.
+//      req/s and p99 at saturation (50 connections, closed loop), then p99 at
+//      a fixed rate; every run id the agent answered is looked up in its
+//      store ("nothing lost").
+//   2. Signature failure shapes: verifySignature (the agent's own code) timed
+//      for a wrong-length digest against a right-length wrong value (and the
+//      other shapes), interleaved, many rounds; then the same two shapes over
+//      HTTP against the agent.
+//
+// Usage: npm run build && node bench/webhooks.mjs
+//   BENCH_CONNECTIONS=50 BENCH_DURATION_S=10 BENCH_RATE=500 BENCH_ROUNDS=200000 BENCH_HTTP_SHAPES=2000
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request, Agent } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import Database from "better-sqlite3";
+import { tsImport } from "tsx/esm/api";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bundle = join(root, "dist", "clockwork.js");
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200_000);
+const HTTP_SHAPES = Number(process.env.BENCH_HTTP_SHAPES ?? 2000);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const home = mkdtempSync(join(tmpdir(), "cw-bench-webhooks-"));
+const work = join(home, "work");
+mkdirSync(work);
+const workflow = join(work, "accept.workflow.ts");
+writeFileSync(
+  workflow,
+  `import { defineWorkflow, code } from "clockwork";
+export default defineWorkflow({ name: "accept", steps: [code("main", () => "ok")] });
+`,
+);
+const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
+
+// A GitHub-sized body: a push event is a few KiB.
+const body = JSON.stringify({ ref: "refs/heads/main", commits: Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, message: "x".repeat(200) })) });
+
+// The bare server: everything the agent must do at minimum, nothing more.
+const BARE_SERVER = `
+const { createServer } = require("node:http");
+const { createHmac, timingSafeEqual } = require("node:crypto");
+const secret = process.env.SECRET;
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const raw = Buffer.concat(chunks);
+    const got = Buffer.from(String(req.headers["x-clockwork-signature"] || "").replace(/^sha256=/, ""), "hex");
+    const want = createHmac("sha256", secret).update(raw).digest();
+    const ok = got.length === want.length && timingSafeEqual(got, want);
+    res.writeHead(ok ? 202 : 401, { "content-type": "application/json" });
+    res.end(ok ? '{"run_id":"x"}' : '{"error":"invalid signature"}');
+  });
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write("http://127.0.0.1:" + server.address().port + "\\n"));
+`;
+
+// The agent's HTTP path without the run pool: HttpServer + RunStore insert.
+const ACCEPT_ONLY_SERVER = `
+const root = process.env.ROOT;
+const { HttpServer } = (await import(root + "/agent/daemon/httpServer.ts")).default;
+const { openStore } = (await import(root + "/agent/store/index.ts")).default;
+const { Events } = (await import(root + "/agent/events.ts")).default;
+const store = openStore(process.env.DB);
+const row = store.triggers.create({ name: "accept", type: "webhook", workflowFile: "/w.workflow.ts", workflowName: "accept", config: { headers: [], maxBodyBytes: 1048576 }, secret: process.env.SECRET });
+const server = new HttpServer({
+  events: new Events(),
+  apiToken: null,
+  findWebhook: (name) => {
+    const t = store.triggers.get(name);
+    return t && !t.paused ? { triggerId: t.id, name: t.name, secret: store.triggers.webhookSecret(name), headers: t.config.headers, maxBodyBytes: t.config.maxBodyBytes } : null;
+  },
+  findApiTarget: () => null,
+  findDelivery: (id, d, since) => store.runs.findDelivery(id, d, since) ?? null,
+  startRun: (r) => ({ runId: store.runs.insertRun({ workflowName: "accept", workflowFile: "/w.workflow.ts", triggerKind: r.kind, triggerId: r.triggerId, triggerName: r.triggerName, context: r.context, deliveryId: r.deliveryId, status: "queued" }).id }),
+  waitForRun: async () => { throw new Error("not here"); },
+});
+process.stdout.write(await server.listen("127.0.0.1", 0) + "\\n");
+`;
+
+function startProcess(args, options) {
+  const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "inherit"] });
+  return child;
+}
+
+function waitForLine(child, pattern) {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const match = pattern.exec(out);
+      if (match) resolve(match);
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+function cli(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`clockwork ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+function cannon(url, signature, extra = {}, runIds = null) {
+  const headers = { "content-type": "application/json", "x-clockwork-signature": signature };
+  const onResponse = runIds
+    ? (status, text) => {
+        if (status >= 200 && status < 300) runIds.push(JSON.parse(text).run_id);
+      }
+    : undefined;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [{ method: "POST", headers, body, ...(onResponse ? { onResponse } : {}) }],
+    ...extra,
+  });
+}
+
+const summary = (label, r) => ({
+  label,
+  reqPerSec: Math.round(r.requests.average),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  max: r.latency.max,
+  total2xx: r["2xx"],
+  non2xx: r.non2xx,
+  errors: r.errors,
+  timeouts: r.timeouts,
+});
+
+function post(url, headers) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(url, { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, agent: keepAlive }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+const sd = (values) => {
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length - 1));
+};
+/** Welch's t statistic: |t| under ~2 means no difference the samples can show. */
+const welch = (a, b) => (mean(a) - mean(b)) / Math.sqrt(sd(a) ** 2 / a.length + sd(b) ** 2 / b.length);
+
+let agent;
+let bare;
+const extra = [];
+try {
+  // ---- 1. acceptance ----
+  agent = startProcess([bundle, "agent"], { env });
+  await waitForLine(agent, / agent \S+ started /);
+  const registered = JSON.parse(await cli(["register-webhook", workflow, "--name", "accept", "--json"]));
+  const secret = registered.secret;
+  const signature = "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+  bare = startProcess(["-e", BARE_SERVER], { env: { ...process.env, SECRET: secret } });
+  const bareUrl = (await waitForLine(bare, /(http:\/\/\S+)\n/))[1];
+
+  const acceptOnly = startProcess(["--import", "tsx", "--input-type=module", "-e", ACCEPT_ONLY_SERVER], {
+    env: { ...process.env, ROOT: root, DB: join(home, "accept-only.db"), SECRET: secret },
+  });
+  extra.push(acceptOnly);
+  const acceptUrl = (await waitForLine(acceptOnly, /(http:\/\/\S+)\n/))[1] + "/webhook/accept";
+
+  const targets = [
+    ["bare node:http + HMAC", bareUrl],
+    ["agent HTTP path only (no run executed)", acceptUrl],
+    ["clockwork agent (run row + run executed)", registered.url],
+  ];
+  log("warming up");
+  for (const [, url] of targets) await autocannon({ url, method: "POST", connections: 10, amount: 500, headers: { "x-clockwork-signature": signature }, body });
+
+  const saturated = [];
+  const agentRunIds = [];
+  for (const [label, url] of targets) {
+    log(`${label}: ${CONNECTIONS} connections, ${DURATION_S} s`);
+    saturated.push(summary(label, await cannon(url, signature, {}, url === registered.url ? agentRunIds : null)));
+  }
+  const fixed = [];
+  for (const [label, url] of targets) {
+    log(`${label}: ${RATE} req/s for ${DURATION_S} s`);
+    fixed.push(summary(label, await cannon(url, signature, { overallRate: RATE }, url === registered.url ? agentRunIds : null)));
+  }
+
+  // Every run id the agent answered must be a row; then the queue drains.
+  const db = new Database(join(home, "clockwork.db"), { readonly: true, fileMustExist: true });
+  const unfinished = () => db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status IN ('queued','running')").get().n;
+  const drainStart = performance.now();
+  while (unfinished() > 0) await new Promise((r) => setTimeout(r, 100));
+  const drainMs = performance.now() - drainStart;
+  const exists = db.prepare("SELECT status FROM runs WHERE id = ?");
+  let missing = 0;
+  let notSuccess = 0;
+  for (const id of agentRunIds) {
+    const row = exists.get(id);
+    if (!row) missing++;
+    else if (row.status !== "success") notSuccess++;
+  }
+  db.close();
+
+  const [bareSat, acceptSat, agentSat] = saturated;
+  console.log("\nSigned-webhook acceptance at saturation (same machine, same run, autocannon, %d connections, %d s each)", CONNECTIONS, DURATION_S);
+  console.table(saturated);
+  console.log(`agent / bare req/s: ${(agentSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×   (target ≥ 0.25 ×)`);
+  console.log(`agent HTTP path only / bare req/s: ${(acceptSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×`);
+  console.log(`\nAt a fixed ${RATE} req/s (latency corrected for coordinated omission)`);
+  console.table(fixed);
+  console.log(`agent p99 at ${RATE} req/s: ${fixed[2].p99} ms   (target ≤ 20 ms)`);
+  console.log(`agent run ids answered: ${agentRunIds.length}, without a run row: ${missing}, not successful: ${notSuccess}; queue drained ${Math.round(drainMs)} ms after the last load`);
+
+  // ---- 2. failure shapes ----
+  const { verifySignature } = await tsImport("../agent/core/signature.ts", import.meta.url);
+  const raw = Buffer.from(body);
+  const good = createHmac("sha256", secret).update(raw).digest("hex");
+  const wrongValue = good.slice(0, -1) + (good.at(-1) === "0" ? "1" : "0");
+  const shapes = {
+    "wrong length (sha256=abcd)": { "x-clockwork-signature": "sha256=abcd" },
+    "right length, wrong value": { "x-clockwork-signature": "sha256=" + wrongValue },
+    "right length, first byte wrong": { "x-clockwork-signature": "sha256=" + (good[0] === "0" ? "1" : "0") + good.slice(1) },
+    "malformed hex": { "x-clockwork-signature": "sha256=" + "zz".repeat(32) },
+    "wrong prefix": { "x-clockwork-signature": "sha1=" + good },
+    "missing header": {},
+    valid: { "x-clockwork-signature": "sha256=" + good },
+  };
+  const names = Object.keys(shapes);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const BATCH = 100;
+  const now = Date.now();
+  for (let round = 0; round < ROUNDS / BATCH; round++) {
+    for (const name of names) {
+      const input = { headers: shapes[name], rawBody: raw, secret, nowMs: now };
+      const started = performance.now();
+      for (let i = 0; i < BATCH; i++) verifySignature(input);
+      samples[name].push(((performance.now() - started) * 1e6) / BATCH);
+    }
+  }
+  console.log(`\nverifySignature in-process, ${ROUNDS} calls per shape, interleaved batches of ${BATCH} (ns per call)`);
+  console.table(
+    names.map((n) => ({
+      shape: n,
+      median: Math.round(median(samples[n])),
+      mean: Math.round(mean(samples[n])),
+      "t vs wrong length": n === names[0] ? "—" : welch(samples[n], samples[names[0]]).toFixed(2),
+    })),
+  );
+
+  const httpSamples = { [names[0]]: [], [names[1]]: [] };
+  for (let i = 0; i < HTTP_SHAPES; i++) {
+    for (const name of [names[0], names[1]]) {
+      const { status, ms } = await post(registered.url, shapes[name]);
+      if (status !== 401) throw new Error(`expected 401 for ${name}, got ${status}`);
+      httpSamples[name].push(ms * 1000);
+    }
+  }
+  console.log(`\nthe same two shapes over HTTP to the agent, ${HTTP_SHAPES} requests each, interleaved, one keep-alive connection (µs)`);
+  console.table(
+    [names[0], names[1]].map((n) => ({
+      shape: n,
+      median: Math.round(median(httpSamples[n])),
+      mean: Math.round(mean(httpSamples[n])),
+      "t vs wrong length": n === names[0] ? "—" : welch(httpSamples[n], httpSamples[names[0]]).toFixed(2),
+    })),
+  );
+} finally {
+  keepAlive.destroy();
+  bare?.kill();
+  for (const child of extra) child.kill();
+  if (agent) {
+    agent.kill("SIGTERM");
+    await new Promise((r) => agent.once("exit", r));
+  }
+  rmSync(home, { recursive: true, force: true });
+}
