@@ -4,7 +4,7 @@
 //
 //   POST /webhook/:name   HMAC-signed delivery → 202 {"run_id"}
 //   POST /run             Bearer-token call    → 202 {"run_id"}  (404 without CLOCKWORK_API_TOKEN)
-//   GET  /healthz         200 {"status":"ok"}
+//   GET  /healthz         200 {"status":"ok","requests":{accepted,duplicates,rejected}}
 //
 // `?wait=1` on either POST holds the response until the run finishes and
 // answers 200 with its RunRecord. The server only talks HTTP: finding the
@@ -142,7 +142,8 @@ export class HttpServer {
       const wait = url.searchParams.get("wait") === "1";
       const webhook = /^\/webhook\/([^/]+)$/.exec(url.pathname);
       if (req.method === "GET" && url.pathname === "/healthz") {
-        return this.send(res, 200, { status: "ok" });
+        // Counts only, never names or reasons: enough to see that senders are refused.
+        return this.send(res, 200, { status: "ok", requests: this.counters });
       }
       if (req.method === "POST" && webhook) {
         route = printable(safeDecode(webhook[1]!));

@@ -129,7 +129,13 @@ describe("signed webhooks in a running agent", { timeout: 60_000 }, () => {
   });
 
   test("only the three routes exist", async () => {
-    assert.equal((await send("GET", `${t.url}/healthz`, null)).status, 200);
+    const health = await send("GET", `${t.url}/healthz`, null);
+    assert.equal(health.status, 200);
+    // The earlier tests were refused with 401 and 404 and counted.
+    const counts = health.json<{ requests: { accepted: number; rejected: Record<string, number> } }>().requests;
+    assert.ok(counts.accepted > 0);
+    assert.ok((counts.rejected["401"] ?? 0) >= 4, JSON.stringify(counts));
+    assert.ok((counts.rejected["404"] ?? 0) >= 2, JSON.stringify(counts));
     assert.equal((await send("GET", `${t.url}/`, null)).status, 404);
     assert.equal((await send("GET", hook.url, null)).status, 404);
     // Without CLOCKWORK_API_TOKEN, /run does not exist.
