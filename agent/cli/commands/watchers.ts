@@ -24,6 +24,10 @@ export function parseEvents(text: string): FileEvent[] {
   return [...new Set(events)] as FileEvent[];
 }
 
+export function globReachesSubfolders(glob: string | undefined): boolean {
+  return glob !== undefined && (glob.includes("/") || glob.includes("**"));
+}
+
 export function watcherCommands(program: Command): void {
   program
     .command("register-watcher")
@@ -31,7 +35,7 @@ export function watcherCommands(program: Command): void {
     .argument("<file>", "workflow file (*.workflow.ts, .js or .mjs)")
     .requiredOption("--path <path>", "file or folder to watch")
     .option("--events <list>", "which changes fire: created, modified, deleted (comma-separated)", "created,modified,deleted")
-    .option("--recursive", "also watch subfolders (default: only the folder's own files)")
+    .option("--recursive", "also watch subfolders (default: only the folder's own files; a --glob with / or ** implies it)")
     .option("--glob <pattern>", 'only files matching this glob, relative to the folder ("*.md" matches at any depth)')
     .option("--name <name>", "name of the watcher (default: the workflow's name); unique across all triggers")
     .option("--json", "print the registered trigger as JSON")
@@ -54,7 +58,9 @@ See docs/watchers.md.`,
           file: resolve(file),
           path: resolve(o.path),
           events: parseEvents(o.events),
-          recursive: Boolean(o.recursive),
+          // A glob that reaches into subfolders ("**/*.md", "docs/*.txt")
+          // cannot match anything without recursion, so it implies it.
+          recursive: Boolean(o.recursive) || globReachesSubfolders(o.glob),
         };
         if (o.glob !== undefined) params.glob = o.glob;
         if (o.name !== undefined) params.name = o.name;
