@@ -16,6 +16,7 @@ import type {
   RunStatus,
 } from "../protocol";
 import { conflict, notFound } from "../errors";
+import type Database from "better-sqlite3";
 import type { Db } from "./db";
 
 interface RowBase {
@@ -91,18 +92,29 @@ interface Row {
 const COLUMNS = `id, name, kind, workflow_file, workflow_name, paused, config, next_fire_at, state_error, created_at, updated_at`;
 
 export class TriggerStore {
+  // Prepared once: the scheduler asks the same few questions on every tick.
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(
     private readonly db: Db,
     private readonly options: TriggerStoreOptions = {},
   ) {}
+
+  private sql(text: string): Database.Statement<unknown[]> {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   /** Refuses a name already used by any trigger, whatever its kind. */
   create(input: NewTrigger, now = Date.now()): TriggerRow {
     const existing = this.get(input.name);
     if (existing) throw duplicate(input.name, existing.type);
     try {
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO triggers (name, kind, workflow_file, workflow_name, paused, config, secret, next_fire_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -127,12 +139,12 @@ export class TriggerStore {
   }
 
   get(name: string): TriggerRow | undefined {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE name = ?`).get(name) as Row | undefined;
+    const row = this.sql(`SELECT ${COLUMNS} FROM triggers WHERE name = ?`).get(name) as Row | undefined;
     return row && toTriggerRow(row);
   }
 
   getById(id: number): TriggerRow | undefined {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.sql(`SELECT ${COLUMNS} FROM triggers WHERE id = ?`).get(id) as Row | undefined;
     return row && toTriggerRow(row);
   }
 
@@ -146,8 +158,8 @@ export class TriggerStore {
   rows(type?: TriggerType): TriggerRow[] {
     const rows = (
       type
-        ? this.db.prepare(`SELECT ${COLUMNS} FROM triggers WHERE kind = ? ORDER BY name`).all(type)
-        : this.db.prepare(`SELECT ${COLUMNS} FROM triggers ORDER BY name`).all()
+        ? this.sql(`SELECT ${COLUMNS} FROM triggers WHERE kind = ? ORDER BY name`).all(type)
+        : this.sql(`SELECT ${COLUMNS} FROM triggers ORDER BY name`).all()
     ) as Row[];
     return rows.map(toTriggerRow);
   }
@@ -177,7 +189,7 @@ export class TriggerStore {
     column("nextFireAt", "next_fire_at", patch.nextFireAt);
     column("stateError", "state_error", patch.stateError);
     column("secret", "secret", patch.secret);
-    this.db.prepare(`UPDATE triggers SET ${sets.join(", ")} WHERE id = @id`).run(values);
+    this.sql(`UPDATE triggers SET ${sets.join(", ")} WHERE id = @id`).run(values);
     return this.getById(row.id)!;
   }
 
@@ -188,13 +200,13 @@ export class TriggerStore {
 
   remove(name: string): TriggerRow {
     const row = this.require(name);
-    this.db.prepare(`DELETE FROM triggers WHERE id = ?`).run(row.id);
+    this.sql(`DELETE FROM triggers WHERE id = ?`).run(row.id);
     return row;
   }
 
   /** The one place the webhook secret leaves the store: for signature checks. */
   webhookSecret(name: string): string | undefined {
-    const row = this.db.prepare(`SELECT secret FROM triggers WHERE name = ? AND kind = 'webhook'`).get(name) as
+    const row = this.sql(`SELECT secret FROM triggers WHERE name = ? AND kind = 'webhook'`).get(name) as
       | { secret: string | null }
       | undefined;
     return row?.secret ?? undefined;
@@ -202,8 +214,7 @@ export class TriggerStore {
 
   /** The earliest next fire over all schedules: one seek on `triggers_due`. */
   earliestFire(): { name: string; at: number } | undefined {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT name, next_fire_at AS at FROM triggers WHERE next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1`,
       )
       .get() as { name: string; at: number } | undefined;
@@ -212,8 +223,7 @@ export class TriggerStore {
 
   /** Active schedules whose next fire is at or before `now`, earliest first. */
   due(now: number, limit = 100): ScheduleRow[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT ${COLUMNS} FROM triggers WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? AND paused = 0
          AND kind = 'schedule' ORDER BY next_fire_at LIMIT ?`,
       )
@@ -229,7 +239,7 @@ export class TriggerStore {
    * written and the result is undefined.
    */
   claim<T>(id: number, expected: number, next: number | null, inside: () => T, now = Date.now()): T | undefined {
-    const advance = this.db.prepare(
+    const advance = this.sql(
       `UPDATE triggers SET next_fire_at = ?, updated_at = ? WHERE id = ? AND next_fire_at = ? AND paused = 0`,
     );
     const claimTx = this.db.transaction(() => {
@@ -240,7 +250,7 @@ export class TriggerStore {
   }
 
   counts(): { schedules: number; webhooks: number; watchers: number } {
-    const rows = this.db.prepare(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{
+    const rows = this.sql(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{
       kind: TriggerType;
       n: number;
     }>;
@@ -279,8 +289,7 @@ export class TriggerStore {
   // Skipped fires are reasons, not runs: the last run is the last one that ran
   // (or is running), which is what a listing's "last run" column should show.
   private lastRun(triggerId: number): TriggerRecord["lastRun"] {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT id, status, COALESCE(finished_at, started_at, created_at) AS at FROM runs
          WHERE trigger_id = ? AND status != 'skipped' ORDER BY created_at DESC LIMIT 1`,
       )
