@@ -117,7 +117,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const startedAt = now();
     const pool = new RunPool({
       limit: config.maxConcurrentRuns,
-      execute: (runId, signal) => executeRun({ store: store.runs, events, runId, signal, ownerPid: pid }),
+      // A run starts on the next turn of the event loop, not inside the
+      // call that queued it: loading its workflow then never delays the
+      // answer to the webhook or request that started it.
+      execute: (runId, signal) =>
+        new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid }),
+        ),
       dropWaiting: (runId, reason) => {
         const run = store.runs.finishRun(runId, "cancelled", reason);
         if (run) events.emit("run:finished", run);
