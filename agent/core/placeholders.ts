@@ -77,12 +77,12 @@ export function hasPlaceholders(source: string): boolean {
 export type Reference =
   | { kind: "step"; step: string }
   | { kind: "previous"; step: string }
-  | { kind: "trigger"; field: "event" | "path" | "file_event" | "name" }
+  | { kind: "trigger"; field: "event" | "kind" | "path" | "file_event" | "name" }
   | { kind: "body"; path: string[] }
   | { kind: "header"; name: string }
   | { kind: "run"; field: "id" | "scheduled_for" | "workflow" };
 
-const TRIGGER_FIELDS = ["event", "body", "headers", "path", "file_event", "name"];
+const TRIGGER_FIELDS = ["event", "kind", "body", "headers", "path", "file_event", "name"];
 const RUN_FIELDS = ["id", "scheduled_for", "workflow"];
 
 /** What a placeholder refers to; throws PlaceholderError for names that mean nothing. */
@@ -104,7 +104,7 @@ export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): 
       return { kind: "header", name: rest[1]!.toLowerCase() };
     }
     if (rest.length !== 1) throw fail(`{trigger.${field}} has no fields`);
-    return { kind: "trigger", field: field as "event" | "path" | "file_event" | "name" };
+    return { kind: "trigger", field: field as "event" | "kind" | "path" | "file_event" | "name" };
   }
   if (head === "run") {
     const field = rest[0];
@@ -170,7 +170,11 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
     }
     case "trigger": {
       const t = ctx.trigger;
-      if (ref.field === "event") return t.event;
+      // {trigger.event} is what happened: the file event (created, modified,
+      // deleted) for a file-triggered run, otherwise the trigger kind.
+      // {trigger.kind} is always the kind (manual, cron, webhook, file, api).
+      if (ref.field === "event") return t.fileEvent ?? t.event;
+      if (ref.field === "kind") return t.event;
       if (ref.field === "name") {
         if (!t.name) throw fail(`this ${t.event} run was not started by a registered trigger`);
         return t.name;

@@ -101,7 +101,8 @@ export interface PlaceholderCompletion {
 }
 
 const TRIGGER_ITEMS: Array<[string, string]> = [
-  ["trigger.event", "What started the run: manual, cron, webhook, file or api."],
+  ["trigger.event", "What happened: created, modified or deleted for a file-triggered run; otherwise the trigger kind."],
+  ["trigger.kind", "What started the run: manual, cron, webhook, file or api."],
   ["trigger.body", "The webhook or API body: JSON with sorted keys, or the raw text. Add .field.sub to read inside JSON."],
   ["trigger.headers.", "An allow-listed request header of a webhook run, e.g. trigger.headers.x-github-event."],
   ["trigger.path", "The file that changed, for a file-triggered run."],

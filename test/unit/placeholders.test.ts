@@ -83,6 +83,11 @@ describe("resolving placeholders", () => {
     assert.match(failure(() => renderTemplate("{previous.nope}", context())).message, /no step named "nope"/);
   });
 
+  test("in a file-triggered run {trigger.event} is the file event and {trigger.kind} is file", () => {
+    const ctx = context({ trigger: { event: "file", path: "/notes/a.md", fileEvent: "deleted", name: "notes" } });
+    assert.equal(renderTemplate("{trigger.event} {trigger.kind} {trigger.path}", ctx), "deleted file /notes/a.md");
+  });
+
   test("{trigger.event}, {run.id}, {run.workflow} always resolve", () => {
     assert.equal(renderTemplate("{trigger.event} {run.id} {run.workflow}", context()), "manual k3j2h1g0f9e8 digest");
   });
@@ -195,6 +200,7 @@ describe("environment variables", () => {
       CLOCKWORK_RUN_ID: "k3j2h1g0f9e8",
       CLOCKWORK_RUN_WORKFLOW: "digest",
       CLOCKWORK_TRIGGER_EVENT: "webhook",
+      CLOCKWORK_TRIGGER_KIND: "webhook",
       CLOCKWORK_TRIGGER_NAME: "gh",
       CLOCKWORK_TRIGGER_BODY: '{"a":2,"b":1}',
       CLOCKWORK_TRIGGER_HEADER_X_GITHUB_EVENT: "push",
