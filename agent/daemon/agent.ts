@@ -17,6 +17,7 @@ import { executeRun } from "../runner/executeRun";
 import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
+import { AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
@@ -29,7 +30,7 @@ import { describeSchedule, TriggerOps } from "./triggerOps";
 import { watcherComponent } from "./watcherComponent";
 import { httpComponent } from "./webhooks";
 
-export const ORPHAN_REASON = "the agent stopped while this run was in progress";
+export const ORPHAN_REASON = AGENT_ORPHAN_REASON;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
@@ -106,7 +107,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
     // Recovery: runs whose owner died (this agent's predecessor, or a
     // `clockwork run` killed mid-run) are failed with a reason, once.
-    for (const run of store.runs.failOrphans(isPidAlive, ORPHAN_REASON)) {
+    for (const run of failOrphanRuns(store.runs)) {
       log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed`);
       events.emit("run:finished", run);
     }

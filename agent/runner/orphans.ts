@@ -29,11 +29,17 @@ function isZombie(pid: number): boolean {
   }
 }
 
+export const AGENT_ORPHAN_REASON = "the agent stopped while this run was in progress";
+
 export function orphanReason(pid: number): string {
   return `the process running this run (pid ${pid}) exited before it finished`;
 }
 
-/** Marks failed every unfinished run whose owner is gone; returns them. */
+/**
+ * Marks failed every unfinished run whose owner is gone; returns them. The
+ * reason says whether an agent or a `clockwork run` died, whichever process
+ * (a CLI command or the restarting agent) happens to notice first.
+ */
 export function failOrphanRuns(store: RunStore): RunSummary[] {
-  return store.failOrphans(isProcessAlive, orphanReason);
+  return store.failOrphans(isProcessAlive, (pid) => (store.wasAgent(pid) ? AGENT_ORPHAN_REASON : orphanReason(pid)));
 }

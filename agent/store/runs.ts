@@ -288,6 +288,11 @@ export class RunStore {
     return failed;
   }
 
+  /** True when `pid` belonged to an agent (it left a heartbeat row), as opposed to a `clockwork run`. */
+  wasAgent(pid: number): boolean {
+    return this.sql(`SELECT 1 FROM heartbeats WHERE pid = ?`).get(pid) !== undefined;
+  }
+
   /** Marks failed every queued or running run owned by `pid` (an agent restarting under the same pid, a shutdown). */
   failRunsOwnedBy(pid: number, reason: string): RunSummary[] {
     const rows = this.sql(`SELECT id FROM runs WHERE status IN ('queued', 'running') AND owner_pid = ?`).all(pid) as Array<{

@@ -7,7 +7,7 @@ import { loadConfig } from "../../agent/config";
 import { ORPHAN_REASON } from "../../agent/daemon/agent";
 import { ErrorCodes, FINISHED_STATUSES, GetRun, StartRun } from "../../agent/protocol";
 import { openStore } from "../../agent/store";
-import { AgentProcess, baseEnv, removeDir, tempHome, writeWorkflow } from "./agent-harness";
+import { AgentProcess, baseEnv, cli, removeDir, tempHome, writeWorkflow } from "./agent-harness";
 
 /** A code step that waits `ms`, or until cancelled. */
 const waitingWorkflow = (name: string, ms: number) => `import { defineWorkflow, code } from "clockwork";
@@ -101,6 +101,27 @@ test("after kill -9 during a long run, the restarted agent records that run as f
     } finally {
       client.close();
     }
+  } finally {
+    await agent.stop();
+    removeDir(home);
+  }
+});
+
+test("after kill -9, a CLI command that notices first also records the agent's reason", async () => {
+  const { home, work } = setup("kill9-cli");
+  const file = writeWorkflow(work, "long.workflow.ts", waitingWorkflow("long", 60_000));
+  const agent = await AgentProcess.start(home);
+  try {
+    const watcher = await agent.watch();
+    const { runId } = await watcher.client.request(StartRun, { file });
+    await watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "running") || undefined, "the run to start");
+    await agent.kill9();
+
+    const history = await cli(home, ["history", "--json"]);
+    assert.equal(history.code, 0, history.stderr);
+    const listed = (JSON.parse(history.stdout) as Array<{ id: string; status: string; error: string | null }>).find((r) => r.id === runId);
+    assert.equal(listed?.status, "failed");
+    assert.equal(listed?.error, ORPHAN_REASON);
   } finally {
     await agent.stop();
     removeDir(home);
