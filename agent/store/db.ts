@@ -1,7 +1,7 @@
 // Opens the SQLite run store: WAL, foreign keys, a busy timeout, and the
 // numbered migrations applied in one transaction each.
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrations } from "./migrations";
 
@@ -9,6 +9,9 @@ export type Db = Database.Database;
 
 export function openDb(file: string): Db {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // The store holds webhook secrets and run outputs: create it readable by
+  // the owner only (SQLite gives its -wal and -shm files the same mode).
+  closeSync(openSync(file, "a", 0o600));
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("foreign_keys = ON");

@@ -46,10 +46,11 @@ describe("a running agent", () => {
     removeDir(home);
   });
 
-  test("keeps its socket at mode 0600 inside a 0700 home", () => {
+  test("keeps its socket and its store at mode 0600 inside a 0700 home", () => {
     const config = loadConfig(baseEnv(home));
     assert.equal(statSync(config.socketPath).mode & 0o777, 0o600);
     assert.equal(statSync(home).mode & 0o777, 0o700);
+    assert.equal(statSync(config.dbFile).mode & 0o777, 0o600);
   });
 
   test("status exits 0 and reports the pid, socket and counts", async () => {
