@@ -12,12 +12,13 @@ import { cronCommands } from "./commands/cron";
 import { scheduleCommands } from "./commands/schedules";
 import { agentCommands } from "./commands/agent";
 import { statusCommands } from "./commands/status";
+import { runControlCommands } from "./commands/runControl";
 import { webhookCommands } from "./commands/webhooks";
 import { watcherCommands } from "./commands/watchers";
 import { triggerCommands } from "./commands/triggers";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")

@@ -1,0 +1,82 @@
+// `clockwork cancel <run>` and `clockwork fire <trigger>`: the CLI's Cancel
+// and "Run Now" buttons.
+//
+// cancel: through the agent when one answers (it cancels its own runs and
+// relays the request to a `clockwork run` that reported to it); with no
+// agent, the process that owns the run gets SIGTERM, which `clockwork run`
+// turns into a recorded cancel.
+// fire: runs a registered trigger's workflow now, as a manual run executed by
+// the agent (schedules, webhooks and watchers all live there).
+import type { Command } from "commander";
+import { loadConfig } from "../../config";
+import { ClockworkError } from "../../errors";
+import { CancelRun, FireTrigger, type RunSummary } from "../../protocol";
+import { failOrphanRuns, isProcessAlive } from "../../runner/orphans";
+import { openStore } from "../../store";
+import { connect, tryConnect } from "../client";
+import { colour, printJson } from "../output";
+
+export function runControlCommands(program: Command): void {
+  program
+    .command("cancel")
+    .description("Cancel a queued or running run: its processes are killed and it is recorded as cancelled")
+    .argument("<run-id>", "a run id, or any unique prefix of one (see clockwork history)")
+    .option("--json", "print the run as JSON")
+    .action(async (id: string, options: { json?: boolean }) => {
+      const config = loadConfig();
+      const client = await tryConnect(config);
+      let run: RunSummary;
+      if (client) {
+        try {
+          run = await client.request(CancelRun, { id });
+        } finally {
+          client.close();
+        }
+      } else {
+        run = cancelWithoutAgent(config.dbFile, id);
+        if (!options.json) {
+          process.stdout.write(`asked the process running ${colour.bold(run.id)} to cancel it; it records the run as cancelled\n`);
+          return;
+        }
+      }
+      if (options.json) return printJson(run);
+      process.stdout.write(`${colour.bold(run.id)} ${run.workflowName}: ${run.status}${run.error ? ` (${run.error})` : ""}\n`);
+    });
+
+  program
+    .command("fire")
+    .description("Run a registered trigger's workflow now (a manual run; needs the agent)")
+    .argument("<name>", "trigger name (see clockwork list-triggers)")
+    .option("--json", "print { runId } as JSON")
+    .action(async (name: string, options: { json?: boolean }) => {
+      const client = await connect(loadConfig());
+      try {
+        const result = await client.request(FireTrigger, { name });
+        if (options.json) return printJson(result);
+        process.stdout.write(`started run ${colour.bold(result.runId)}; follow it with clockwork logs -f ${result.runId}\n`);
+      } finally {
+        client.close();
+      }
+    });
+}
+
+/** With no agent, only a `clockwork run` process can own a live run: signal it and report what the store says. */
+function cancelWithoutAgent(dbFile: string, id: string): RunSummary {
+  const store = openStore(dbFile);
+  try {
+    failOrphanRuns(store.runs);
+    const runId = store.runs.resolveId(id);
+    const run = store.runs.getSummary(runId)!;
+    if (run.status !== "queued" && run.status !== "running") {
+      throw new ClockworkError("Conflict", `run ${run.id} already finished (${run.status}); nothing to cancel`);
+    }
+    const owner = store.runs.ownerOf(runId);
+    if (owner === null || !isProcessAlive(owner)) {
+      throw new ClockworkError("NotFound", `no live process owns run ${run.id}`);
+    }
+    process.kill(owner, "SIGTERM");
+    return run;
+  } finally {
+    store.close();
+  }
+}
