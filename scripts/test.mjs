@@ -31,7 +31,18 @@ if (files.length === 0) {
 
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(root, f))],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    // A test that hangs fails after five minutes instead of stalling the run,
+    // and a file whose tests are done exits even if a stray handle (a child's
+    // pipe, a socket) would keep its event loop alive.
+    "--test-timeout=300000",
+    "--test-force-exit",
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: "inherit", env: { ...process.env, CLOCKWORK_REPO_ROOT: root } },
 );
 process.exit(result.status ?? 1);
