@@ -182,10 +182,14 @@ export interface RegisterWebhookParams {
   secret?: string;
   maxBodyBytes?: number;
 }
-/** `secret` is present only when the agent generated it: this is the one time it is shown. */
+/**
+ * `secret` is present only when the agent generated it: this is the one time
+ * it is shown. Registering an existing webhook's name for the same file
+ * rotates its secret (`rotated: true`).
+ */
 export const RegisterWebhook = new RequestType<
   RegisterWebhookParams,
-  { trigger: TriggerRecord; url: string | null; secret?: string },
+  { trigger: TriggerRecord; url: string | null; secret?: string; rotated?: boolean },
   void
 >("clockwork/triggers/registerWebhook");
 
