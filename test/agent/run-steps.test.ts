@@ -65,7 +65,7 @@ describe("shell steps", () => {
     const record = await runWorkflow("identity", [`shell("env", "env | grep -E '^CLOCKWORK_(RUN|TRIGGER|STEP|PREVIOUS)_' | sort")`], ["--body", '{"k":"v"}']);
     assert.equal(
       record.steps[0]!.output,
-      [`CLOCKWORK_RUN_ID=${record.id}`, "CLOCKWORK_RUN_WORKFLOW=identity", 'CLOCKWORK_TRIGGER_BODY={"k":"v"}', "CLOCKWORK_TRIGGER_EVENT=manual"].join("\n"),
+      [`CLOCKWORK_RUN_ID=${record.id}`, "CLOCKWORK_RUN_WORKFLOW=identity", 'CLOCKWORK_TRIGGER_BODY={"k":"v"}', "CLOCKWORK_TRIGGER_EVENT=manual", "CLOCKWORK_TRIGGER_KIND=manual"].join("\n"),
     );
   });
 
