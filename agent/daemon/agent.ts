@@ -207,6 +207,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       now,
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
+    // Counts and the next fire change with every trigger edit and run; the
+    // clients' status bars follow this notification. Coalesced to one per
+    // tick so a burst of webhooks does not become a burst of status queries.
+    let statusQueued = false;
+    const statusSoon = () => {
+      if (statusQueued) return;
+      statusQueued = true;
+      setImmediate(() => {
+        statusQueued = false;
+        events.emit("agent:status", status());
+      });
+    };
+    for (const name of ["triggers:changed", "run:started", "run:finished", "schedule:fired"] as const) {
+      cleanups.push(events.on(name, statusSoon));
+    }
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
     events.emit("agent:status", status());
