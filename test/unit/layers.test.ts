@@ -1,0 +1,49 @@
+// The layer boundaries of ARCHITECTURE.md, checked on the import lines.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
+
+const root = resolve(__dirname, "../..");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return sources(full);
+    return full.endsWith(".ts") ? [full] : [];
+  });
+}
+
+/** Repository-relative targets of a file's relative imports. */
+function imports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/from\s+"(\.[^"]+)"/g)].map((m) => relative(root, resolve(dirname(file), m[1]!)));
+}
+
+test("the extension takes from agent/ only the protocol, the config and pure formatting", () => {
+  const allowed = new Set(["agent/protocol", "agent/config", "agent/core/relativeTime"]);
+  const offending = sources(join(root, "extension")).flatMap((file) =>
+    imports(file)
+      .filter((target) => target.startsWith("agent/") && !allowed.has(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, []);
+});
+
+test("the pure core imports nothing from the store, runner, daemon or CLI", () => {
+  const offending = sources(join(root, "agent/core")).flatMap((file) =>
+    imports(file)
+      .filter((target) => /^agent\/(store|runner|daemon|cli|steps|workflow)\//.test(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, []);
+});
+
+test("SQL lives in agent/store only", () => {
+  const sqlish = /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b/;
+  const offending = ["agent/core", "agent/daemon", "agent/runner", "agent/steps", "agent/workflow", "agent/cli", "agent/lsp", "extension"]
+    .flatMap((dir) => sources(join(root, dir)))
+    .filter((file) => sqlish.test(readFileSync(file, "utf8").replace(/\/\/.*$/gm, "")))
+    .map((file) => relative(root, file));
+  assert.deepEqual(offending, []);
+});
