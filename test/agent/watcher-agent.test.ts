@@ -126,8 +126,8 @@ describe("file watchers in a running agent", { timeout: 60_000 }, () => {
     const parts = Array.from({ length: 6 }, (_, i) => `part ${i} ${"x".repeat(1000)}\n`);
     writeFileSync(file, parts[0]!);
     for (const part of parts.slice(1)) {
-      // The writer's own rhythm: 250 ms between parts, half the debounce.
-      await pause(250);
+      // The writer's own rhythm: 150 ms between parts, well inside the debounce.
+      await pause(150);
       appendFileSync(file, part);
     }
     const [seen] = await nextSeen();
