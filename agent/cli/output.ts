@@ -28,3 +28,15 @@ export function exitWithError(error: unknown, code = 1): never {
   process.stderr.write(`${colour.errRed("error:")} ${message}\n`);
   process.exit(code);
 }
+
+/** Columns two spaces apart, header dimmed; widths ignore colour escapes so coloured cells line up. */
+export function table(header: string[], rows: string[][]): string {
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
+      .join("  ")
+      .trimEnd();
+  return [colour.dim(line(header)), ...rows.map(line)].join("\n") + "\n";
+}

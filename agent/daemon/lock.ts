@@ -9,6 +9,7 @@
 // would delete the lock the faster one had just written.
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { conflict } from "../errors";
+import { isProcessAlive } from "../runner/orphans";
 
 export interface LockInfo {
   pid: number;
@@ -22,29 +23,8 @@ export interface HeldLock {
   release(): void;
 }
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  return !isZombie(pid);
-}
-
-// An exited process that nobody has reaped yet still answers kill(pid, 0).
-// A detached agent's parent is init (or a container's pid 1, which may reap
-// slowly), so on Linux its state letter decides.
-function isZombie(pid: number): boolean {
-  if (process.platform !== "linux") return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return false;
-  }
-}
+/** True when a process with this pid exists and has not exited (shared with orphan detection). */
+export const isPidAlive = isProcessAlive;
 
 /** The lock's content, or undefined when there is no lock file or it is unreadable. */
 export function readLock(file: string): LockInfo | undefined {

@@ -6,7 +6,7 @@ import { invalid } from "../../errors";
 import type { RunStatus, RunSummary } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
-import { colour, printJson } from "../output";
+import { printJson, table } from "../output";
 import { elapsed, localTime, paintStatus, triggerLabel } from "../runFormat";
 
 const STATUSES: RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
@@ -74,22 +74,10 @@ export function historyTable(runs: RunSummary[], filtered: { workflow?: string; 
       run.id,
       run.workflowName,
       triggerLabel(run),
-      run.status,
+      paintStatus(run.status, run.status),
       localTime(run.startedAt ?? run.createdAt),
       took === undefined ? (run.status === "running" ? "running" : "–") : formatDuration(took),
     ];
   });
-  const header = ["ID", "WORKFLOW", "TRIGGER", "STATUS", "STARTED", "DURATION"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[], paint?: (cell: string, i: number) => string) =>
-    cells
-      .map((cell, i) => {
-        const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
-        return paint ? paint(padded, i) : padded;
-      })
-      .join("  ")
-      .trimEnd();
-  const out = [colour.dim(line(header))];
-  runs.forEach((run, r) => out.push(line(rows[r]!, (cell, i) => (i === 3 ? paintStatus(run.status, cell) : cell))));
-  return out.join("\n") + "\n";
+  return table(["ID", "WORKFLOW", "TRIGGER", "STATUS", "STARTED", "DURATION"], rows);
 }

@@ -18,7 +18,7 @@ import {
   type UpdateTriggerParams,
 } from "../../protocol";
 import { withAgentOrStore } from "../client";
-import { colour, printJson } from "../output";
+import { colour, printJson, table } from "../output";
 
 const overlapOption = () =>
   new Option("--overlap <policy>", "while the previous run is still going: skip it (recorded as skipped), queue one, or run in parallel").choices([
@@ -219,17 +219,6 @@ export function formatTriggers(triggers: TriggerRecord[], now: number): string {
   return out.join("\n");
 }
 
-function table(header: string[], rows: string[][]): string {
-  // Widths ignore colour escapes so columns line up on a terminal.
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
-  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
-      .join("  ")
-      .trimEnd();
-  return [colour.dim(line(header)), ...rows.map(line)].join("\n") + "\n";
-}
 
 /** "in 5 s", "3 min ago": enough to read a listing at a glance. */
 export function relative(at: number, now: number): string {

@@ -7,7 +7,7 @@ import { loadConfig } from "../../config";
 import { relativeTime } from "../../core/relativeTime";
 import { ListTriggers, type TriggerRecord } from "../../protocol";
 import { withAgentOrStore } from "../client";
-import { colour, printJson } from "../output";
+import { colour, printJson, table } from "../output";
 
 export function triggerCommands(program: Command): void {
   program
@@ -57,13 +57,5 @@ export function formatTriggerTable(triggers: TriggerRecord[], now: number): stri
     t.lastRun ? `${t.lastRun.status} ${relativeTime(Date.parse(t.lastRun.at), now)}` : "—",
     firesFrom(t, now),
   ]);
-  const header = ["NAME", "KIND", "WORKFLOW", "STATE", "LAST RUN", "NEXT FIRE / URL / PATH"];
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
-  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
-      .join("  ")
-      .trimEnd();
-  return [colour.dim(line(header)), ...rows.map(line)].join("\n") + "\n";
+  return table(["NAME", "KIND", "WORKFLOW", "STATE", "LAST RUN", "NEXT FIRE / URL / PATH"], rows);
 }
