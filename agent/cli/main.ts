@@ -30,6 +30,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A reader that goes away (`clockwork logs <run> --json | head`) is not an
+// error: the rest of the output is dropped and the command finishes its work
+// (a run it executes is still recorded), instead of dying on EPIPE with a
+// stack trace. The agent in the foreground does the same for its log lines.
+process.stdout.on("error", () => {});
+
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => exitWithError(error));

@@ -204,3 +204,17 @@ describe("help and version", () => {
     }
   });
 });
+
+describe("a reader that goes away", () => {
+  test("logs piped into a reader that closes early (| head) ends quietly, not with an EPIPE stack trace", async () => {
+    home.write("chatty.workflow.ts", workflowSource("chatty", [`shell("lines", "seq 1 200000")`]));
+    const ran = await cli(["run", "chatty.workflow.ts", "--json"]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const { id } = JSON.parse(ran.stdout) as RunSummary;
+    const logs = startCli(["logs", id, "--json"], { env: home.env, cwd: home.work });
+    logs.child.stdout.once("data", () => logs.child.stdout.destroy());
+    const { code } = await logs.exited;
+    assert.equal(logs.stderr, "");
+    assert.equal(code, 0);
+  });
+});
