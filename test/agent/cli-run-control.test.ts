@@ -33,6 +33,10 @@ test("fire runs a registered trigger now and cancel stops that run, both through
     const shown = JSON.parse((await cli(home, ["show", runId, "--json"])).stdout) as { triggerKind: string; triggerName: string; status: string };
     assert.deepEqual([shown.triggerKind, shown.triggerName, shown.status], ["manual", "yearly", "cancelled"]);
 
+    const again = await cli(home, ["cancel", runId]);
+    assert.equal(again.code, 1, "a finished run is an error with an agent too");
+    assert.match(again.stderr, /already finished \(cancelled\); nothing to cancel/);
+
     const unknown = await cli(home, ["fire", "nope"]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /nope/);

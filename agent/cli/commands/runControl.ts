@@ -28,6 +28,9 @@ export function runControlCommands(program: Command): void {
       let run: RunSummary;
       if (client) {
         try {
+          // The agent answers a finished run with its record; say so as the
+          // agent-less path does, instead of printing it as if it had worked.
+          checkCancellable(config.dbFile, id);
           run = await client.request(CancelRun, { id });
         } finally {
           client.close();
@@ -60,6 +63,22 @@ export function runControlCommands(program: Command): void {
     });
 }
 
+/** Throws Conflict for a run that has already finished: there is nothing to cancel. */
+function checkCancellable(dbFile: string, id: string): void {
+  const store = openStore(dbFile);
+  try {
+    requireActive(store.runs.getSummary(store.runs.resolveId(id))!);
+  } finally {
+    store.close();
+  }
+}
+
+function requireActive(run: RunSummary): void {
+  if (run.status !== "queued" && run.status !== "running") {
+    throw new ClockworkError("Conflict", `run ${run.id} already finished (${run.status}); nothing to cancel`);
+  }
+}
+
 /** With no agent, only a `clockwork run` process can own a live run: signal it and report what the store says. */
 function cancelWithoutAgent(dbFile: string, id: string): RunSummary {
   const store = openStore(dbFile);
@@ -67,9 +86,7 @@ function cancelWithoutAgent(dbFile: string, id: string): RunSummary {
     failOrphanRuns(store.runs);
     const runId = store.runs.resolveId(id);
     const run = store.runs.getSummary(runId)!;
-    if (run.status !== "queued" && run.status !== "running") {
-      throw new ClockworkError("Conflict", `run ${run.id} already finished (${run.status}); nothing to cancel`);
-    }
+    requireActive(run);
     const owner = store.runs.ownerOf(runId);
     if (owner === null || !isProcessAlive(owner)) {
       throw new ClockworkError("NotFound", `no live process owns run ${run.id}`);
