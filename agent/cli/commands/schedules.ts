@@ -170,8 +170,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
 export function formatTriggers(triggers: TriggerRecord[], now: number): string {
   if (triggers.length === 0) return "no triggers registered (see `clockwork register --help`)\n";
   const out: string[] = [];
-  const state = (t: TriggerRecord) =>
+  const word = (t: TriggerRecord) =>
     t.state === "active" ? colour.green("active") : t.state === "paused" ? colour.yellow("paused") : colour.red("error");
+  // Every kind shows why it is in error (a workflow that no longer loads, a watched folder that is gone).
+  const state = (t: TriggerRecord) => (t.error ? `${word(t)}: ${t.error}` : word(t));
   const last = (t: TriggerRecord) => (t.lastRun ? `${t.lastRun.status} ${relative(Date.parse(t.lastRun.at), now)}` : "—");
   const schedules = triggers.filter((t) => t.type === "schedule");
   if (schedules.length > 0) {
@@ -210,7 +212,7 @@ export function formatTriggers(triggers: TriggerRecord[], now: number): string {
           t.workflowName,
           `${t.watcher!.path}${t.watcher!.glob ? ` (${t.watcher!.glob})` : ""}`,
           t.watcher!.events.join(","),
-          t.error ? `${state(t)}: ${t.error}` : state(t),
+          state(t),
           last(t),
         ]),
       ),
