@@ -128,12 +128,12 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
     .description("Remove a trigger by name (any kind); its past runs stay in history")
     .argument("<name>", "trigger name (see `clockwork list`)")
     .action(async (name: string) => {
-      await withAgentOrStore(
+      const { viaAgent } = await withAgentOrStore(
         loadConfig(),
         (client) => client.request(UnregisterTrigger, { name }),
         (local) => local.triggerOps.unregister(name),
       );
-      process.stdout.write(`unregistered ${colour.bold(name)}\n`);
+      process.stdout.write(`unregistered ${colour.bold(name)}\n${viaAgent ? "" : `  ${colour.yellow("no agent is running: removed from the store")}\n`}`);
     });
 
   program
