@@ -36,7 +36,7 @@ export function watcherCommands(program: Command): void {
     .requiredOption("--path <path>", "file or folder to watch")
     .option("--events <list>", "which changes fire: created, modified, deleted (comma-separated)", "created,modified,deleted")
     .option("--recursive", "also watch subfolders (default: only the folder's own files; a --glob with / or ** implies it)")
-    .option("--glob <pattern>", 'only files matching this glob, relative to the folder ("*.md" matches at any depth)')
+    .option("--glob <pattern>", 'only files matching this glob, relative to the folder ("*.md" matches by file name, in subfolders too with --recursive)')
     .option("--name <name>", "name of the watcher (default: the workflow's name); unique across all triggers")
     .option("--json", "print the registered trigger as JSON")
     .addHelpText(
