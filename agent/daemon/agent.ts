@@ -134,7 +134,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const triggerOps = new TriggerOps({ triggers: store.triggers, events, now });
 
     const status = (): AgentStatus => {
-      const active = store.runs.activeRuns();
+      // Counted on an index, not read: the status follows every run change.
+      const active = store.runs.countActive();
       const next = store.triggers.earliestFire();
       return {
         pid,
@@ -147,8 +148,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         httpError: http.error,
         counts: {
           ...store.triggers.counts(),
-          running: active.filter((r) => r.status === "running").length,
-          queued: active.filter((r) => r.status === "queued").length,
+          running: active.running,
+          queued: active.queued,
         },
         nextFire: next ? { trigger: next.name, at: new Date(next.at).toISOString() } : null,
         stopping,

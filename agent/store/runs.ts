@@ -55,7 +55,8 @@ interface RunRow {
   trigger_id: number | null;
   trigger_name: string | null;
   trigger_kind: RunTriggerKind;
-  trigger_context: string;
+  /** Only in full rows (RUN_COLUMNS), not in summaries. */
+  trigger_context?: string;
   status: RunStatus;
   scheduled_for: number | null;
   created_at: number;
@@ -90,6 +91,12 @@ interface LogRow {
 export const DEFAULT_LIST_LIMIT = 20;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
 const RUN_COLUMNS = "rowid, *";
+// What a RunSummary is made of: everything but trigger_context (a webhook's
+// whole body and headers) and delivery_id. Listings and the queue of active
+// runs read many rows; reading each one's context would multiply their cost
+// by the size of the bodies.
+const SUMMARY_COLUMNS =
+  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, owner_pid";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -142,7 +149,7 @@ export class RunStore {
 
   /** The run with exactly this id. */
   getSummary(id: string): RunSummary | undefined {
-    const row = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    const row = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     return row && toSummary(row);
   }
 
@@ -169,7 +176,7 @@ export class RunStore {
   getRun(idOrPrefix: string): RunRecord {
     const id = this.resolveId(idOrPrefix);
     const row = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow;
-    return { ...toSummary(row), trigger: parseContext(row.trigger_context), steps: this.getSteps(id) };
+    return { ...toSummary(row), trigger: parseContext(row.trigger_context ?? "{}"), steps: this.getSteps(id) };
   }
 
   getSteps(runId: string): StepRecord[] {
@@ -192,18 +199,18 @@ export class RunStore {
       // status, merged here, keeps "latest runs of W" cheap at any size.
       const statuses = p.status ? [p.status] : ALL_STATUSES;
       const statement = this.sql(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE workflow_name = ? AND status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE workflow_name = ? AND status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       );
       rows = statuses.flatMap((status) => statement.all(p.workflow, status, limit) as RunRow[]);
       rows.sort(newestFirst);
       rows = rows.slice(0, limit);
     } else if (p.status !== undefined) {
-      rows = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(
+      rows = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(
         p.status,
         limit,
       ) as RunRow[];
     } else {
-      rows = this.sql(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as RunRow[];
+      rows = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as RunRow[];
     }
     return rows.map(toSummary);
   }
@@ -215,12 +222,12 @@ export class RunStore {
     const extra = [...(p.status ? [p.status] : []), ...(p.workflow !== undefined ? [p.workflow] : [])];
     if (trigger) {
       return this.sql(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE trigger_id = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE trigger_id = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       ).all(trigger.id, ...extra, limit) as RunRow[];
     }
     // The trigger was unregistered: its runs keep the name they were started under.
     return this.sql(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE trigger_name = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE trigger_name = ?${status}${workflow} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
     ).all(name, ...extra, limit) as RunRow[];
   }
 
@@ -259,9 +266,23 @@ export class RunStore {
   /** Queued and running runs, oldest first. */
   activeRuns(): RunSummary[] {
     const rows = this.sql(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
+      `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
     ).all() as RunRow[];
     return rows.map(toSummary);
+  }
+
+  /**
+   * How many runs are queued and running: counted on the runs_active index
+   * alone, without reading rows, because the agent's status asks after every
+   * run change and a backlog of queued runs can be long.
+   */
+  countActive(): { queued: number; running: number } {
+    const rows = this.sql(
+      `SELECT status, COUNT(*) AS n FROM runs INDEXED BY runs_active WHERE status IN ('queued', 'running') GROUP BY status`,
+    ).all() as Array<{ status: "queued" | "running"; n: number }>;
+    const counts = { queued: 0, running: 0 };
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
   }
 
   /** The process that owns a queued or running run. */
