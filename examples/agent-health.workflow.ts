@@ -8,8 +8,10 @@ export default defineWorkflow({
   name: "agent-health",
   description: "Checks that the agent's HTTP server answers.",
   steps: [
+    // Where the agent listens: the same variables it reads, with its defaults.
+    code("base", () => `http://${process.env.CLOCKWORK_HTTP_HOST || "127.0.0.1"}:${process.env.CLOCKWORK_HTTP_PORT || "8787"}`),
     http("health", {
-      url: "http://127.0.0.1:8787/healthz",
+      url: "{base}/healthz",
       headers: { accept: "application/json" },
       timeout: "5s",
       retries: { attempts: 3, backoffMs: 500 },
