@@ -180,10 +180,10 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
         return t.name;
       }
       if (ref.field === "path") {
-        if (t.path === undefined) throw fail(`only file-triggered runs have a path; this is a ${t.event} run`);
+        if (t.path === undefined) throw fail(`only file-triggered runs have a path; this is ${aRun(t.event)}`);
         return t.path;
       }
-      if (t.fileEvent === undefined) throw fail(`only file-triggered runs have a file event; this is a ${t.event} run`);
+      if (t.fileEvent === undefined) throw fail(`only file-triggered runs have a file event; this is ${aRun(t.event)}`);
       return t.fileEvent;
     }
     case "body": {
@@ -222,7 +222,7 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
         throw fail(
           ctx.trigger.event === "webhook"
             ? `the request had no "${ref.name}" header, or the webhook does not pass it (register it with --header ${ref.name})`
-            : `only webhook runs have headers; this is a ${ctx.trigger.event} run`,
+            : `only webhook runs have headers; this is ${aRun(ctx.trigger.event)}`,
         );
       }
       return headers[found]!;
@@ -230,10 +230,15 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
     case "run": {
       if (ref.field === "id") return ctx.run.id;
       if (ref.field === "workflow") return ctx.workflow;
-      if (!ctx.run.scheduledFor) throw fail(`only scheduled runs have a scheduled time; this is a ${ctx.trigger.event} run`);
+      if (!ctx.run.scheduledFor) throw fail(`only scheduled runs have a scheduled time; this is ${aRun(ctx.trigger.event)}`);
       return ctx.run.scheduledFor;
     }
   }
+}
+
+/** "a manual run", "an api run". */
+function aRun(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} run`;
 }
 
 /**

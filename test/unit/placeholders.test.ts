@@ -124,6 +124,7 @@ describe("resolving placeholders", () => {
   test("{trigger.path} and {run.scheduled_for} exist only for file and cron runs", () => {
     assert.match(failure(() => renderTemplate("{trigger.path}", context())).message, /only file-triggered runs have a path; this is a manual run/);
     assert.match(failure(() => renderTemplate("{run.scheduled_for}", context())).message, /only scheduled runs/);
+    assert.match(failure(() => renderTemplate("{trigger.path}", context({ trigger: { event: "api" } }))).message, /; this is an api run$/);
     const cron = context({ trigger: { event: "cron" }, run: { id: "x", scheduledFor: "2026-03-09T08:00:00.000Z" } });
     assert.equal(renderTemplate("{run.scheduled_for}", cron), "2026-03-09T08:00:00.000Z");
     assert.equal(renderTemplate("{trigger.path}", context({ trigger: { event: "file", path: "/notes/a.md" } })), "/notes/a.md");
