@@ -1,6 +1,7 @@
 // Loading a workflow file: bundle (esbuild, cached by content), evaluate
 // with "clockwork" mapped to the built-in SDK, validate. Every problem
 // carries file, line and column, for the CLI, the run record and the editor.
+import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { loadConfig } from "../config";
@@ -56,10 +57,72 @@ export interface LoadOptions {
   cacheDir?: string | null;
 }
 
-/** Loads and validates a workflow; throws WorkflowLoadError (message "file:line:col: message") when it cannot. */
+interface Remembered {
+  /** The workflow file and every local file it imports, with the hash of the content it was loaded from. */
+  inputs: Array<{ path: string; hash: string }>;
+  workflow: LoadedWorkflow;
+}
+
+/**
+ * Workflows this process has loaded, by absolute path. The agent loads a
+ * workflow for every run; evaluating the bundle and parsing its source map
+ * each time was most of what a trivial run cost. An entry is used only while
+ * the file and every local file it imports have the content it was loaded
+ * from (compared by hash, so an edit within the same second or of the same
+ * size is still seen); any change loads the file afresh.
+ */
+const remembered = new Map<string, Remembered>();
+/** Enough for every workflow of a large setup; the oldest entry goes first. */
+const REMEMBER_MAX = 256;
+
+const hashOf = (content: string | Buffer) => createHash("sha256").update(content).digest("base64");
+
+function recall(path: string): LoadedWorkflow | undefined {
+  const entry = remembered.get(path);
+  if (!entry) return undefined;
+  for (const input of entry.inputs) {
+    let content: Buffer;
+    try {
+      content = readFileSync(input.path);
+    } catch {
+      remembered.delete(path);
+      return undefined;
+    }
+    if (hashOf(content) !== input.hash) {
+      remembered.delete(path);
+      return undefined;
+    }
+  }
+  return entry.workflow;
+}
+
+function remember(path: string, text: string, inputs: readonly string[], workflow: LoadedWorkflow): void {
+  let hashed: Remembered["inputs"];
+  try {
+    hashed = inputs.map((input) => ({ path: input, hash: hashOf(input === path ? text : readFileSync(input)) }));
+  } catch {
+    return; // An import vanished since it was bundled: nothing worth remembering.
+  }
+  if (!hashed.some((input) => input.path === path)) hashed.push({ path, hash: hashOf(text) });
+  remembered.delete(path);
+  remembered.set(path, { inputs: hashed, workflow });
+  if (remembered.size > REMEMBER_MAX) remembered.delete(remembered.keys().next().value!);
+}
+
+/**
+ * Loads and validates a workflow; throws WorkflowLoadError (message
+ * "file:line:col: message") when it cannot. An unchanged file that this
+ * process loaded before is not evaluated again: the same LoadedWorkflow is
+ * returned (callers must not change it). `cacheDir: null` always loads afresh.
+ */
 export async function loadWorkflow(file: string, options: LoadOptions = {}): Promise<LoadedWorkflow> {
-  const result = await checkWorkflow(file, undefined, options);
-  if (!result.workflow) throw new WorkflowLoadError(resolve(file), result.problems.filter((p) => p.severity === "error"));
+  const path = resolve(file);
+  const useMemory = options.cacheDir !== null;
+  const known = useMemory ? recall(path) : undefined;
+  if (known) return known;
+  const result = await inspect(path, undefined, options);
+  if (!result.workflow) throw new WorkflowLoadError(path, result.problems.filter((p) => p.severity === "error"));
+  if (useMemory && result.loadedFrom) remember(path, result.loadedFrom.text, result.loadedFrom.inputs, result.workflow);
   return result.workflow;
 }
 
@@ -74,7 +137,18 @@ export async function checkWorkflow(
   source?: string,
   options: LoadOptions = {},
 ): Promise<{ workflow?: LoadedWorkflow; problems: WorkflowProblem[] }> {
-  const path = resolve(file);
+  const { workflow, problems } = await inspect(resolve(file), source, options);
+  return workflow ? { workflow, problems } : { problems };
+}
+
+interface Inspection {
+  workflow?: LoadedWorkflow;
+  problems: WorkflowProblem[];
+  /** What a loaded workflow was built from: the file's text and every local file of the bundle. */
+  loadedFrom?: { text: string; inputs: readonly string[] };
+}
+
+async function inspect(path: string, source: string | undefined, options: LoadOptions): Promise<Inspection> {
   const fail = (message: string) => ({ problems: [{ message, line: 1, column: 1, severity: "error" as const }] });
   if (!WORKFLOW_EXTENSIONS.includes(extname(path))) {
     return fail(`not a workflow file: workflow files end in .workflow.ts (or .ts, .js, .mjs)`);
@@ -138,7 +212,11 @@ export async function checkWorkflow(
   ];
   if (!validated.workflow) return { problems };
   const { name, description, steps: valid } = validated.workflow;
-  return { workflow: { file: path, name, ...(description !== undefined ? { description } : {}), steps: valid, sourceMap }, problems };
+  return {
+    workflow: { file: path, name, ...(description !== undefined ? { description } : {}), steps: valid, sourceMap },
+    problems,
+    loadedFrom: { text: text!, inputs: compiled.inputs },
+  };
 }
 
 function pickSteps(exports: unknown): unknown {
