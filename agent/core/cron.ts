@@ -47,6 +47,13 @@ let knownZones: Map<string, string> | undefined;
 export function validateTimezone(tz: string): string {
   const name = typeof tz === "string" ? tz.trim() : "";
   if (name === "") throw invalid("timezone: empty; use an IANA zone name such as Europe/Berlin or America/New_York");
+  // Refused by name rather than left to Intl, whose support for offset zones
+  // ("+05:00", part of newer ECMA-402) varies between runtimes.
+  if (/^[+-]\d/.test(name)) {
+    throw invalid(
+      `timezone: "${name}" is a UTC offset, which has no daylight saving rules; use an IANA zone name such as Europe/Berlin, or UTC or an Etc/GMT±n zone for a fixed offset`,
+    );
+  }
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;

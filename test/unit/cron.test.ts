@@ -152,6 +152,8 @@ describe("validateTimezone and defaultTimezone", () => {
     for (const zone of ["+05:00", "UTC+2", "", "Mars/Olympus"]) {
       assert.match(invalidMessage(() => validateTimezone(zone)), /^timezone: /);
     }
+    assert.match(invalidMessage(() => validateTimezone("+05:00")), /is a UTC offset, which has no daylight saving rules/);
+    assert.match(invalidMessage(() => validateTimezone("-0300")), /is a UTC offset/);
   });
 
   it("returns the machine's zone from TZ, in a form validateTimezone accepts", () => {
