@@ -162,6 +162,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       store,
       triggerOps,
       startRun: (input) => runControl.startRun(input),
+      startRunSoon: (input) => runControl.startRunSoon(input),
       startFile: (file, context) => runControl.startFile(file, context),
       fireTrigger: (name) => runControl.fireTrigger(name),
       cancelRun: (id) => runControl.cancelRun(id),
@@ -209,17 +210,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
     // Counts and the next fire change with every trigger edit and run; the
-    // clients' status bars follow this notification. Coalesced to one per
-    // tick so a burst of webhooks does not become a burst of status queries.
-    let statusQueued = false;
+    // clients' status bars follow this notification. Coalesced to at most
+    // one per STATUS_EVERY_MS so a burst of webhooks (thousands of run
+    // changes a second) does not become a burst of status queries.
+    const STATUS_EVERY_MS = 100;
+    let statusTimer: NodeJS.Timeout | undefined;
+    let lastStatusAt = 0;
     const statusSoon = () => {
-      if (statusQueued) return;
-      statusQueued = true;
-      setImmediate(() => {
-        statusQueued = false;
+      if (statusTimer) return;
+      const wait = Math.max(0, lastStatusAt + STATUS_EVERY_MS - Date.now());
+      statusTimer = setTimeout(() => {
+        statusTimer = undefined;
+        lastStatusAt = Date.now();
         events.emit("agent:status", status());
-      });
+      }, wait);
     };
+    cleanups.push(() => clearTimeout(statusTimer));
     for (const name of ["triggers:changed", "run:started", "run:finished", "schedule:fired"] as const) {
       cleanups.push(events.on(name, statusSoon));
     }

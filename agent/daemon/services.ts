@@ -50,6 +50,8 @@ export interface AgentServices {
 
   /** Inserts the run row and hands it to the run pool. Throws (Conflict) while the agent is stopping. */
   startRun(input: StartRunInput): RunSummary;
+  /** startRun, with the rows of every run asked for in the same event-loop turn written in one transaction; resolves once committed. */
+  startRunSoon(input: StartRunInput): Promise<RunSummary>;
   /** Loads a workflow file (Invalid error when it does not load) and starts a manual run of it. */
   startFile(file: string, context?: TriggerContext): Promise<RunSummary>;
   /** Runs a registered trigger's workflow now, as a manual run (overlap policies do not apply). */

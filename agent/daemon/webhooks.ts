@@ -150,10 +150,12 @@ export const httpComponent: AgentComponent = {
         return byWorkflow ? { triggerId: byWorkflow.id, name: byWorkflow.name } : null;
       },
       findDelivery: (triggerId, deliveryId, sinceMs) => store.runs.findDelivery(triggerId, deliveryId, sinceMs) ?? null,
-      startRun(request) {
+      async startRun(request) {
         const row = store.triggers.getById(request.triggerId);
         if (!row) throw new Error(`trigger "${request.triggerName}" was unregistered a moment ago`);
-        const run = services.startRun({
+        // Batched with the other deliveries of this event-loop turn; the
+        // 202 is sent only after the transaction holding this row commits.
+        const run = await services.startRunSoon({
           workflowName: row.workflowName,
           workflowFile: row.workflowFile,
           triggerKind: request.kind,

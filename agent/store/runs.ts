@@ -123,28 +123,45 @@ export class RunStore {
     const status = run.status ?? "queued";
     const finished = status === "skipped" || status === "failed";
     const id = newRunId();
+    const row: RunRow = {
+      rowid: 0,
+      id,
+      workflow_name: run.workflowName,
+      workflow_file: run.workflowFile,
+      trigger_id: run.triggerId ?? null,
+      trigger_name: run.triggerName ?? null,
+      trigger_kind: run.triggerKind,
+      status,
+      scheduled_for: run.scheduledFor ?? null,
+      created_at: now,
+      started_at: status === "running" ? now : null,
+      finished_at: finished ? now : null,
+      error: run.error ?? null,
+      owner_pid: run.ownerPid ?? null,
+    };
     this.sql(
       `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context,
          status, scheduled_for, created_at, started_at, finished_at, error, owner_pid, delivery_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
-      run.workflowName,
-      run.workflowFile,
-      run.triggerId ?? null,
-      run.triggerName ?? null,
-      run.triggerKind,
+      row.workflow_name,
+      row.workflow_file,
+      row.trigger_id,
+      row.trigger_name,
+      row.trigger_kind,
       JSON.stringify(run.context ?? {}),
       status,
-      run.scheduledFor ?? null,
+      row.scheduled_for,
       now,
-      status === "running" ? now : null,
-      finished ? now : null,
-      run.error ?? null,
-      run.ownerPid ?? null,
+      row.started_at,
+      row.finished_at,
+      row.error,
+      row.owner_pid,
       run.deliveryId ?? null,
     );
-    return this.getSummary(id)!;
+    // The summary is what was just written; reading it back would cost a query per run.
+    return toSummary(row);
   }
 
   /** The run with exactly this id. */
