@@ -26,6 +26,26 @@ export interface HeldLock {
 /** True when a process with this pid exists and has not exited (shared with orphan detection). */
 export const isPidAlive = isProcessAlive;
 
+/**
+ * True when `pid` is a live process running a clockwork agent. A lock left by
+ * a crash may name a pid the system has since given to an unrelated process;
+ * that process must neither block a new agent nor receive `agent stop`'s
+ * SIGTERM. On Linux its command line tells (`… clockwork[.js] … agent …`);
+ * elsewhere a live pid is taken at its word.
+ */
+export function isAgentProcess(pid: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (process.platform !== "linux") return true;
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  const script = args.findIndex((arg) => /(^|[\\/])clockwork(\.js)?$/.test(arg));
+  return script >= 0 && args.slice(script + 1).includes("agent");
+}
+
 /** The lock's content, or undefined when there is no lock file or it is unreadable. */
 export function readLock(file: string): LockInfo | undefined {
   let text: string;
@@ -46,7 +66,7 @@ export function readLock(file: string): LockInfo | undefined {
 /** The pid of the live agent holding the lock, or undefined when none does. */
 export function lockOwner(file: string): number | undefined {
   const info = readLock(file);
-  return info && isPidAlive(info.pid) ? info.pid : undefined;
+  return info && isAgentProcess(info.pid) ? info.pid : undefined;
 }
 
 // A takeover takes microseconds; one older than this was abandoned by a crash.
@@ -58,7 +78,7 @@ export function acquireLock(file: string, home: string, pid = process.pid): Held
   for (let attempt = 0; attempt < 50; attempt++) {
     if (tryCreate(file, content)) return held(file, info);
     const current = readLock(file);
-    if (current && current.pid !== pid && isPidAlive(current.pid)) {
+    if (current && current.pid !== pid && isAgentProcess(current.pid)) {
       throw conflict(`an agent is already running for ${home} (pid ${current.pid}); stop it with \`clockwork agent stop\``);
     }
     if (takeOver(file, content, current)) return held(file, info);

@@ -196,18 +196,40 @@ describe("starting and stopping", () => {
     }
   });
 
-  test("status exits 2 (unhealthy) when a live process holds the lock but nothing answers", async () => {
+  test("status exits 2 (unhealthy) when a live agent holds the lock but nothing answers", async () => {
     const home = tempHome("unhealthy");
+    const agent = await AgentProcess.start(home);
     try {
-      const config = loadConfig(baseEnv(home));
-      // This test process is alive and is not an agent.
-      writeFileSync(config.lockFile, JSON.stringify({ pid: process.pid, startedAt: 1 }));
+      // A stopped (SIGSTOP) agent is the real thing hung: alive, locked, silent.
+      process.kill(agent.pid, "SIGSTOP");
       const result = await cli(home, ["status", "--json"]);
       assert.equal(result.code, 2);
       const parsed = JSON.parse(result.stdout);
       assert.equal(parsed.state, "unhealthy");
-      assert.equal(parsed.pid, process.pid);
+      assert.equal(parsed.pid, agent.pid);
     } finally {
+      process.kill(agent.pid, "SIGCONT");
+      await agent.stop();
+      removeDir(home);
+    }
+  });
+
+  test("a lock naming a reused pid (a live process that is no agent) is stale: status, stop and start treat it so", async () => {
+    const home = tempHome("reused-pid");
+    let agent: AgentProcess | undefined;
+    try {
+      const config = loadConfig(baseEnv(home));
+      // This test process is alive and is not an agent.
+      writeFileSync(config.lockFile, JSON.stringify({ pid: process.pid, startedAt: 1 }));
+      assert.equal((await cli(home, ["status"])).code, 1);
+      const stop = await cli(home, ["agent", "stop"]);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.match(stop.stdout, /no agent is running/);
+      // Still alive: stop sent it nothing. A new agent takes the lock over.
+      agent = await AgentProcess.start(home);
+      assert.equal(JSON.parse(readFileSync(config.lockFile, "utf8")).pid, agent.pid);
+    } finally {
+      await agent?.stop();
       removeDir(home);
     }
   });
