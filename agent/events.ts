@@ -2,7 +2,7 @@
 // server do is announced here; the log file, the socket notifications and
 // the tests all listen to these events instead of polling or sleeping.
 import { EventEmitter } from "node:events";
-import type { AgentStatus, LogChunk, RunSummary, StepRecord } from "./protocol";
+import type { AgentStatus, FileEvent, LogChunk, RunSummary, StepRecord } from "./protocol";
 
 export interface ClockworkEvents {
   "run:queued": RunSummary;
@@ -20,6 +20,8 @@ export interface ClockworkEvents {
   "watcher:recovered": { trigger: string };
   /** A watcher's chokidar instance is ready: changes from now on are seen. */
   "watcher:ready": { trigger: string };
+  /** A debounced file change was decided: it started a run, or it was not one the watcher listens to. */
+  "watcher:settled": { trigger: string; path: string; event: FileEvent; fired: boolean };
   "agent:status": AgentStatus;
   /** Something worth a line in the agent log that no client needs. */
   "agent:log": { level: "info" | "warn" | "error"; message: string };

@@ -218,7 +218,13 @@ export class WatcherManager {
         const decision = this.table.settle(change.watcher, change.path, current, this.now());
         if (decision.kind !== "fire") return;
         const run = this.running.get(change.watcher);
-        if (!run || run.closed || !run.trigger.config.events.includes(decision.change.event)) return;
+        if (!run || run.closed) return;
+        const settled = { trigger: run.trigger.name, path: change.path, event: decision.change.event };
+        if (!run.trigger.config.events.includes(decision.change.event)) {
+          this.deps.events.emit("watcher:settled", { ...settled, fired: false });
+          return;
+        }
+        this.deps.events.emit("watcher:settled", { ...settled, fired: true });
         try {
           this.deps.startRun({
             triggerId: run.trigger.id,
@@ -249,6 +255,12 @@ export class WatcherManager {
         const watcher = run.watcher;
         run.watcher = null;
         await watcher?.close().catch(() => undefined);
+        // A watched file that went away was, from the workflow's view,
+        // deleted (chokidar does not report the unlink of a watched root).
+        if (run.rootIsFile) {
+          this.table.record(run.trigger.name, run.trigger.config.path, "deleted", null, this.now());
+          this.arm();
+        }
         this.markError(run, problem);
       } else if (!problem && run.error !== null) {
         run.rootIsFile = (await stat(run.trigger.config.path).catch(() => null))?.isFile() ?? false;

@@ -74,7 +74,7 @@ afterEach(async () => {
   rmSync(h.dir, { recursive: true, force: true });
 });
 
-describe("WatcherManager", { timeout: 20_000 }, () => {
+describe("WatcherManager", { timeout: 120_000 }, () => {
   it("fires created, modified and deleted once each for a burst of writes", async () => {
     await register(watcher("w", { path: h.dir }));
     const file = join(h.dir, "note.md");
@@ -96,10 +96,13 @@ describe("WatcherManager", { timeout: 20_000 }, () => {
     await register(watcher("witness", { path: h.dir, events: ["created"] }));
     const file = join(h.dir, "x.txt");
     const created = h.nextRun();
+    const swallowed = h.events.waitFor("watcher:settled", (s) => s.trigger === "deletions");
     writeFileSync(file, "x");
-    // The witness firing proves the creation went through the debounce,
-    // which the deletions-only watcher must have swallowed.
+    // The witness firing proves the creation went through the debounce; the
+    // deletions-only watcher settles it without a run. Deleting only after
+    // that keeps "created then deleted" from merging into nothing.
     assert.equal((await created).triggerName, "witness");
+    assert.deepEqual(await swallowed, { trigger: "deletions", path: file, event: "created", fired: false });
     const deleted = h.nextRun();
     unlinkSync(file);
     const run = await deleted;
@@ -175,6 +178,22 @@ describe("WatcherManager", { timeout: 20_000 }, () => {
     const next = h.nextRun();
     writeFileSync(join(folder, "again.txt"), "x");
     assert.equal((await next).path, join(folder, "again.txt"));
+  });
+
+  it("a watched single file fires deleted when it is removed and created when it returns", async () => {
+    const file = join(h.dir, "single.txt");
+    writeFileSync(file, "v1");
+    await register(watcher("one", { path: file }));
+    const modified = h.nextRun();
+    appendFileSync(file, "v2");
+    assert.deepEqual([(await modified).fileEvent, (await modified).path], ["modified", file]);
+    const deleted = h.nextRun();
+    unlinkSync(file);
+    assert.deepEqual([(await deleted).fileEvent, (await deleted).path], ["deleted", file]);
+    const created = h.nextRun();
+    writeFileSync(file, "v3");
+    assert.equal((await created).fileEvent, "created");
+    assert.equal(h.runs.length, 3);
   });
 
   it("starts a watcher whose path does not exist yet in the error state", async () => {
