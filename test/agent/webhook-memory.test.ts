@@ -1,7 +1,7 @@
 // A 10 MiB body is refused with 413 without the agent reading it into
 // memory: its resident set does not grow by anything like the body's size.
 import assert from "node:assert/strict";
-import { request } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { signBody } from "../../agent/core/signature";
 import { ListRuns } from "../../agent/protocol";
@@ -11,31 +11,49 @@ import { echoBodyWorkflow, post, registerWebhook, rssBytes, startTestAgent, type
 const MiB = 1024 * 1024;
 
 /**
- * Sends `total` bytes in 64 KiB chunks, declared up front or chunked, and
- * resolves with the status. The agent hangs up after answering, so write
- * errors after the response are expected and ignored.
+ * Sends `total` bytes in 64 KiB chunks, declared up front or chunked, over a
+ * raw socket, and resolves with the status line the agent answered. A raw
+ * socket because the agent answers 413 and hangs up while the body is still
+ * being sent: an HTTP client then reports EPIPE and drops the answer it
+ * already received, whereas here whatever arrived is read regardless of
+ * write errors.
  */
-function sendLarge(url: string, total: number, declared: boolean, signature: string): Promise<{ status: number; sent: number }> {
+function sendLarge(url: string, total: number, declared: boolean, signature: string): Promise<{ status: number }> {
+  const { hostname, port, pathname } = new URL(url);
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { "x-clockwork-signature": signature };
-    if (declared) headers["content-length"] = String(total);
-    let sent = 0;
-    let status = 0;
-    const req = request(url, { method: "POST", headers, agent: false }, (res) => {
-      status = res.statusCode ?? 0;
-      res.resume();
-      res.on("end", () => resolve({ status, sent }));
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => (received += d));
+    socket.on("error", () => undefined); // EPIPE/ECONNRESET once the agent hangs up: expected.
+    socket.on("close", () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (match) resolve({ status: Number(match[1]) });
+      else reject(new Error(`no HTTP answer; got ${JSON.stringify(received.slice(0, 200))}`));
     });
-    req.on("error", (error) => (status ? resolve({ status, sent }) : reject(error)));
+    const head = [
+      `POST ${pathname} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      `X-Clockwork-Signature: ${signature}`,
+      declared ? `Content-Length: ${total}` : "Transfer-Encoding: chunked",
+      "Connection: close",
+      "",
+      "",
+    ].join("\r\n");
     const chunk = Buffer.alloc(64 * 1024, "x");
+    const framed = declared ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
+    let sent = 0;
     const pump = () => {
-      while (sent < total && !req.destroyed) {
+      while (sent < total && !socket.destroyed && socket.writable) {
         sent += chunk.length;
-        if (!req.write(chunk)) return void req.once("drain", pump);
+        if (!socket.write(framed)) return void socket.once("drain", pump);
       }
-      req.end();
+      if (!declared && socket.writable) socket.write("0\r\n\r\n");
     };
-    pump();
+    socket.once("connect", () => {
+      socket.write(head);
+      pump();
+    });
   });
 }
 
