@@ -5,6 +5,7 @@
 // Resolution is strict. A placeholder that cannot be resolved throws a
 // PlaceholderError naming the placeholder and the reason; it never becomes
 // an empty string and its braces never reach a command.
+import { ALLOWED_HEADERS } from "./webhookHeaders";
 import { quoteShellWord, shellSlotContexts, spliceShellValue } from "./shellQuote";
 
 export type TemplatePart =
@@ -221,7 +222,9 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
       if (found === undefined) {
         throw fail(
           ctx.trigger.event === "webhook"
-            ? `the request had no "${ref.name}" header, or the webhook does not pass it (register it with --header ${ref.name})`
+            ? ALLOWED_HEADERS.includes(ref.name)
+              ? `the request had no "${ref.name}" header`
+              : `the request had no "${ref.name}" header, or the webhook does not pass it (register it with --header ${ref.name})`
             : `only webhook runs have headers; this is ${aRun(ctx.trigger.event)}`,
         );
       }

@@ -118,6 +118,10 @@ describe("resolving placeholders", () => {
     const ctx = context({ trigger: { event: "webhook", headers: { "x-github-event": "push" } } });
     assert.equal(renderTemplate("{trigger.headers.X-GitHub-Event}", ctx), "push");
     assert.match(failure(() => renderTemplate("{trigger.headers.x-other}", ctx)).message, /register it with --header x-other/);
+    // An allow-listed header is always passed: only the request can lack it.
+    const missing = failure(() => renderTemplate("{trigger.headers.user-agent}", ctx)).message;
+    assert.match(missing, /the request had no "user-agent" header/);
+    assert.doesNotMatch(missing, /--header/);
     assert.match(failure(() => renderTemplate("{trigger.headers.x}", context())).message, /only webhook runs have headers/);
   });
 

@@ -11,6 +11,8 @@ import type { StartupMessage } from "../../daemon/main";
 import { runAgentProcess } from "../../daemon/main";
 import { conflict, ClockworkError } from "../../errors";
 import { colour, exitWithError } from "../output";
+import { tryConnect } from "../client";
+import { Status } from "../../protocol";
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -42,6 +44,18 @@ See docs/agent.md.`,
       process.stdout.write(
         `${colour.green("agent started")} (pid ${started.pid})\n  socket ${started.socket}\n  log    ${config.logFile}\n`,
       );
+      // The HTTP server is one part of the agent: it may fail (a port in use)
+      // while schedules and the socket work. Say so now, not only in `status`.
+      const client = await tryConnect(config);
+      if (client) {
+        try {
+          const status = await client.request(Status, undefined);
+          if (status.httpUrl) process.stdout.write(`  http   ${status.httpUrl}\n`);
+          else if (status.httpError) process.stdout.write(`  ${colour.yellow(`http   off: ${status.httpError}`)}\n`);
+        } finally {
+          client.close();
+        }
+      }
       process.exit(0);
     });
 
