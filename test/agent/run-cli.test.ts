@@ -218,3 +218,15 @@ describe("a reader that goes away", () => {
     assert.equal(code, 0);
   });
 });
+
+describe("clockwork run, other step kinds", () => {
+  test("a code step's returned value is shown under its header, since no log line carried it", async () => {
+    home.write("value.workflow.ts", workflowSource("value", [`code("answer", () => ({ answer: 42 }))`]));
+    const result = await cli(["run", "value.workflow.ts"]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split("\n");
+    assert.equal(lines[1], "▸ answer (code)");
+    assert.equal(lines[2], '  {"answer":42}');
+    assert.match(lines[3]!, /^✓ answer  success  \d+ms$/);
+  });
+});

@@ -14,7 +14,7 @@ import { openStore, type Store } from "../../store";
 import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
 import { reportToAgent } from "../client";
 import { colour, printJson } from "../output";
-import { LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
+import { indent, LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
 
 interface RunOptions {
   body?: string;
@@ -131,12 +131,26 @@ function printLive(events: Events, run: RunSummary): void {
   events.on("run:step", ({ step }) => {
     printer.endLine();
     if (step.status === "running" && step.attempts <= 1) process.stdout.write(`${stepHeader(step)}\n`);
-    else if (step.status !== "running") process.stdout.write(`${stepResultLine(step)}\n`);
+    else if (step.status !== "running") {
+      // A shell step's output is its stdout, already streamed above; other
+      // kinds return a value the log never saw, so show it (briefly) here.
+      if (step.kind !== "shell" && step.status === "success" && step.output) process.stdout.write(`${indent(preview(step.output))}\n`);
+      process.stdout.write(`${stepResultLine(step)}\n`);
+    }
   });
   events.on("run:log", (chunk) => {
     printer.chunk(chunk);
   });
   events.on("run:finished", () => printer.endLine());
+}
+
+const PREVIEW_LINES = 20;
+
+/** The first lines of a step's output; `clockwork show` has all of it. */
+function preview(output: string): string {
+  const lines = output.split("\n");
+  if (lines.length <= PREVIEW_LINES) return output;
+  return [...lines.slice(0, PREVIEW_LINES), colour.dim(`… ${lines.length - PREVIEW_LINES} more lines (clockwork show has them all)`)].join("\n");
 }
 
 /** `--body`: JSON is parsed, anything else is kept as text (as a webhook body would be). */
