@@ -75,16 +75,21 @@ const server = createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => process.stdout.write("http://127.0.0.1:" + server.address().port + "\\n"));
 `;
 
-// The agent's HTTP path without the run pool: HttpServer + RunStore insert.
+// The agent's HTTP path without the run pool: HttpServer, and RunControl
+// writing the run rows (one transaction per event-loop turn, as in the
+// agent) into a real store; the runs go to a pool that executes nothing.
 const ACCEPT_ONLY_SERVER = `
 const root = process.env.ROOT;
 const { HttpServer } = (await import(root + "/agent/daemon/httpServer.ts")).default;
+const { RunControl } = (await import(root + "/agent/daemon/runControl.ts")).default;
 const { openStore } = (await import(root + "/agent/store/index.ts")).default;
 const { Events } = (await import(root + "/agent/events.ts")).default;
 const store = openStore(process.env.DB);
+const events = new Events();
+const control = new RunControl({ store, events, pool: { submit() {} }, ownerPid: process.pid, isStopping: () => false });
 const row = store.triggers.create({ name: "accept", type: "webhook", workflowFile: "/w.workflow.ts", workflowName: "accept", config: { headers: [], maxBodyBytes: 1048576 }, secret: process.env.SECRET });
 const server = new HttpServer({
-  events: new Events(),
+  events,
   apiToken: null,
   findWebhook: (name) => {
     const t = store.triggers.get(name);
@@ -92,7 +97,7 @@ const server = new HttpServer({
   },
   findApiTarget: () => null,
   findDelivery: (id, d, since) => store.runs.findDelivery(id, d, since) ?? null,
-  startRun: (r) => ({ runId: store.runs.insertRun({ workflowName: "accept", workflowFile: "/w.workflow.ts", triggerKind: r.kind, triggerId: r.triggerId, triggerName: r.triggerName, context: r.context, deliveryId: r.deliveryId, status: "queued" }).id }),
+  startRun: async (r) => ({ runId: (await control.startRunSoon({ workflowName: "accept", workflowFile: "/w.workflow.ts", triggerKind: r.kind, triggerId: r.triggerId, triggerName: r.triggerName, context: r.context, ...(r.deliveryId === null ? {} : { deliveryId: r.deliveryId }) })).id }),
   waitForRun: async () => { throw new Error("not here"); },
 });
 process.stdout.write(await server.listen("127.0.0.1", 0) + "\\n");

@@ -38,8 +38,11 @@ export class RunControl {
    * other run asked for in the same turn of the event loop: one transaction
    * for the lot, committed before any of the promises resolves. Under a burst
    * of webhooks the commit (each writes the table's and five indexes' pages
-   * to the WAL) was most of what accepting one cost. Each run is admitted in
-   * its own savepoint, so one that fails rejects alone.
+   * to the WAL) was most of what accepting one cost. A run whose row cannot
+   * be written rejects alone: admitting one writes a single INSERT, and
+   * SQLite undoes a failed statement without touching the rest of the
+   * transaction (errors that do abort it make the commit fail, and then every
+   * promise of the batch rejects).
    */
   startRunSoon(input: StartRunInput): Promise<RunSummary> {
     if (this.deps.isStopping()) return Promise.reject(stoppingError());
@@ -60,11 +63,10 @@ export class RunControl {
     }
     let outcomes: Array<{ ok: true; admitted: Admitted } | { ok: false; error: unknown }>;
     try {
-      const { db } = this.deps.store;
       outcomes = this.deps.store.transaction(() =>
         batch.map((item) => {
           try {
-            return { ok: true as const, admitted: db.transaction(() => this.admit(item.input))() };
+            return { ok: true as const, admitted: this.admit(item.input) };
           } catch (error) {
             return { ok: false as const, error };
           }
