@@ -28,7 +28,10 @@ interface Running {
 }
 
 export class RunPool {
-  private readonly waitingList: Waiting[] = [];
+  // Waiting runs by id, in submission order (a Map keeps insertion order).
+  // Under a burst of webhooks tens of thousands can wait; taking the first
+  // one out of an array shifted the whole array each time a run started.
+  private readonly waitingRuns = new Map<string, Waiting>();
   private readonly runningRuns = new Map<string, Running>();
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -40,11 +43,11 @@ export class RunPool {
   }
 
   get waiting(): number {
-    return this.waitingList.length;
+    return this.waitingRuns.size;
   }
 
   has(runId: string): boolean {
-    return this.runningRuns.has(runId) || this.waitingList.some((w) => w.runId === runId);
+    return this.runningRuns.has(runId) || this.waitingRuns.has(runId);
   }
 
   submit(runId: string, serialKey?: string): void {
@@ -52,7 +55,7 @@ export class RunPool {
       this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
       return;
     }
-    this.waitingList.push(serialKey === undefined ? { runId } : { runId, serialKey });
+    this.waitingRuns.set(runId, serialKey === undefined ? { runId } : { runId, serialKey });
     this.pump();
   }
 
@@ -61,9 +64,7 @@ export class RunPool {
    * cancelled), a running one is aborted (its executor records cancelled).
    */
   cancel(runId: string, reason = "requested"): "waiting" | "running" | undefined {
-    const index = this.waitingList.findIndex((w) => w.runId === runId);
-    if (index >= 0) {
-      this.waitingList.splice(index, 1);
+    if (this.waitingRuns.delete(runId)) {
       this.options.dropWaiting(runId, `cancelled before it started: ${reason}`);
       return "waiting";
     }
@@ -83,8 +84,10 @@ export class RunPool {
    */
   async drain(graceMs: number, cutShort?: Promise<void>): Promise<void> {
     this.draining = true;
-    for (const w of this.waitingList.splice(0)) {
-      this.options.dropWaiting(w.runId, "cancelled before it started: the agent was stopping");
+    const dropped = [...this.waitingRuns.keys()];
+    this.waitingRuns.clear();
+    for (const runId of dropped) {
+      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
     }
     if (this.runningRuns.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -99,21 +102,19 @@ export class RunPool {
 
   /** Resolves when nothing runs and nothing waits. */
   whenIdle(): Promise<void> {
-    if (this.runningRuns.size === 0 && this.waitingList.length === 0) return Promise.resolve();
+    if (this.runningRuns.size === 0 && this.waitingRuns.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
-    for (let i = 0; i < this.waitingList.length && this.runningRuns.size < this.options.limit; ) {
-      const candidate = this.waitingList[i]!;
-      if (candidate.serialKey !== undefined && this.keyBusy(candidate.serialKey)) {
-        i++;
-        continue;
-      }
-      this.waitingList.splice(i, 1);
+    for (const candidate of this.waitingRuns.values()) {
+      if (this.runningRuns.size >= this.options.limit) break;
+      if (candidate.serialKey !== undefined && this.keyBusy(candidate.serialKey)) continue;
+      // Deleting the entry being visited is safe: iteration goes on with the next.
+      this.waitingRuns.delete(candidate.runId);
       this.start(candidate);
     }
-    if (this.runningRuns.size === 0 && this.waitingList.length === 0) {
+    if (this.runningRuns.size === 0 && this.waitingRuns.size === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
