@@ -14,12 +14,24 @@ import type {
   RunSummary,
   RunTriggerKind,
   StepRecord,
-  StepStatus,
   TriggerContext,
 } from "../protocol";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
 import { newRunId, RUN_ID_CHARS } from "./ids";
+import {
+  iso,
+  newestFirst,
+  parseContext,
+  RUN_COLUMNS,
+  SUMMARY_COLUMNS,
+  toLogChunk,
+  toStep,
+  toSummary,
+  type LogRow,
+  type RunRow,
+  type StepRow,
+} from "./runRows";
 
 export interface NewRun {
   workflowName: string;
@@ -47,59 +59,8 @@ export interface NewLogChunk {
   text: string;
 }
 
-interface RunRow {
-  rowid: number;
-  id: string;
-  workflow_name: string;
-  workflow_file: string;
-  trigger_id: number | null;
-  trigger_name: string | null;
-  trigger_kind: RunTriggerKind;
-  /** Only in full rows (RUN_COLUMNS), not in summaries. */
-  trigger_context?: string;
-  status: RunStatus;
-  scheduled_for: number | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  owner_pid: number | null;
-}
-
-interface StepRow {
-  idx: number;
-  name: string;
-  kind: StepRecord["kind"];
-  status: StepStatus;
-  output: string | null;
-  error: string | null;
-  exit_code: number | null;
-  attempts: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-interface LogRow {
-  seq: number;
-  run_id: string;
-  step_idx: number | null;
-  stream: LogChunk["stream"];
-  at: number;
-  text: string;
-}
-
 export const DEFAULT_LIST_LIMIT = 20;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
-const RUN_COLUMNS = "rowid, *";
-// What a RunSummary is made of: everything but trigger_context (a webhook's
-// whole body and headers) and delivery_id. Listings and the queue of active
-// runs read many rows; reading each one's context would multiply their cost
-// by the size of the bodies.
-const SUMMARY_COLUMNS =
-  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, owner_pid";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export class RunStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
 
@@ -399,14 +360,7 @@ export class RunStore {
       afterSeq,
       limit,
     ) as LogRow[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      runId: row.run_id,
-      step: row.step_idx,
-      stream: row.stream,
-      at: iso(row.at)!,
-      text: row.text,
-    }));
+    return rows.map(toLogChunk);
   }
 
   /** The id of the run an earlier delivery with this id started, at or after `sinceMs`. */
@@ -456,49 +410,5 @@ export class RunStore {
       batch.immediate();
     }
     return deleted;
-  }
-}
-
-function newestFirst(a: RunRow, b: RunRow): number {
-  return b.created_at - a.created_at || b.rowid - a.rowid;
-}
-
-function toSummary(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    workflowName: row.workflow_name,
-    workflowFile: row.workflow_file,
-    triggerKind: row.trigger_kind,
-    triggerName: row.trigger_name,
-    status: row.status,
-    scheduledFor: iso(row.scheduled_for),
-    createdAt: iso(row.created_at)!,
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
-    error: row.error,
-  };
-}
-
-function toStep(row: StepRow): StepRecord {
-  return {
-    index: row.idx,
-    name: row.name,
-    kind: row.kind,
-    status: row.status,
-    output: row.output,
-    error: row.error,
-    exitCode: row.exit_code,
-    attempts: row.attempts,
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
-  };
-}
-
-function parseContext(text: string): TriggerContext {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === "object" ? (value as TriggerContext) : {};
-  } catch {
-    return {};
   }
 }
