@@ -1,7 +1,7 @@
 // The HTML shell every Clockwork webview uses: a strict Content-Security-
 // Policy (scripts only with this page's nonce, styles only from the
-// extension), the page's own script bundle from dist/webviews, and its
-// stylesheet from media/webviews. Colours come from VS Code's --vscode-*
+// extension), the page's own script bundle from dist/webviews, and the
+// shared and the page's own stylesheets from media/webviews. Colours come from VS Code's --vscode-*
 // CSS variables, so every theme applies.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
@@ -13,6 +13,7 @@ export function webviewHtml(
 ): string {
   const nonce = randomBytes(16).toString("base64");
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "webviews", `${page.name}.js`));
+  const common = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "webviews", "common.css"));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "webviews", `${page.name}.css`));
   const csp = [
     "default-src 'none'",
@@ -27,6 +28,7 @@ export function webviewHtml(
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${common}">
 <link rel="stylesheet" href="${style}">
 <title>${escapeHtml(page.title)}</title>
 </head>
