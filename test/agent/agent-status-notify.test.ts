@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { AgentStatusChanged, Status, type AgentStatus } from "../../agent/protocol";
 import { AgentProcess, cli, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
 
-test("registering, pausing and resuming a schedule each send a status with the new next fire and counts", async () => {
+test("registering, pausing and resuming a schedule each send a status with the new next fire and counts", { timeout: 60_000 }, async () => {
   const home = tempHome("status-notify");
   const file = writeWorkflow(home, "yearly.workflow.ts", shellWorkflow("yearly", "true"));
   const agent = await AgentProcess.start(home);
