@@ -140,7 +140,36 @@ export interface AgentStatus {
 
 export type CronPreview =
   | { ok: true; expression: string; timezone: string; description: string; next: string[] }
-  | { ok: false; expression: string; timezone: string; error: string };
+  | {
+      ok: false;
+      expression: string;
+      timezone: string;
+      error: string;
+      /** Which input is wrong, so an editor shows the message under that field. */
+      field: "expression" | "timezone" | "count";
+    };
+
+/** The zones the agent accepts, for a picker; `clockwork/cron/timezones`. */
+export interface TimezoneList {
+  /** IANA names in their current spelling (Asia/Kolkata, Europe/Kyiv), sorted, with UTC. Aliases are accepted too. */
+  zones: string[];
+  /** The agent machine's zone: what a schedule registered without one gets. */
+  defaultZone: string;
+}
+
+/** A recent delivery of a webhook, for "Run Now…" with its payload; `clockwork/webhooks/deliveries`. */
+export interface WebhookDelivery {
+  /** The run the delivery started; `clockwork/runs/get` has its whole body. */
+  runId: string;
+  receivedAt: string;
+  status: RunStatus;
+  /** The allow-listed headers it carried (lower-case names). */
+  headers: Record<string, string>;
+  /** The start of the body as one line (JSON with sorted keys, or the raw text), for a list. */
+  preview: string;
+  /** The size of that text in bytes. */
+  bytes: number;
+}
 
 // ---- error codes carried by JSON-RPC errors ----
 export const ErrorCodes = {
@@ -226,8 +255,20 @@ export const UnregisterTrigger = new RequestType<{ name: string }, { name: strin
   "clockwork/triggers/unregister",
 );
 
+export interface FireTriggerParams {
+  name: string;
+  /** Becomes `{trigger.body}`, as with `clockwork/runs/start` (a webhook's payload, say). */
+  body?: unknown;
+  /** Become `{trigger.headers.*}`: what a webhook delivery's allow-list kept. */
+  headers?: Record<string, string>;
+}
 /** Runs a registered trigger's workflow now, as a manual run. */
-export const FireTrigger = new RequestType<{ name: string }, { runId: string }, void>("clockwork/triggers/fire");
+export const FireTrigger = new RequestType<FireTriggerParams, { runId: string }, void>("clockwork/triggers/fire");
+
+/** The latest deliveries of a webhook, newest first. */
+export const WebhookDeliveries = new RequestType<{ name: string; limit?: number }, WebhookDelivery[], void>(
+  "clockwork/webhooks/deliveries",
+);
 
 /** Runs a workflow file now (manual). */
 export const StartRun = new RequestType<{ file: string; body?: unknown }, { runId: string }, void>(
@@ -259,6 +300,9 @@ export const CronPreviewRequest = new RequestType<
   void
 >("clockwork/cron/preview");
 
+/** The zones a schedule may use: the list an editor offers, from the agent that will validate them. */
+export const Timezones = new RequestType<void, TimezoneList, void>("clockwork/cron/timezones");
+
 // ---- notifications, agent → every client ----
 export const RunChanged = new NotificationType<RunSummary>("clockwork/runChanged");
 export const StepChanged = new NotificationType<{ runId: string; step: StepRecord }>("clockwork/stepChanged");
@@ -266,6 +310,13 @@ export const RunLog = new NotificationType<LogChunk>("clockwork/runLog");
 /** Something in the trigger list changed; clients list again. */
 export const TriggersChanged = new NotificationType<{ names: string[] }>("clockwork/triggersChanged");
 export const AgentStatusChanged = new NotificationType<AgentStatus>("clockwork/agentStatus");
+/**
+ * The current records of triggers whose runs or next fire moved while their
+ * registration stayed the same: a schedule fired or skipped an instant, a run
+ * a trigger started was queued, started or finished. One notification per
+ * turn of the agent's event loop names every trigger that changed in it.
+ */
+export const TriggerStateChanged = new NotificationType<{ triggers: TriggerRecord[] }>("clockwork/triggerStateChanged");
 
 /**
  * Asks whichever client executes the run (a `clockwork run` in a terminal)
@@ -303,11 +354,14 @@ export const ALL_METHODS = [
   CancelRun,
   RunLogs,
   CronPreviewRequest,
+  Timezones,
+  WebhookDeliveries,
   RunChanged,
   StepChanged,
   RunLog,
   TriggersChanged,
   AgentStatusChanged,
+  TriggerStateChanged,
   RunCancelRequested,
   ReportRunChanged,
   ReportStepChanged,

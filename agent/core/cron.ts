@@ -16,6 +16,7 @@ import { invalid, messageOf } from "../errors";
 import type { CronPreview } from "../protocol";
 import { describeNormalized } from "./cronDescription";
 import { normalizeCron, type NormalizedCron } from "./cronSyntax";
+import { currentZoneName, listTimezones } from "./timezones";
 
 export interface CronSpec {
   /** The normalized expression (trimmed, single-spaced, nicknames lower-case). */
@@ -27,11 +28,11 @@ export interface CronSpec {
 /** The most fire instants one preview may ask for. */
 export const MAX_PREVIEW_COUNT = 1000;
 
-/** The machine's IANA zone, or UTC when the runtime does not know it. */
+/** The machine's IANA zone in its current spelling, or UTC when the runtime does not know it. */
 export function defaultTimezone(): string {
   try {
     const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
-    return zone ? validateTimezone(zone) : "UTC";
+    return zone ? validateTimezone(currentZoneName(zone)) : "UTC";
   } catch {
     return "UTC";
   }
@@ -62,7 +63,8 @@ export function validateTimezone(tz: string): string {
       `timezone: unknown zone "${name}"; use an IANA zone name such as Europe/Berlin, America/New_York or UTC`,
     );
   }
-  knownZones ??= new Map([...Intl.supportedValuesOf("timeZone"), "UTC"].map((zone) => [zone.toLowerCase(), zone]));
+  // Both spellings of a renamed zone are known (Asia/Calcutta, Asia/Kolkata).
+  knownZones ??= new Map([...Intl.supportedValuesOf("timeZone"), ...listTimezones()].map((zone) => [zone.toLowerCase(), zone]));
   const known = knownZones.get(name.toLowerCase());
   if (known !== undefined) return known;
   if (resolved.toLowerCase() === name.toLowerCase()) return resolved;
@@ -117,7 +119,11 @@ export function describeCron(expression: string): string {
   return describeNormalized(normalizeCron(expression));
 }
 
-/** Description and next fires for an editor or the CLI; bad input comes back as `{ ok: false, error }`, never thrown. */
+/**
+ * Description and next fires for an editor or the CLI; bad input comes back
+ * as `{ ok: false, error, field }`, never thrown. The zone is checked on its
+ * own first, so a wrong zone is never blamed on a correct expression.
+ */
 export function cronPreview(
   expression: string,
   timezone: string | undefined,
@@ -125,12 +131,23 @@ export function cronPreview(
   nowMs: number,
 ): CronPreview {
   const text = typeof expression === "string" ? expression : String(expression);
-  let zone = timezone ?? "";
+  const failed = (field: "expression" | "timezone" | "count", zone: string, error: unknown): CronPreview => ({
+    ok: false,
+    expression: text,
+    timezone: zone,
+    error: messageOf(error),
+    field,
+  });
+  let zone: string;
   try {
     zone = timezone === undefined || timezone.trim() === "" ? defaultTimezone() : validateTimezone(timezone);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW_COUNT) {
-      throw invalid(`count: must be a whole number from 1 to ${MAX_PREVIEW_COUNT}, got ${count}`);
-    }
+  } catch (error) {
+    return failed("timezone", timezone ?? "", error);
+  }
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW_COUNT) {
+    return failed("count", zone, `count: must be a whole number from 1 to ${MAX_PREVIEW_COUNT}, got ${count}`);
+  }
+  try {
     const spec = parseCron(text, zone);
     return {
       ok: true,
@@ -140,7 +157,7 @@ export function cronPreview(
       next: nextFires(spec, nowMs, count).map((ms) => new Date(ms).toISOString()),
     };
   } catch (error) {
-    return { ok: false, expression: text, timezone: zone, error: messageOf(error) };
+    return failed("expression", zone, error);
   }
 }
 

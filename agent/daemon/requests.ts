@@ -4,6 +4,10 @@
 // to. The socket server registers this table on each connection.
 import { z } from "zod";
 import type { RequestType } from "vscode-languageserver-protocol";
+import { valueText } from "../core/placeholders";
+import { listTimezones } from "../core/timezones";
+import { defaultTimezone } from "../core/cron";
+import { invalid } from "../errors";
 import * as P from "../protocol";
 import type { AgentServices } from "./services";
 import { untilWatching } from "./watcherComponent";
@@ -110,7 +114,34 @@ export const requestHandlers: RequestHandler[] = [
 
   handler(P.UnregisterTrigger, z.strictObject({ name }), (p, s) => s.triggerOps.unregister(p.name)),
 
-  handler(P.FireTrigger, z.strictObject({ name }), (p, s) => ({ runId: s.fireTrigger(p.name).id })),
+  handler(
+    P.FireTrigger,
+    z.strictObject({
+      name,
+      body: z.unknown().optional(),
+      // Header names are case-insensitive; {trigger.headers.*} reads them lower-case.
+      headers: z
+        .record(z.string().min(1), z.string())
+        .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
+        .optional(),
+    }),
+    (p: P.FireTriggerParams, s) => {
+      const context: P.TriggerContext = {};
+      if (p.body !== undefined) context.body = p.body;
+      if (p.headers !== undefined) context.headers = p.headers;
+      return { runId: s.fireTrigger(p.name, context).id };
+    },
+  ),
+
+  handler(
+    P.WebhookDeliveries,
+    z.strictObject({ name, limit: z.number().int().min(1).max(50).optional() }),
+    (p: { name: string; limit?: number }, s) => {
+      const trigger = s.store.triggers.require(p.name);
+      if (trigger.type !== "webhook") throw invalid(`"${p.name}" is a ${trigger.type}, not a webhook: it has no deliveries`);
+      return s.store.runs.recentWithContext(p.name, "webhook", p.limit ?? 10).map(({ run, context }) => deliveryOf(run, context));
+    },
+  ),
 
   handler(P.StartRun, z.strictObject({ file: name, body: z.unknown().optional() }), async (p, s) => {
     const run = await s.startFile(p.file, p.body === undefined ? {} : { body: p.body });
@@ -155,4 +186,22 @@ export const requestHandlers: RequestHandler[] = [
     }),
     (p, s) => s.cronPreview(p.expression, p.timezone, p.count),
   ),
+
+  handler(P.Timezones, none, () => ({ zones: listTimezones(), defaultZone: defaultTimezone() })),
 ];
+
+const PREVIEW_CHARS = 200;
+
+/** A delivery as a list shows it: the body's first line of text, never the whole body. */
+function deliveryOf(run: P.RunSummary, context: P.TriggerContext): P.WebhookDelivery {
+  const text = context.body === undefined ? "" : valueText(context.body);
+  const line = text.replace(/\s+/g, " ").trim();
+  return {
+    runId: run.id,
+    receivedAt: run.createdAt,
+    status: run.status,
+    headers: context.headers ?? {},
+    preview: line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line,
+    bytes: Buffer.byteLength(text),
+  };
+}

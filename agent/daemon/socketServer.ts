@@ -34,6 +34,7 @@ import * as P from "../protocol";
 import { unlinkQuietly } from "./lock";
 import { requestHandlers } from "./requests";
 import type { AgentServices } from "./services";
+import { watchTriggerActivity } from "./triggerActivity";
 
 export type AgentConnection = ReturnType<typeof createConnection>;
 
@@ -192,6 +193,12 @@ export async function startSocketServer(
     services.events.on("run:cancelRequested", (c) => broadcast(P.RunCancelRequested, c)),
     services.events.on("triggers:changed", (t) => broadcast(P.TriggersChanged, t)),
     services.events.on("agent:status", (s) => broadcast(P.AgentStatusChanged, s)),
+    watchTriggerActivity({
+      store: services.store,
+      events: services.events,
+      wanted: () => [...clients.values()].some((c) => c.subscribed),
+      send: (triggers) => broadcast(P.TriggerStateChanged, { triggers }),
+    }),
   ];
 
   await listen(server, path);

@@ -209,6 +209,22 @@ export class RunStore {
     ).all(name, ...extra, limit) as RunRow[];
   }
 
+  /**
+   * A registered trigger's latest runs of one kind with their trigger
+   * context, newest first: a webhook's recent deliveries and their bodies.
+   */
+  recentWithContext(
+    triggerName: string,
+    kind: RunTriggerKind,
+    limit: number,
+  ): Array<{ run: RunSummary; context: TriggerContext }> {
+    const rows = this.sql(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE trigger_id = (SELECT id FROM triggers WHERE name = ?) AND trigger_kind = ?
+       ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ).all(triggerName, kind, limit) as RunRow[];
+    return rows.map((row) => ({ run: toSummary(row), context: parseContext(row.trigger_context ?? "{}") }));
+  }
+
   /** queued → running (or a running row taken over by `ownerPid`). Throws conflict when the run already finished. */
   markRunning(id: string, ownerPid: number): RunSummary {
     const result = this.sql(

@@ -148,6 +148,12 @@ describe("validateTimezone and defaultTimezone", () => {
     assert.equal(validateTimezone("Europe/Kiev"), "Europe/Kiev");
   });
 
+  it("knows both spellings of a renamed zone, whichever the runtime lists", () => {
+    assert.equal(validateTimezone("asia/kolkata"), "Asia/Kolkata");
+    assert.equal(validateTimezone("Asia/Calcutta"), "Asia/Calcutta");
+    assert.equal(validateTimezone("America/Argentina/Buenos_Aires"), "America/Argentina/Buenos_Aires");
+  });
+
   it("refuses offsets, empty strings and made-up zones", () => {
     for (const zone of ["+05:00", "UTC+2", "", "Mars/Olympus"]) {
       assert.match(invalidMessage(() => validateTimezone(zone)), /^timezone: /);
@@ -156,11 +162,13 @@ describe("validateTimezone and defaultTimezone", () => {
     assert.match(invalidMessage(() => validateTimezone("-0300")), /is a UTC offset/);
   });
 
-  it("returns the machine's zone from TZ, in a form validateTimezone accepts", () => {
+  it("returns the machine's zone from TZ in its current spelling, in a form validateTimezone accepts", () => {
     const saved = process.env.TZ;
     try {
       process.env.TZ = "Asia/Tokyo";
       assert.equal(defaultTimezone(), "Asia/Tokyo");
+      process.env.TZ = "Asia/Calcutta";
+      assert.equal(defaultTimezone(), "Asia/Kolkata");
     } finally {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;
@@ -360,13 +368,15 @@ describe("cronPreview", () => {
       expression: "61 * * * *",
       timezone: "UTC",
       error: 'cron: minute field "61" is out of range 0-59',
+      field: "expression",
     });
     const zone = cronPreview("0 9 * * *", "Mars/Olympus", 5, now);
     assert.equal(zone.ok, false);
     assert.equal(zone.timezone, "Mars/Olympus");
     assert.ok(!zone.ok && zone.error.startsWith('timezone: unknown zone "Mars/Olympus"'));
+    assert.ok(!zone.ok && zone.field === "timezone");
     const count = cronPreview("0 9 * * *", "UTC", 0, now);
-    assert.ok(!count.ok && /count: must be a whole number from 1/.test(count.error));
+    assert.ok(!count.ok && /count: must be a whole number from 1/.test(count.error) && count.field === "count");
     const notString = cronPreview(42 as unknown as string, "UTC", 1, now);
     assert.equal(notString.ok, false);
   });

@@ -1,0 +1,44 @@
+// clockwork/triggerStateChanged: a client showing triggers learns a fire's
+// new next instant and a run's progress from the agent as they happen,
+// without listing again.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { RegisterSchedule, TriggerStateChanged, type TriggerRecord } from "../../agent/protocol";
+import { AgentProcess, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
+
+test("a schedule firing every second sends its record with the running run, then the failed run and a later next fire", { timeout: 60_000 }, async () => {
+  const home = tempHome("trigger-state");
+  const file = writeWorkflow(home, "tick.workflow.ts", shellWorkflow("tick", "exit 3"));
+  const agent = await AgentProcess.start(home);
+  const watcher = await agent.watch();
+  try {
+    const seen: TriggerRecord[] = [];
+    let wake: (() => void) | undefined;
+    watcher.client.onNotification(TriggerStateChanged, ({ triggers }) => {
+      seen.push(...triggers.filter((t) => t.name === "tick"));
+      wake?.();
+    });
+    const until = async (match: (t: TriggerRecord) => boolean) => {
+      for (;;) {
+        const found = seen.find(match);
+        if (found) return found;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    };
+    const registered = await watcher.client.request(RegisterSchedule, { file, name: "tick", cron: "* * * * * *", timezone: "UTC" });
+    const firstFire = Date.parse(registered.schedule!.nextFireAt!);
+
+    const running = await until((t) => t.lastRun?.status === "running" || t.lastRun?.status === "queued");
+    assert.ok(Date.parse(running.schedule!.nextFireAt!) > firstFire, "the fire moved the next fire on");
+    const failed = await until((t) => t.lastRun?.status === "failed");
+    assert.equal(failed.lastRun!.id, running.lastRun!.id, "the same run, now finished");
+    // The run is one that the scheduler fired: its record says so.
+    const run = watcher.latest().get(failed.lastRun!.id)!;
+    assert.equal(run.triggerKind, "cron");
+    assert.ok(Date.parse(failed.schedule!.nextFireAt!) > Date.parse(run.scheduledFor!), "the next fire is after the fired instant");
+  } finally {
+    watcher.client.close();
+    await agent.stop();
+    removeDir(home);
+  }
+});
