@@ -35,7 +35,7 @@ export function probeSocket(socketPath: string, timeoutMs = 1000): Promise<boole
 }
 
 /**
- * Starts `node clockwork.js agent` detached and resolves once its socket
+ * Starts `node clockwork.js agent --detached` detached and resolves once its socket
  * answers. Its stdout and stderr are appended to the agent log, so a crash
  * during start-up is visible with "Clockwork: Show Agent Log". Rejects with a
  * message a user can act on when Node cannot be run or the agent exits or
@@ -50,7 +50,10 @@ export async function spawnAgent(options: SpawnOptions): Promise<{ pid: number }
   const logStart = sizeOf(options.logFile);
   let child;
   try {
-    child = spawn(options.nodePath, [options.script, "agent"], {
+    // --detached: the agent writes its log file itself and nothing to
+    // stdout, so each line is in agent.log once; the streams below keep only
+    // what the agent cannot log (a crash trace, Node refusing to start).
+    child = spawn(options.nodePath, [options.script, "agent", "--detached"], {
       detached: true,
       stdio: ["ignore", logFd, logFd],
       env: agentEnv(options.env, options.home),

@@ -48,6 +48,7 @@ export class AgentConnection implements Session {
   readonly closed: Promise<{ deliberate: boolean }>;
   private _status: AgentStatus;
   private disposing = false;
+  private readonly statusListeners = new Set<(status: AgentStatus) => void>();
 
   private constructor(
     private readonly client: LanguageClient,
@@ -57,7 +58,19 @@ export class AgentConnection implements Session {
   ) {
     this._status = status;
     this.closed = closed.then(() => ({ deliberate: this.disposing || this._status.stopping }));
-    client.onNotification(AgentStatusChanged, (s) => (this._status = s));
+    // The one handler for this method: the client keeps one per method, so a
+    // second registration would replace this one and `closed` would never
+    // learn that the agent said it was stopping.
+    client.onNotification(AgentStatusChanged, (s) => {
+      this._status = s;
+      for (const listener of this.statusListeners) listener(s);
+    });
+  }
+
+  /** Called with every status the agent announces (after `status` has it). */
+  onStatus(listener: (status: AgentStatus) => void): vscode.Disposable {
+    this.statusListeners.add(listener);
+    return { dispose: () => this.statusListeners.delete(listener) };
   }
 
   /** Connects, completes the LSP handshake and asks for the agent's status. */
@@ -107,12 +120,6 @@ export class AgentConnection implements Session {
 
   onNotification<T>(type: NotificationType<T>, handler: (payload: T) => void): vscode.Disposable {
     return this.client.onNotification(type, handler);
-  }
-
-  /** Refreshes the cached status (the status bar shows it). */
-  async refreshStatus(): Promise<AgentStatus> {
-    this._status = await this.client.sendRequest(Status, undefined);
-    return this._status;
   }
 
   /** Says goodbye politely (shutdown, exit); the agent keeps running. */

@@ -9,15 +9,16 @@
 // the agent is not running and offer to start it).
 import * as vscode from "vscode";
 import {
-  AgentStatusChanged,
   RunChanged,
   RunLog,
   StepChanged,
   TriggersChanged,
+  TriggerStateChanged,
   type AgentStatus,
   type LogChunk,
   type RunSummary,
   type StepRecord,
+  type TriggerRecord,
 } from "../agent/protocol";
 import { probeSocket, spawnAgent, stopAgentProcess } from "./agentProcess";
 import { readConfig, type ClientConfig } from "./config";
@@ -38,13 +39,15 @@ export class Ctx implements vscode.Disposable {
   private readonly supervisor: Supervisor;
   private _agent: AgentConnection | undefined;
   private _state: ConnectionState = { kind: "connecting" };
-  private spawnNoticeShown = false;
+  private errorNoticeShown = false;
+  private hasActiveRuns = false;
 
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
   private readonly runEmitter = new vscode.EventEmitter<RunSummary>();
   private readonly stepEmitter = new vscode.EventEmitter<{ runId: string; step: StepRecord }>();
   private readonly logEmitter = new vscode.EventEmitter<LogChunk>();
   private readonly triggersEmitter = new vscode.EventEmitter<{ names: string[] }>();
+  private readonly triggerStateEmitter = new vscode.EventEmitter<TriggerRecord[]>();
 
   /** Fires on every change of connection state (and on each new agent status). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -52,10 +55,20 @@ export class Ctx implements vscode.Disposable {
   readonly onStepChanged = this.stepEmitter.event;
   readonly onRunLog = this.logEmitter.event;
   readonly onTriggersChanged = this.triggersEmitter.event;
+  /** Current records of triggers that fired or whose runs moved. */
+  readonly onTriggerStateChanged = this.triggerStateEmitter.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel("Clockwork", { log: true });
-    this.push(this.log, this.stateEmitter, this.runEmitter, this.stepEmitter, this.logEmitter, this.triggersEmitter);
+    this.push(
+      this.log,
+      this.stateEmitter,
+      this.runEmitter,
+      this.stepEmitter,
+      this.logEmitter,
+      this.triggersEmitter,
+      this.triggerStateEmitter,
+    );
     this.supervisor = new Supervisor({
       probe: () => probeSocket(this.config.socketPath),
       connect: () => this.connect(),
@@ -71,7 +84,7 @@ export class Ctx implements vscode.Disposable {
           });
         }),
       onState: (s) => this.onSupervisorState(s),
-      onSpawnFailed: (message, byUser) => this.onSpawnFailed(message, byUser),
+      onError: (message, byUser) => this.onAgentError(message, byUser),
     });
     let socketPath = this.config.socketPath;
     this.push(
@@ -171,26 +184,29 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
-  /** Start Agent: connects to a running one, or starts one even with auto-start off. */
+  /**
+   * Start Agent: connects to a running one, or starts one even with
+   * auto-start off. The status bar shows how it goes; a toast would only
+   * repeat it (a failure is reported by the supervisor).
+   */
   async startAgent(): Promise<void> {
     if (this._agent) {
       void vscode.window.showInformationMessage(`The Clockwork agent is already running (pid ${this._agent.status.pid}).`);
       return;
     }
     this.supervisor.requestStart();
-    const agent = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Starting the Clockwork agent…" },
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: "Starting the Clockwork agent" },
       () => this.whenConnected(30_000),
     );
-    if (agent) void vscode.window.showInformationMessage(`Clockwork agent running (pid ${agent.status.pid}).`);
   }
 
-  /** Stop Agent: SIGTERM, and no automatic restart from this window until Start Agent. */
+  /** Stop Agent: SIGTERM, and no automatic restart until Start Agent. */
   async stopAgent(agent: AgentConnection): Promise<void> {
     const { pid } = agent.status;
     this.supervisor.markUserStopped();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Stopping the Clockwork agent (pid ${pid})…` },
+      { location: vscode.ProgressLocation.Window, title: `Stopping the Clockwork agent (pid ${pid})` },
       () => stopAgentProcess(pid, this.config.socketPath),
     );
   }
@@ -204,7 +220,8 @@ export class Ctx implements vscode.Disposable {
       agent.onNotification(StepChanged, (s) => this.stepEmitter.fire(s)),
       agent.onNotification(RunLog, (c) => this.logEmitter.fire(c)),
       agent.onNotification(TriggersChanged, (t) => this.triggersEmitter.fire(t)),
-      agent.onNotification(AgentStatusChanged, (status) => this.setState({ kind: "connected", status })),
+      agent.onNotification(TriggerStateChanged, ({ triggers }) => this.triggerStateEmitter.fire(triggers)),
+      agent.onStatus((status) => this.setState({ kind: "connected", status })),
     ];
     void agent.closed.then(() => {
       subs.forEach((s) => s.dispose());
@@ -238,11 +255,12 @@ export class Ctx implements vscode.Disposable {
     } else this.setState(s);
   }
 
-  private onSpawnFailed(message: string, byUser: boolean): void {
-    // One notification per window for automatic starts; every time for an
-    // explicit Start Agent, since the user is waiting for an answer.
-    if (!byUser && this.spawnNoticeShown) return;
-    this.spawnNoticeShown = true;
+  private onAgentError(message: string, byUser: boolean): void {
+    // One notification per window for automatic starts and crash loops;
+    // every time for an explicit Start Agent, since the user is waiting for
+    // an answer.
+    if (!byUser && this.errorNoticeShown) return;
+    this.errorNoticeShown = true;
     void vscode.window
       .showErrorMessage(`Clockwork: ${message}`, "Show Agent Log", "Open Settings")
       .then((choice) => {
@@ -254,8 +272,13 @@ export class Ctx implements vscode.Disposable {
   private setState(state: ConnectionState): void {
     const kindChanged = state.kind !== this._state.kind;
     this._state = state;
-    // Menus and welcome views read the state through this context key.
+    // Menus and welcome views read the state through these context keys.
     if (kindChanged) void vscode.commands.executeCommand("setContext", "clockwork.state", state.kind);
+    const active = state.kind === "connected" && state.status.counts.running + state.status.counts.queued > 0;
+    if (active !== this.hasActiveRuns) {
+      this.hasActiveRuns = active;
+      void vscode.commands.executeCommand("setContext", "clockwork.hasActiveRuns", active);
+    }
     this.stateEmitter.fire(state);
   }
 

@@ -8,7 +8,7 @@ import { WORKFLOW_PATTERN } from "./connection";
 import { Ctx } from "./ctx";
 import { RunsTree } from "./runsTree";
 import { StatusBar } from "./statusBar";
-import { TriggersTree, type TriggersTreeNode } from "./triggersTree";
+import { TriggerLabelColors, TriggersTree, type TriggersTreeNode } from "./triggersTree";
 import { ClockworkTypesQuickFix } from "./typesSetup";
 
 let ctx: Ctx | undefined;
@@ -24,7 +24,14 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const runsView = vscode.window.createTreeView("clockwork.runs", { treeDataProvider: runs });
   runs.view = runsView;
-  ctx.push(triggers, runs, triggersView, runsView, new StatusBar(ctx));
+  ctx.push(
+    triggers,
+    runs,
+    triggersView,
+    runsView,
+    new StatusBar(ctx),
+    vscode.window.registerFileDecorationProvider(new TriggerLabelColors()),
+  );
   registerCommands(ctx, { triggers, triggersView: triggersView as vscode.TreeView<unknown>, runs });
   ctx.push(
     vscode.languages.registerCodeActionsProvider(

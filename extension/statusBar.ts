@@ -1,36 +1,21 @@
 // The status-bar item: the agent's state and the next fire, kept current.
-// What it says in each state is decided in statusBarModel.ts.
+// What it says in each state is decided in statusBarModel.ts; it changes with
+// the connection state and each status the agent announces (the agent sends
+// one whenever its counts or next fire change), and with the clock.
 import * as vscode from "vscode";
 import type { Ctx } from "./ctx";
-import { nextChangeIn } from "../agent/core/relativeTime";
-import { statusBarView } from "./statusBarModel";
+import { statusBarRefreshIn, statusBarView } from "./statusBarModel";
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("clockwork.status", vscode.StatusBarAlignment.Left, 10);
   private readonly subscriptions: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.item.name = "Clockwork";
-    this.subscriptions.push(
-      ctx.onDidChangeState(() => this.render()),
-      // Counts and the next fire change with triggers and runs; the agent
-      // announces those changes, and the status is fetched again after them.
-      ctx.onTriggersChanged(() => this.refreshSoon()),
-      ctx.onRunChanged(() => this.refreshSoon()),
-    );
+    this.subscriptions.push(ctx.onDidChangeState(() => this.render()));
     this.render();
     this.item.show();
-  }
-
-  private refreshSoon(): void {
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      const agent = this.ctx.agent;
-      if (agent) void agent.refreshStatus().then(() => this.render(), () => undefined);
-    }, 300);
   }
 
   private render(): void {
@@ -45,15 +30,14 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = view.background
       ? new vscode.ThemeColor(view.background === "error" ? "statusBarItem.errorBackground" : "statusBarItem.warningBackground")
       : undefined;
-    // Keep "in 3 min" true without ticking every second.
+    // Keep "in 3 min" and "started 2 h ago" true without ticking every second.
     clearTimeout(this.timer);
-    const next = state.kind === "connected" ? state.status.nextFire : null;
-    if (next) this.timer = setTimeout(() => this.render(), nextChangeIn(Date.parse(next.at), now));
+    const delay = statusBarRefreshIn(state, now);
+    if (delay !== null) this.timer = setTimeout(() => this.render(), delay);
   }
 
   dispose(): void {
     clearTimeout(this.timer);
-    clearTimeout(this.refreshTimer);
     this.subscriptions.forEach((s) => s.dispose());
     this.item.dispose();
   }

@@ -1,7 +1,7 @@
 // The connection states the extension can be in, and what the status-bar
 // item says in each. Pure, so every state's wording is tested.
 import type { AgentStatus } from "../agent/protocol";
-import { formatDuration, relativeTime } from "../agent/core/relativeTime";
+import { nextChangeIn, relativeTime, shortTime } from "../agent/core/relativeTime";
 
 export type ConnectionState =
   /** Looking for an agent on the socket. */
@@ -38,8 +38,8 @@ export function statusBarView(state: ConnectionState, nowMs: number): StatusBarV
     case "error":
       return {
         text: "$(error) Clockwork",
-        tooltip: `Clockwork: ${state.message}\nClick to show the log.`,
-        command: "clockwork.showLog",
+        tooltip: `Clockwork: ${state.message}\nClick to show the agent log.`,
+        command: "clockwork.showAgentLog",
         background: "error",
       };
     case "connected":
@@ -54,8 +54,11 @@ function connectedView(status: AgentStatus, nowMs: number): StatusBarView {
   if (running > 0) text += ` · ${running} running`;
   else if (status.nextFire) text += ` · ${status.nextFire.trigger} ${relativeTime(Date.parse(status.nextFire.at), nowMs)}`;
   const c = status.counts;
+  // From startedAt and the time of rendering, not the status's uptimeMs,
+  // which was true only when the agent sent it.
+  const started = Date.parse(status.startedAt);
   const lines = [
-    `Clockwork agent ${status.version} · pid ${status.pid} · up ${formatDuration(status.uptimeMs)}`,
+    `Clockwork agent ${status.version} · pid ${status.pid} · started ${shortTime(started, nowMs)} (${relativeTime(started, nowMs)})`,
     `${plural(c.schedules, "schedule")}, ${plural(c.webhooks, "webhook")}, ${plural(c.watchers, "watcher")}`,
     `${c.running} running, ${c.queued} queued`,
   ];
@@ -72,6 +75,18 @@ function connectedView(status: AgentStatus, nowMs: number): StatusBarView {
     command: "clockwork.focus",
     background: status.httpError || status.stopping ? "warning" : undefined,
   };
+}
+
+/**
+ * How long the item may stay as it is before its words change (the next
+ * fire's countdown, the agent's age), or null when nothing depends on the
+ * clock.
+ */
+export function statusBarRefreshIn(state: ConnectionState, nowMs: number): number | null {
+  if (state.kind !== "connected") return null;
+  const started = nextChangeIn(Date.parse(state.status.startedAt), nowMs);
+  const next = state.status.nextFire ? nextChangeIn(Date.parse(state.status.nextFire.at), nowMs) : Infinity;
+  return Math.min(started, next);
 }
 
 function plural(n: number, word: string): string {

@@ -8,12 +8,15 @@
 // - On activation with `clockwork.agent.autoStart`, start an agent if none
 //   answers.
 // - When the connection drops because the agent was asked to stop (it said
-//   `stopping`, or the user ran Stop Agent here), do not start another one.
+//   `stopping`: Stop Agent here, `clockwork agent stop` anywhere, a SIGTERM),
+//   do not start another one until the user asks or the window reloads.
 // - When the agent died without being asked (a crash), start it again, but
-//   at most three times in five minutes.
-// - When starting fails, say so once (status bar; one notification) and do
-//   not retry until the user asks; keep looking for an agent started
-//   elsewhere (the CLI, another window) and connect to it when it appears.
+//   make at most three automatic starts a minute: a crash loop ends in the
+//   error state instead.
+// - When starting fails or a crash loop is stopped, say so once (status bar;
+//   one notification) and do not retry until the user asks; keep looking for
+//   an agent started elsewhere (the CLI, another window) and connect to it
+//   when it appears.
 
 export type SupervisorState =
   | { kind: "connecting" }
@@ -39,22 +42,28 @@ export interface SupervisorDeps {
   /** Waits `ms`, or less when `wake` fires. */
   sleep(ms: number, wake: Promise<void>): Promise<void>;
   onState(state: SupervisorState): void;
-  /** Called once per failed start (the caller shows one notification). */
-  onSpawnFailed(message: string, requestedByUser: boolean): void;
+  /**
+   * Called on entering the error state: a start failed, or a crash loop was
+   * stopped (the caller shows one notification).
+   */
+  onError(message: string, requestedByUser: boolean): void;
 }
 
 /** How often to look for an agent while none answers. */
 export const POLL_MS = 2000;
-export const CRASH_RESTARTS = 3;
-export const CRASH_WINDOW_MS = 5 * 60_000;
+/** At most this many automatic starts within AUTO_START_WINDOW_MS. */
+export const AUTO_STARTS = 3;
+export const AUTO_START_WINDOW_MS = 60_000;
 
 export class Supervisor {
   private disposed = false;
   private startRequested = false;
   private userStopped = false;
-  private spawnFailed = false;
+  /** Starting failed or a crash loop was stopped: no automatic start until the user asks. */
+  private failed = false;
   private lastClose: { deliberate: boolean } | null = null;
-  private readonly restarts: number[] = [];
+  /** When this window started an agent by itself, for the crash-loop limit. */
+  private readonly autoStarts: number[] = [];
   private wakeUp: () => void = () => {};
   private state: SupervisorState = { kind: "connecting" };
   private running: Promise<void> | undefined;
@@ -76,7 +85,7 @@ export class Supervisor {
   requestStart(): void {
     this.startRequested = true;
     this.userStopped = false;
-    this.spawnFailed = false;
+    this.failed = false;
     this.wakeUp();
   }
 
@@ -92,9 +101,9 @@ export class Supervisor {
   reset(): void {
     this.fresh = true;
     this.userStopped = false;
-    this.spawnFailed = false;
+    this.failed = false;
     this.lastClose = null;
-    this.restarts.length = 0;
+    this.autoStarts.length = 0;
     this.wakeUp();
   }
 
@@ -121,64 +130,83 @@ export class Supervisor {
     while (!this.disposed) {
       if (await this.deps.probe()) {
         if (this.disposed) return;
-        let session: Session;
-        try {
-          session = await this.deps.connect();
-        } catch (error) {
-          this.set({ kind: "error", message: `could not talk to the agent: ${messageOf(error)}` });
-          await this.pause();
-          continue;
-        }
-        this.spawnFailed = false;
-        this.fresh = false;
-        this.set({ kind: "connected" });
-        const closed = await session.closed;
-        this.set({ kind: "connecting" });
-        // After reset() the old connection was closed on purpose: start over.
-        if (this.fresh) continue;
-        this.lastClose = closed;
-        if (!closed.deliberate && !this.userStopped) this.restarts.push(this.deps.now());
+        await this.session();
         continue;
       }
       if (this.disposed) return;
       const decision = this.decide(this.fresh);
       this.fresh = false;
-      if (decision.spawn) {
-        const byUser = decision.byUser;
-        this.set({ kind: "starting" });
-        try {
-          await this.deps.spawn();
-          continue;
-        } catch (error) {
-          this.spawnFailed = true;
-          const message = `could not start the agent: ${messageOf(error)}`;
-          this.set({ kind: "error", message });
-          this.deps.onSpawnFailed(message, byUser);
-        }
-      } else if (!(this.state.kind === "error" && this.spawnFailed)) {
+      if (decision.kind === "spawn") {
+        if (await this.spawn(decision.byUser)) continue;
+      } else if (decision.kind === "error") {
+        this.fail(decision.message, false);
+      } else if (!(this.state.kind === "error" && this.failed)) {
         this.set({ kind: "stopped", reason: decision.reason });
       }
       await this.pause();
     }
   }
 
-  private decide(first: boolean): { spawn: true; byUser: boolean } | { spawn: false; reason: string } {
+  /** Connects to the agent that answers and stays until the connection closes. */
+  private async session(): Promise<void> {
+    let session: Session;
+    try {
+      session = await this.deps.connect();
+    } catch (error) {
+      this.set({ kind: "error", message: `could not talk to the agent: ${messageOf(error)}` });
+      await this.pause();
+      return;
+    }
+    this.failed = false;
+    this.fresh = false;
+    this.set({ kind: "connected" });
+    const closed = await session.closed;
+    this.set({ kind: "connecting" });
+    // After reset() the old connection was closed on purpose: start over.
+    if (!this.fresh) this.lastClose = closed;
+  }
+
+  /** Starts an agent; true once it answers. */
+  private async spawn(byUser: boolean): Promise<boolean> {
+    if (!byUser) this.autoStarts.push(this.deps.now());
+    this.set({ kind: "starting" });
+    try {
+      await this.deps.spawn();
+      return true;
+    } catch (error) {
+      this.fail(`could not start the agent: ${messageOf(error)}`, byUser);
+      return false;
+    }
+  }
+
+  private fail(message: string, byUser: boolean): void {
+    this.failed = true;
+    this.set({ kind: "error", message });
+    this.deps.onError(message, byUser);
+  }
+
+  private decide(
+    first: boolean,
+  ): { kind: "spawn"; byUser: boolean } | { kind: "stopped"; reason: string } | { kind: "error"; message: string } {
     if (this.startRequested) {
       this.startRequested = false;
-      return { spawn: true, byUser: true };
+      return { kind: "spawn", byUser: true };
     }
-    if (!this.deps.autoStart()) return { spawn: false, reason: "Automatic start is off (clockwork.agent.autoStart)." };
-    if (this.userStopped) return { spawn: false, reason: "It was stopped from VS Code." };
-    if (this.spawnFailed) return { spawn: false, reason: "Starting it failed." };
-    if (first) return { spawn: true, byUser: false };
-    if (this.lastClose?.deliberate) return { spawn: false, reason: "It was stopped." };
+    if (!this.deps.autoStart()) return { kind: "stopped", reason: "Automatic start is off (clockwork.agent.autoStart)." };
+    if (this.userStopped) return { kind: "stopped", reason: "It was stopped from VS Code." };
+    if (this.failed) return { kind: "stopped", reason: "Starting it failed." };
+    if (first) return { kind: "spawn", byUser: false };
+    if (this.lastClose?.deliberate) return { kind: "stopped", reason: "It was stopped; it stays stopped until you start it." };
     const now = this.deps.now();
-    const recent = this.restarts.filter((t) => now - t < CRASH_WINDOW_MS);
-    this.restarts.splice(0, this.restarts.length, ...recent);
-    if (recent.length > CRASH_RESTARTS) {
-      return { spawn: false, reason: `It stopped unexpectedly ${recent.length} times within five minutes, so it is not restarted automatically.` };
+    const recent = this.autoStarts.filter((t) => now - t < AUTO_START_WINDOW_MS);
+    this.autoStarts.splice(0, this.autoStarts.length, ...recent);
+    if (recent.length >= AUTO_STARTS) {
+      return {
+        kind: "error",
+        message: `the agent stopped unexpectedly again after ${recent.length} automatic starts within a minute, so it is not started again automatically; see the agent log`,
+      };
     }
-    return { spawn: true, byUser: false };
+    return { kind: "spawn", byUser: false };
   }
 
   private pause(): Promise<void> {

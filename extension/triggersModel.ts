@@ -22,6 +22,8 @@ export interface TriggerItemView {
   icon: IconView;
   /** `trigger.<type>.<active|paused|error>`; menus match on it. */
   contextValue: string;
+  /** The label's colour: greyed while paused, the error colour while failing. */
+  labelColor?: string;
   trigger: TriggerRecord;
 }
 
@@ -65,8 +67,15 @@ export function triggerItemView(trigger: TriggerRecord, nowMs: number): TriggerI
     description: describeTrigger(trigger, nowMs),
     icon: triggerIcon(trigger),
     contextValue: `trigger.${trigger.type}.${trigger.state}`,
+    ...labelColor(trigger),
     trigger,
   };
+}
+
+function labelColor(trigger: TriggerRecord): { labelColor?: string } {
+  if (trigger.state === "paused") return { labelColor: "disabledForeground" };
+  if (trigger.state === "error") return { labelColor: "list.errorForeground" };
+  return {};
 }
 
 /**
@@ -164,15 +173,19 @@ export function nextTreeRefreshIn(triggers: readonly TriggerRecord[], nowMs: num
   return best;
 }
 
-/** The active schedule that fires first, for the status bar. */
-export function earliestFire(triggers: readonly TriggerRecord[]): { name: string; atMs: number } | null {
-  let best: { name: string; atMs: number } | null = null;
-  for (const t of triggers) {
-    if (t.state !== "active" || !t.schedule?.nextFireAt) continue;
-    const atMs = Date.parse(t.schedule.nextFireAt);
-    if (!best || atMs < best.atMs) best = { name: t.name, atMs };
-  }
-  return best;
+/**
+ * Context keys (`clockwork.<key>`) that say which trigger commands have
+ * something to act on, so the palette does not offer Resume with nothing
+ * paused.
+ */
+export function triggerContextKeys(triggers: readonly TriggerRecord[]): Record<string, boolean> {
+  return {
+    hasTriggers: triggers.length > 0,
+    hasSchedules: triggers.some((t) => t.type === "schedule"),
+    hasWebhooks: triggers.some((t) => t.type === "webhook"),
+    hasUnpausedTriggers: triggers.some((t) => !t.paused),
+    hasPausedTriggers: triggers.some((t) => t.paused),
+  };
 }
 
 export function escapeMarkdown(text: string): string {

@@ -1,14 +1,17 @@
-// The Triggers view: a thin TreeDataProvider over triggersModel.ts. The list
-// is fetched when the view first asks, again whenever the agent announces a
-// trigger change, and after every reconnect; relative times are refreshed
-// exactly when their words change, and only for the items that changed.
+// The Triggers view: a thin TreeDataProvider over triggersModel.ts. Every
+// node is derived from the agent's events: the list is fetched when the view
+// first asks and after every reconnect; a registration change
+// (TriggersChanged) re-reads the triggers it names; a fire or a run of a
+// trigger (TriggerStateChanged) carries the trigger's new record, which
+// replaces the old one as it arrives. Relative times are refreshed exactly
+// when their words change, and only for the items that changed.
 import * as vscode from "vscode";
 import { CronPreviewRequest, ListTriggers, type TriggerRecord } from "../agent/protocol";
 import type { Ctx } from "./ctx";
 import {
   buildTriggerGroups,
-  earliestFire,
   nextTreeRefreshIn,
+  triggerContextKeys,
   triggerItemView,
   triggerTooltip,
   type IconView,
@@ -32,9 +35,6 @@ export type TriggersTreeNode = GroupNode | TriggerNode;
 export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TriggersTreeNode | TriggersTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly loadedEmitter = new vscode.EventEmitter<readonly TriggerRecord[]>();
-  /** Fires after every load, with the full list (the status bar and benchmarks listen). */
-  readonly onDidLoad = this.loadedEmitter.event;
 
   private triggers: TriggerRecord[] | undefined;
   private groups: GroupNode[] = [];
@@ -44,6 +44,7 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
   private clockTimer: NodeJS.Timeout | undefined;
   private connected = false;
   private updates: Promise<void> = Promise.resolve();
+  private readonly contextKeys = new Map<string, boolean>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly ctx: Ctx) {
@@ -51,6 +52,11 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
       ctx.onTriggersChanged(({ names }) => {
         // One after the other, so two changes to one trigger land in order.
         this.updates = this.updates.then(() => this.applyChanges(names));
+      }),
+      // Applied as it arrives, not queued behind a listing in flight: the
+      // agent sends in order, so whichever of the two arrives later is newer.
+      ctx.onTriggerStateChanged((records) => {
+        if (this.triggers && !this.loading) this.replace(records.map((t) => t.name), records);
       }),
       ctx.onDidChangeState((state) => {
         const connected = state.kind === "connected";
@@ -76,8 +82,8 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
 
   /**
    * Re-reads only the triggers a TriggersChanged names and updates their
-   * items in place; a trigger added or removed rebuilds the groups. A big
-   * batch, or an agent that cannot list by name, falls back to a full reload.
+   * items in place. A big batch, or an agent that cannot list by name, falls
+   * back to a full reload.
    */
   private async applyChanges(names: string[]): Promise<void> {
     const agent = this.ctx.agent;
@@ -88,6 +94,16 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
     } catch {
       return this.reload();
     }
+    if (this.triggers) this.replace(names, fresh);
+  }
+
+  /**
+   * Puts the current records of the `names` triggers in place (a name
+   * without a record was unregistered). Items change in place; a trigger
+   * added or removed rebuilds the groups.
+   */
+  private replace(names: string[], fresh: TriggerRecord[]): void {
+    if (!this.triggers) return;
     const byName = new Map(fresh.map((t) => [t.name, t]));
     const inPlace = names.every((n) => {
       const node = this.nodes.get(n);
@@ -111,7 +127,7 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
     // Group nodes keep their item lists: swap in the new views there too.
     for (const group of this.groups) group.view.items = group.view.items.map((i) => this.nodes.get(i.name)?.view ?? i);
     this.changed.fire(changed);
-    this.loadedEmitter.fire(this.all);
+    this.afterChange();
     this.scheduleClock();
   }
 
@@ -157,10 +173,19 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
       return node;
     });
     for (const name of [...this.nodes.keys()]) if (!seen.has(name)) this.nodes.delete(name);
-    void vscode.commands.executeCommand("setContext", "clockwork.hasTriggers", (triggers?.length ?? 0) > 0);
     this.changed.fire(undefined);
-    this.loadedEmitter.fire(this.all);
+    this.afterChange();
     this.scheduleClock();
+  }
+
+  /** Context keys that hide commands with nothing to act on from the palette. */
+  private afterChange(): void {
+    const keys = triggerContextKeys(this.all);
+    for (const [key, value] of Object.entries(keys)) {
+      if (this.contextKeys.get(key) === value) continue;
+      this.contextKeys.set(key, value);
+      void vscode.commands.executeCommand("setContext", `clockwork.${key}`, value);
+    }
   }
 
   /** Refreshes descriptions whose relative time now reads differently. */
@@ -182,11 +207,6 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
     clearTimeout(this.clockTimer);
     const delay = nextTreeRefreshIn(this.all, Date.now());
     if (delay !== null) this.clockTimer = setTimeout(() => this.tick(), delay);
-  }
-
-  /** The soonest fire among listed schedules (the status bar's fallback). */
-  earliestFire(): { name: string; atMs: number } | null {
-    return earliestFire(this.all);
   }
 
   getChildren(element?: TriggersTreeNode): TriggersTreeNode[] {
@@ -219,6 +239,7 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
     item.description = view.description;
     item.iconPath = themeIcon(view.icon);
     item.contextValue = view.contextValue;
+    item.resourceUri = TriggerLabelColors.uriFor(view);
     item.accessibilityInformation = { label: `${view.label}, ${view.type}, ${view.description}` };
     // The tooltip is left empty here so VS Code asks resolveTreeItem for it
     // only when the user hovers, which is when the next fires are fetched.
@@ -252,7 +273,26 @@ export class TriggersTree implements vscode.TreeDataProvider<TriggersTreeNode>, 
     clearTimeout(this.clockTimer);
     this.subscriptions.forEach((s) => s.dispose());
     this.changed.dispose();
-    this.loadedEmitter.dispose();
+  }
+}
+
+/**
+ * Colours trigger labels (greyed while paused). A tree item's label takes
+ * the colour of its resource's decoration, so each item gets a resource in
+ * a scheme of its own that carries the colour.
+ */
+export class TriggerLabelColors implements vscode.FileDecorationProvider {
+  static readonly scheme = "clockwork-trigger";
+
+  static uriFor(view: TriggerItemView): vscode.Uri {
+    const query = view.labelColor ? `color=${encodeURIComponent(view.labelColor)}` : "";
+    return vscode.Uri.from({ scheme: TriggerLabelColors.scheme, path: `/${encodeURIComponent(view.name)}`, query });
+  }
+
+  provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
+    if (uri.scheme !== TriggerLabelColors.scheme) return undefined;
+    const color = new URLSearchParams(uri.query).get("color");
+    return color ? { color: new vscode.ThemeColor(color) } : undefined;
   }
 }
 

@@ -226,7 +226,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }, wait);
     };
     cleanups.push(() => clearTimeout(statusTimer));
-    for (const name of ["triggers:changed", "run:started", "run:finished", "schedule:fired"] as const) {
+    for (const name of ["triggers:changed", "run:queued", "run:started", "run:finished", "schedule:fired"] as const) {
       cleanups.push(events.on(name, statusSoon));
     }
     scheduler.start();

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { AgentStatus } from "../../agent/protocol";
-import { statusBarView } from "../../extension/statusBarModel";
+import { statusBarRefreshIn, statusBarView } from "../../extension/statusBarModel";
 
 const NOW = Date.parse("2025-05-12T10:00:00Z");
 
@@ -44,9 +44,25 @@ describe("statusBarView", () => {
     assert.match(view.tooltip, /not running\. Automatic start is off\./);
   });
 
-  it("points to the log on an error", () => {
+  it("says how long the agent has run at the moment it is drawn, not when the status was sent", () => {
+    const sent = status({ startedAt: new Date(NOW - 150).toISOString(), uptimeMs: 150 });
+    assert.match(statusBarView({ kind: "connected", status: sent }, NOW).tooltip, /started \d\d:\d\d \(now\)/);
+    const later = statusBarView({ kind: "connected", status: sent }, NOW + 2 * 3_600_000).tooltip;
+    assert.match(later, /\(2 h ago\)/);
+    assert.doesNotMatch(later, /150 ms/);
+  });
+
+  it("asks to be drawn again when its words would change, and not at all when nothing depends on the clock", () => {
+    const idle = status({ startedAt: new Date(NOW - 3_600_000 - 20_000).toISOString(), nextFire: null });
+    assert.equal(statusBarRefreshIn({ kind: "connected", status: idle }, NOW), 40_000);
+    const soon = status({ nextFire: { trigger: "d", at: new Date(NOW + 10_500).toISOString() } });
+    assert.equal(statusBarRefreshIn({ kind: "connected", status: soon }, NOW), 501);
+    assert.equal(statusBarRefreshIn({ kind: "stopped", reason: "x" }, NOW), null);
+  });
+
+  it("points to the agent log on an error", () => {
     const view = statusBarView({ kind: "error", message: "the agent exited with code 1 while starting" }, NOW);
-    assert.equal(view.command, "clockwork.showLog");
+    assert.equal(view.command, "clockwork.showAgentLog");
     assert.equal(view.background, "error");
     assert.match(view.tooltip, /exited with code 1/);
   });

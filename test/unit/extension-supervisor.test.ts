@@ -45,7 +45,7 @@ function world(options: { autoStart?: boolean; spawnWorks?: boolean } = {}) {
         }
       }
     },
-    onSpawnFailed: (message, byUser) => failures.push([message, byUser]),
+    onError: (message, byUser) => failures.push([message, byUser]),
   };
   const supervisor = new Supervisor(deps);
   return {
@@ -124,7 +124,7 @@ describe("Supervisor", () => {
     w.supervisor.dispose();
   });
 
-  it("restarts a crashed agent at most three times in five minutes", async () => {
+  it("restarts a crashed agent, but after three automatic starts within a minute reports an error once instead", async () => {
     const w = world();
     w.setAgentUp(true);
     let connected = w.until("connected");
@@ -137,11 +137,60 @@ describe("Supervisor", () => {
       assert.equal(w.spawns, i);
       w.advance(10_000);
     }
-    const stopped = w.until("stopped");
+    const error = w.until("error");
     w.agentExits(false);
-    await stopped;
+    await error;
     assert.equal(w.spawns, 3);
-    assert.match((w.states.at(-1) as { reason: string }).reason, /4 times within five minutes/);
+    assert.match((w.states.at(-1) as { message: string }).message, /again after 3 automatic starts within a minute/);
+    assert.equal(w.failures.length, 1, "one notification");
+    // It stays in the error state: no further start by itself, however long it waits.
+    w.advance(10 * 60_000);
+    for (let i = 0; i < 3; i++) w.tick();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(w.spawns, 3);
+    assert.equal(w.states.at(-1)!.kind, "error");
+    connected = w.until("connected");
+    w.supervisor.requestStart();
+    await connected;
+    assert.equal(w.spawns, 4, "the user can start it");
+    w.supervisor.dispose();
+  });
+
+  it("counts the start on activation and keeps restarting crashes that are more than a minute apart", async () => {
+    const w = world();
+    let connected = w.until("connected");
+    void w.supervisor.start();
+    await connected;
+    assert.equal(w.spawns, 1);
+    for (let i = 2; i <= 6; i++) {
+      w.advance(30_001);
+      connected = w.until("connected");
+      w.agentExits(false);
+      await connected;
+      assert.equal(w.spawns, i);
+    }
+    assert.equal(w.failures.length, 0);
+    w.supervisor.dispose();
+  });
+
+  it("leaves an agent stopped from anywhere stopped, saying so, until the user starts it", async () => {
+    const w = world();
+    w.setAgentUp(true);
+    let connected = w.until("connected");
+    void w.supervisor.start();
+    await connected;
+    const stopped = w.until("stopped");
+    w.agentExits(true);
+    await stopped;
+    assert.match((w.states.at(-1) as { reason: string }).reason, /stays stopped until you start it/);
+    w.advance(10 * 60_000);
+    for (let i = 0; i < 3; i++) w.tick();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(w.spawns, 0);
+    connected = w.until("connected");
+    w.supervisor.requestStart();
+    await connected;
+    assert.equal(w.spawns, 1);
     w.supervisor.dispose();
   });
 

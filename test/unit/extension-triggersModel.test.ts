@@ -4,9 +4,10 @@ import type { TriggerRecord } from "../../agent/protocol";
 import {
   buildTriggerGroups,
   describeTrigger,
-  earliestFire,
   nextTreeRefreshIn,
+  triggerContextKeys,
   triggerIcon,
+  triggerItemView,
   triggerTooltip,
 } from "../../extension/triggersModel";
 
@@ -111,6 +112,14 @@ describe("triggerIcon", () => {
   });
 });
 
+describe("triggerItemView", () => {
+  it("greys the label of a paused trigger and colours a failing one's, leaving active ones alone", () => {
+    assert.equal(triggerItemView(schedule("p", { state: "paused", paused: true }), NOW).labelColor, "disabledForeground");
+    assert.equal(triggerItemView(schedule("e", { state: "error", error: "gone" }), NOW).labelColor, "list.errorForeground");
+    assert.equal(triggerItemView(schedule("a"), NOW).labelColor, undefined);
+  });
+});
+
 describe("triggerTooltip", () => {
   it("lists the next fires in the schedule's zone, the zone, policies and the last run", () => {
     const fires = [0, 1, 2, 3, 4].map((d) => iso(Date.parse("2025-05-12T09:00:00Z") + d * 86_400_000));
@@ -139,7 +148,7 @@ describe("triggerTooltip", () => {
   });
 });
 
-describe("nextTreeRefreshIn and earliestFire", () => {
+describe("nextTreeRefreshIn and triggerContextKeys", () => {
   it("wakes the tree when the soonest countdown changes, and not at all without active schedules", () => {
     const soon = schedule("soon", {}, iso(NOW + 30_500));
     const later = schedule("later", {}, iso(NOW + 3 * 3_600_000 + 20_000));
@@ -147,9 +156,22 @@ describe("nextTreeRefreshIn and earliestFire", () => {
     assert.equal(nextTreeRefreshIn([webhook("gh"), schedule("p", { state: "paused", paused: true })], NOW), null);
   });
 
-  it("finds the active schedule that fires first", () => {
-    const soon = schedule("soon", {}, iso(NOW + 60_000));
-    const paused = schedule("paused", { state: "paused", paused: true }, iso(NOW + 1_000));
-    assert.deepEqual(earliestFire([schedule("later"), soon, paused]), { name: "soon", atMs: NOW + 60_000 });
+  it("says which trigger commands have something to act on", () => {
+    const paused = schedule("paused", { state: "paused", paused: true });
+    assert.deepEqual(triggerContextKeys([paused]), {
+      hasTriggers: true,
+      hasSchedules: true,
+      hasWebhooks: false,
+      hasUnpausedTriggers: false,
+      hasPausedTriggers: true,
+    });
+    assert.deepEqual(triggerContextKeys([webhook("gh")]), {
+      hasTriggers: true,
+      hasSchedules: false,
+      hasWebhooks: true,
+      hasUnpausedTriggers: true,
+      hasPausedTriggers: false,
+    });
+    assert.equal(Object.values(triggerContextKeys([])).some(Boolean), false);
   });
 });
