@@ -5,8 +5,9 @@ import { HostClient, answer, type HostToWebview, type WebviewToHost } from "../.
 import {
   PreviewTracker,
   canSave,
-  inlineError,
+  inlineErrors,
   matchingPreset,
+  previewHint,
   PRESETS,
   type FormState,
 } from "../../extension/webviews/cronEditor/model";
@@ -85,7 +86,7 @@ describe("cron editor model", () => {
   });
 
   it("allows Save only for a valid preview of exactly the current input", () => {
-    const state: FormState = { expression: "*/5 * * * *", timezone: "UTC", preview: okPreview("*/5 * * * *"), saving: false };
+    const state: FormState = { expression: "*/5 * * * *", timezone: "UTC", preview: okPreview("*/5 * * * *"), saving: false, settled: true };
     assert.equal(canSave(state), true);
     assert.equal(canSave({ ...state, expression: "*/10 * * * *" }), false, "the preview is for older input");
     assert.equal(canSave({ ...state, timezone: "Europe/Berlin" }), false, "the preview is for another zone");
@@ -93,18 +94,41 @@ describe("cron editor model", () => {
     assert.equal(canSave({ ...state, preview: null }), false);
   });
 
-  it("shows the agent's error for an invalid expression and disables Save", () => {
-    const bad = { ok: false as const, expression: "61 * * * *", timezone: "UTC", error: "minute 61 is out of range 0-59" };
-    const state: FormState = {
-      expression: "61 * * * *",
-      timezone: "UTC",
-      preview: { expression: "61 * * * *", timezone: "UTC", result: bad },
-      saving: false,
-    };
-    assert.equal(inlineError(state), "minute 61 is out of range 0-59");
+  const failing = (expression: string, timezone: string, field: "expression" | "timezone", error: string): FormState => ({
+    expression,
+    timezone,
+    preview: { expression, timezone, result: { ok: false, expression, timezone, error, field } },
+    saving: false,
+    settled: true,
+  });
+
+  it("shows the agent's error for an invalid expression under the expression and disables Save", () => {
+    const state = failing("61 * * * *", "UTC", "expression", "minute 61 is out of range 0-59");
+    assert.deepEqual(inlineErrors(state), { expression: "minute 61 is out of range 0-59", timezone: null });
     assert.equal(canSave(state), false);
-    assert.equal(inlineError({ ...state, expression: "6 * * * *" }), null, "no stale error while the new preview is on its way");
-    assert.match(inlineError({ ...state, expression: "  " }) ?? "", /Enter a cron expression/);
+    assert.equal(previewHint(state), "Fix the expression to see when it fires.");
+    assert.deepEqual(inlineErrors({ ...state, expression: "6 * * * *" }), { expression: null, timezone: null }, "no stale error while the new preview is on its way");
+    assert.match(inlineErrors({ ...state, expression: "  " }).expression ?? "", /Enter a cron expression/);
+  });
+
+  it("puts a zone problem under the zone and never blames the expression for it", () => {
+    const state = failing("0 9 * * *", "Asia/Kolkatta", "timezone", 'timezone: unknown zone "Asia/Kolkatta"');
+    assert.deepEqual(inlineErrors(state), { expression: null, timezone: 'timezone: unknown zone "Asia/Kolkatta"' });
+    assert.equal(previewHint(state), "Pick a time zone to see when it fires.");
+    assert.equal(canSave(state), false);
+    assert.match(inlineErrors({ ...state, timezone: " " }).timezone ?? "", /Pick a time zone/);
+  });
+
+  it("shows no error while the user is still typing, whatever the agent said", () => {
+    assert.deepEqual(inlineErrors({ ...failing("61 * * * *", "UTC", "expression", "bad"), settled: false }), { expression: null, timezone: null });
+    assert.deepEqual(inlineErrors({ ...failing("0 9 * * *", "Asia/Kol", "timezone", "bad"), settled: false }), { expression: null, timezone: null });
+    assert.deepEqual(inlineErrors({ ...failing("", "UTC", "expression", "bad"), settled: false }), { expression: null, timezone: null });
+  });
+
+  it("allows Save for a zone the agent accepted, whatever the editor's own runtime lists", () => {
+    const state: FormState = { expression: "0 9 * * *", timezone: "Asia/Kolkata", preview: okPreview("0 9 * * *", "Asia/Kolkata"), saving: false, settled: true };
+    assert.equal(canSave(state), true);
+    assert.deepEqual(inlineErrors(state), { expression: null, timezone: null });
   });
 });
 

@@ -17,7 +17,7 @@ export interface CronEditorInit {
   timezone: string;
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
-  /** IANA zones offered in the searchable list; the page falls back to its own list when empty. */
+  /** The zones offered in the searchable list: the agent's (clockwork/cron/timezones); empty when it could not say. */
   timezones: string[];
 }
 
@@ -71,13 +71,11 @@ export const CATCHUP_CHOICES: ReadonlyArray<{ value: CatchupPolicy; label: strin
 ];
 
 /**
- * Whether a zone name is one the list offers. The agent has the final word
- * (the preview reports a bad zone), but an unknown name is caught here first
- * so the message can say what to do.
+ * How long the input must rest before an error is shown: errors wait until
+ * the user pauses typing (or leaves the field), so half-typed input is not
+ * called wrong at every keystroke.
  */
-export function isKnownZone(zone: string, zones: readonly string[]): boolean {
-  return zone === "UTC" || zones.includes(zone);
-}
+export const ERROR_DELAY_MS = 700;
 
 /**
  * Tracks preview requests so that only the reply to the latest input is
@@ -104,6 +102,8 @@ export interface FormState {
   /** The latest preview the agent returned, with the input it was asked for. */
   preview: { expression: string; timezone: string; result: CronPreview } | null;
   saving: boolean;
+  /** The user paused typing (ERROR_DELAY_MS) or left the field: errors may show. */
+  settled: boolean;
 }
 
 /** The preview if it answers exactly the current input, else null (one is on its way). */
@@ -119,13 +119,32 @@ export function canSave(state: FormState): boolean {
   return !state.saving && p !== null && p.ok;
 }
 
+export interface InlineErrors {
+  expression: string | null;
+  timezone: string | null;
+}
+
 /**
- * The error to show under the expression, or null. While a preview for new
- * input is on its way the old error stays hidden, so typing through an
- * incomplete expression does not flash errors.
+ * The errors to show under the expression and under the zone. Each comes
+ * from the agent's preview of exactly the current input (the same checks as
+ * registering) and goes under the field the agent named, so a wrong zone is
+ * never blamed on the expression. Nothing shows while the user is typing or
+ * while a preview for new input is on its way.
  */
-export function inlineError(state: FormState): string | null {
-  if (state.expression.trim() === "") return "Enter a cron expression, or pick a preset.";
+export function inlineErrors(state: FormState): InlineErrors {
+  const none: InlineErrors = { expression: null, timezone: null };
+  if (!state.settled) return none;
+  if (state.expression.trim() === "") return { ...none, expression: "Enter a cron expression, or pick a preset." };
+  if (state.timezone.trim() === "") return { ...none, timezone: "Pick a time zone, e.g. UTC or Europe/Berlin." };
   const p = currentPreview(state);
-  return p && !p.ok ? p.error : null;
+  if (!p || p.ok) return none;
+  if (p.field === "timezone") return { ...none, timezone: p.error };
+  return { ...none, expression: p.error };
+}
+
+/** What the preview area says while it cannot show fires, naming the field to fix. */
+export function previewHint(state: FormState): string | null {
+  const p = currentPreview(state);
+  if (!p || p.ok) return null;
+  return p.field === "timezone" ? "Pick a time zone to see when it fires." : "Fix the expression to see when it fires.";
 }

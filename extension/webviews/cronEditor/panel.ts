@@ -1,17 +1,19 @@
 // The cron editor's host side: opens the webview, answers its requests with
-// agent calls (the preview comes from the agent's clockwork/cron/preview, the
-// one source of truth for what an expression means), and registers or
-// updates the schedule on Save.
+// agent calls (the zones from clockwork/cron/timezones, the preview from
+// clockwork/cron/preview: the agent is the one source of truth for what an
+// expression and a zone mean), and registers or updates the schedule on
+// Save, then reveals it in the Triggers view (which says it all; no toast).
 import { basename } from "node:path";
 import * as vscode from "vscode";
 import {
   CronPreviewRequest,
   RegisterSchedule,
+  Timezones,
   UpdateTrigger,
+  type TimezoneList,
   type TriggerRecord,
 } from "../../../agent/protocol";
 import type { Ctx } from "../../ctx";
-import { relativeTime } from "../../../agent/core/relativeTime";
 import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
 import { panelIcon, webviewHtml, webviewOptions } from "../html";
 import type { CronEditorInit, CronEditorRequest, SaveResult } from "./model";
@@ -31,10 +33,11 @@ export class CronEditorPanel implements vscode.Disposable {
       fileLabel: basename(file),
       name: "",
       cron: "0 9 * * 1-5",
-      timezone: machineZone(),
+      // Empty: the agent's default zone, filled in when the page is ready.
+      timezone: "",
       overlap: "skip",
       catchup: "once",
-      timezones: zoneList(),
+      timezones: [],
     });
   }
 
@@ -50,7 +53,7 @@ export class CronEditorPanel implements vscode.Disposable {
       timezone: trigger.schedule.timezone,
       overlap: trigger.schedule.overlap,
       catchup: trigger.schedule.catchup,
-      timezones: zoneList(),
+      timezones: [],
     });
   }
 
@@ -88,7 +91,9 @@ export class CronEditorPanel implements vscode.Disposable {
 
   private async receive(message: ToHost): Promise<void> {
     if (message.type === "ready") {
-      this.post({ type: "init", init: this.init });
+      const zones = await this.zones();
+      const timezone = this.init.timezone || zones?.defaultZone || machineZone();
+      this.post({ type: "init", init: { ...this.init, timezone, timezones: zones?.zones ?? [] } });
       return;
     }
     const reply = await answer<CronEditorRequest, CronEditorInit, never>(message, (request) => this.handle(request));
@@ -124,13 +129,21 @@ export class CronEditorPanel implements vscode.Disposable {
             catchup: v.catchup,
           });
     const result: SaveResult = { name: trigger.name, nextFireAt: trigger.schedule?.nextFireAt ?? null };
-    // Close after the reply has been posted, then say what happened.
+    // Close after the reply has been posted; the tree then shows the
+    // schedule with its next fire.
     setTimeout(() => this.panel.dispose(), 0);
-    const when = result.nextFireAt ? `; next fire ${relativeTime(Date.parse(result.nextFireAt), Date.now())}` : "";
-    const verb = this.init.mode === "edit" ? "updated" : "registered";
-    void vscode.window.showInformationMessage(`Schedule "${trigger.name}" ${verb}${when}.`);
     void vscode.commands.executeCommand("clockwork.revealTrigger", trigger.name);
     return result;
+  }
+
+  /** The agent's zones and default zone; undefined while no agent answers. */
+  private async zones(): Promise<TimezoneList | undefined> {
+    try {
+      return await this.ctx.agent?.request(Timezones, undefined);
+    } catch (error) {
+      this.ctx.log.warn(`listing time zones failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   private post(message: ToWebview): void {
@@ -143,11 +156,7 @@ export class CronEditorPanel implements vscode.Disposable {
   }
 }
 
+/** Used only when no agent answers; the agent's answer wins once it does. */
 function machineZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-}
-
-function zoneList(): string[] {
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return zones.includes("UTC") ? zones : ["UTC", ...zones];
 }
