@@ -60,7 +60,8 @@ export function registerCommands(ctx: Ctx, views: Views): void {
         const url = t.webhook?.url;
         if (!url) throw new Error("the agent's HTTP server is not running, so the webhook has no URL right now");
         await vscode.env.clipboard.writeText(url);
-        void vscode.window.showInformationMessage(`Copied ${url}`);
+        // A quiet confirmation: the clipboard shows nothing by itself.
+        vscode.window.setStatusBarMessage(`$(copy) Copied ${url}`, 4000);
       },
     },
     openWorkflowFile: {
@@ -158,8 +159,9 @@ async function startFile(ctx: Ctx, agent: AgentConnection, file: string): Promis
     if (choice === "Open File") await vscode.window.showTextDocument(vscode.Uri.file(file));
     return;
   }
-  void watchRun(ctx, agent, runId, basename(file).replace(/\.workflow\.(ts|js|mjs)$/, ""));
+  // The panel first: the progress then knows the user is looking at the run.
   await RunPanel.show(ctx, agent, runId);
+  void watchRun(ctx, agent, runId, basename(file).replace(/\.workflow\.(ts|js|mjs)$/, ""));
 }
 
 function runTrigger(ctx: Ctx, agent: AgentConnection) {
@@ -167,8 +169,8 @@ function runTrigger(ctx: Ctx, agent: AgentConnection) {
     const t = await triggerArg(agent, arg, "Run Now");
     if (!t) return;
     const { runId } = await agent.request(FireTrigger, { name: t.name });
-    void watchRun(ctx, agent, runId, t.name);
     await RunPanel.show(ctx, agent, runId);
+    void watchRun(ctx, agent, runId, t.name);
   };
 }
 
@@ -278,7 +280,7 @@ function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
       glob: glob.trim() || undefined,
       name: name.trim() || undefined,
     });
-    void vscode.window.showInformationMessage(`Watcher "${t.name}" registered on ${basename(path)}.`);
+    void vscode.commands.executeCommand("clockwork.revealTrigger", t.name);
   };
 }
 

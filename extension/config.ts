@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import * as vscode from "vscode";
 import { loadConfig } from "../agent/config";
+import type { BackgroundRunsSetting } from "./runNotices";
 
 export interface ClientConfig {
   home: string;
@@ -12,6 +13,8 @@ export interface ClientConfig {
   lockFile: string;
   autoStart: boolean;
   nodePath: string;
+  /** Which background runs get a notification. */
+  backgroundRuns: BackgroundRunsSetting;
 }
 
 /**
@@ -31,6 +34,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
     lockFile: agent.lockFile,
     autoStart: cfg.get<boolean>("agent.autoStart", true),
     nodePath: cfg.get<string>("agent.nodePath")?.trim() || "node",
+    backgroundRuns: cfg.get<BackgroundRunsSetting>("notifications.backgroundRuns", "failures"),
   };
 }
 

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { WORKFLOW_PATTERN } from "./connection";
 import { Ctx } from "./ctx";
+import { BackgroundRunAlerts } from "./notifications";
 import { RunsTree } from "./runsTree";
 import { StatusBar } from "./statusBar";
 import { TriggerLabelColors, TriggersTree, type TriggersTreeNode } from "./triggersTree";
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     triggersView,
     runsView,
     new StatusBar(ctx),
+    new BackgroundRunAlerts(ctx),
     vscode.window.registerFileDecorationProvider(new TriggerLabelColors()),
   );
   registerCommands(ctx, { triggers, triggersView: triggersView as vscode.TreeView<unknown>, runs });

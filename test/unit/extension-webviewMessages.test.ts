@@ -11,7 +11,7 @@ import {
   PRESETS,
   type FormState,
 } from "../../extension/webviews/cronEditor/model";
-import { applyEvent, initialState, isActive, stepOutput } from "../../extension/webviews/runPanel/model";
+import { applyEvent, choosePanel, initialState, isActive, offlineText, stepOutput } from "../../extension/webviews/runPanel/model";
 
 describe("webview request and reply", () => {
   it("pairs each reply with its request by id, whatever order replies come in", async () => {
@@ -204,5 +204,46 @@ describe("run panel model", () => {
     assert.equal(state.run.id, "r9");
     assert.equal(state.lastSeq, 0);
     assert.equal(state.connected, false);
+  });
+});
+
+describe("run panel placement", () => {
+  const panel = (runId: string, workflowFile: string, pinned = false) => ({ runId, workflowFile, pinned });
+
+  it("reveals the panel already showing the run", () => {
+    assert.deepEqual(choosePanel([panel("a", "/w/x"), panel("b", "/w/y")], { id: "b", workflowFile: "/w/y" }), { index: 1, reuse: false });
+  });
+
+  it("reuses the workflow's panel for its next run, so runs do not pile up as tabs", () => {
+    assert.deepEqual(choosePanel([panel("a", "/w/x"), panel("b", "/w/y")], { id: "c", workflowFile: "/w/y" }), { index: 1, reuse: true });
+  });
+
+  it("leaves a pinned panel alone and opens a new one", () => {
+    assert.deepEqual(choosePanel([panel("a", "/w/x", true)], { id: "c", workflowFile: "/w/x" }), { index: -1, reuse: false });
+    assert.deepEqual(choosePanel([panel("a", "/w/x", true), panel("b", "/w/x")], { id: "c", workflowFile: "/w/x" }), { index: 1, reuse: true });
+  });
+
+  it("opens a new panel for another workflow", () => {
+    assert.deepEqual(choosePanel([panel("a", "/w/x")], { id: "c", workflowFile: "/w/z" }), { index: -1, reuse: false });
+  });
+});
+
+describe("run panel offline text", () => {
+  it("waits only when an agent is expected back, and says a stopped agent is stopped", () => {
+    assert.match(offlineText({ kind: "connecting" }), /waiting for it to come back/);
+    assert.doesNotMatch(offlineText({ kind: "stopped", reason: "It was stopped." }), /waiting/);
+    assert.match(offlineText({ kind: "stopped", reason: "It was stopped." }), /not running/);
+    assert.match(offlineText({ kind: "error", message: "could not start" }), /could not start/);
+    assert.equal(offlineText({ kind: "connected" }), "");
+  });
+
+  it("keeps the offline text across a snapshot and clears it on reconnect", () => {
+    const record = { id: "r1", workflowName: "w", workflowFile: "/w", triggerKind: "manual" as const, triggerName: null, status: "success" as const, scheduledFor: null, createdAt: "2025-05-12T10:00:00Z", startedAt: null, finishedAt: null, error: null, trigger: {}, steps: [] };
+    let state = initialState({ run: record, chunks: [] });
+    applyEvent(state, { kind: "connection", connected: false, offline: "stopped" });
+    state = applyEvent(state, { kind: "snapshot", run: record, chunks: [] });
+    assert.equal(state.offline, "stopped");
+    applyEvent(state, { kind: "connection", connected: true });
+    assert.equal(state.offline, "");
   });
 });

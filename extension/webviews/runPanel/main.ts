@@ -83,7 +83,7 @@ function build(): void {
         el("button", { id: "open", type: "button", class: "secondary", text: "Open Workflow", title: "Open the workflow file" }),
         el("span", { id: "action-error", class: "error", role: "alert", hidden: "" }),
       ),
-      el("p", { id: "offline", class: "offline", hidden: "", text: "Not connected to the agent: waiting for it to come back…" }),
+      el("p", { id: "offline", class: "offline", role: "status", hidden: "" }),
     ),
     el("div", { id: "run-error", class: "run-error", role: "alert", hidden: "" }),
     el("ol", { id: "steps", class: "steps", "aria-label": "Steps" }),
@@ -126,7 +126,9 @@ function render(): void {
     .join(" · ");
   byId<HTMLButtonElement>("cancel").disabled = !isActive(run) || !state.connected;
   byId<HTMLButtonElement>("rerun").disabled = !state.connected;
-  byId<HTMLElement>("offline").hidden = state.connected;
+  const offline = byId<HTMLElement>("offline");
+  offline.hidden = state.connected;
+  offline.textContent = state.offline;
 
   const runError = byId<HTMLElement>("run-error");
   // A run-level error that no step owns (the file did not load, the agent

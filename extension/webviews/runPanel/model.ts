@@ -15,7 +15,8 @@ export type RunPanelEvent =
   | { kind: "log"; chunk: LogChunk }
   /** The host fetched the whole run again (after a reconnect, or a rerun shown in this panel). */
   | { kind: "snapshot"; run: RunRecord; chunks: LogChunk[] }
-  | { kind: "connection"; connected: boolean };
+  /** `offline`: why there is no agent, as the page should say it; absent while connected. */
+  | { kind: "connection"; connected: boolean; offline?: string };
 
 export type RunPanelRequest =
   | { method: "rerun" }
@@ -29,10 +30,12 @@ export interface RunPanelState {
   /** The highest chunk seq seen, so a chunk delivered twice is shown once. */
   lastSeq: number;
   connected: boolean;
+  /** What the page says while not connected. */
+  offline: string;
 }
 
 export function initialState(init: RunPanelInit): RunPanelState {
-  const state: RunPanelState = { run: init.run, logs: new Map(), lastSeq: 0, connected: true };
+  const state: RunPanelState = { run: init.run, logs: new Map(), lastSeq: 0, connected: true, offline: "" };
   for (const chunk of init.chunks) addChunk(state, chunk);
   return state;
 }
@@ -47,10 +50,12 @@ export function applyEvent(state: RunPanelState, event: RunPanelEvent): RunPanel
     case "snapshot": {
       const next = initialState({ run: event.run, chunks: event.chunks });
       next.connected = state.connected;
+      next.offline = state.offline;
       return next;
     }
     case "connection":
       state.connected = event.connected;
+      state.offline = event.offline ?? "";
       return state;
     case "run":
       if (event.run.id !== state.run.id) return state;
@@ -107,3 +112,52 @@ export const STATUS_GLYPHS: Record<string, string> = {
   cancelled: "⊘",
   skipped: "↷",
 };
+
+/** The agent's connection as the panel describes it (the extension's states, without VS Code types). */
+export type AgentState =
+  | { kind: "connecting" | "starting" | "connected" }
+  | { kind: "stopped"; reason: string }
+  | { kind: "error"; message: string };
+
+/**
+ * What the panel says while there is no agent: waiting only when one is
+ * expected back; after a deliberate stop or a failure, that it is not
+ * running and the run is shown as it was.
+ */
+export function offlineText(state: AgentState): string {
+  switch (state.kind) {
+    case "connected":
+      return "";
+    case "connecting":
+      return "Not connected to the agent: waiting for it to come back…";
+    case "starting":
+      return "Starting the agent…";
+    case "stopped":
+      return "The agent is not running, so this shows the run as it was when the agent stopped. Start the agent to follow runs live again.";
+    case "error":
+      return `The agent is not running (${state.message}). This shows the run as it was.`;
+  }
+}
+
+/** An open run panel, as `choosePanel` sees it. */
+export interface OpenPanel {
+  runId: string;
+  workflowFile: string;
+  /** The user pinned its tab: a new run must not replace what it shows. */
+  pinned: boolean;
+}
+
+/**
+ * Where to show a run: the panel already showing it; else the workflow's
+ * unpinned panel, whose content the new run replaces (as a test view reuses
+ * one results view); else a new panel. Returns the index into `open`, or -1.
+ */
+export function choosePanel(
+  open: readonly OpenPanel[],
+  run: { id: string; workflowFile: string },
+): { index: number; reuse: boolean } {
+  const showing = open.findIndex((p) => p.runId === run.id);
+  if (showing >= 0) return { index: showing, reuse: false };
+  const reusable = open.findIndex((p) => p.workflowFile === run.workflowFile && !p.pinned);
+  return reusable >= 0 ? { index: reusable, reuse: true } : { index: -1, reuse: false };
+}

@@ -1,7 +1,9 @@
 // The run panel's host side: loads a run (record and log so far) when the
 // page says it is ready, then forwards the agent's live notifications for
 // that run. After a reconnect it loads the run again, so a run whose agent
-// died shows as failed once the agent is back and has recovered it.
+// died shows as failed once the agent is back and has recovered it. There is
+// one panel per workflow: the next run of the workflow replaces what it
+// shows, unless the user pinned its tab.
 import * as vscode from "vscode";
 import {
   CancelRun,
@@ -14,7 +16,14 @@ import type { AgentConnection } from "../../connection";
 import type { Ctx } from "../../ctx";
 import { answer, type HostToWebview, type WebviewToHost } from "../rpc";
 import { panelIcon, webviewHtml, webviewOptions } from "../html";
-import { STATUS_GLYPHS, type RunPanelEvent, type RunPanelInit, type RunPanelRequest } from "./model";
+import {
+  STATUS_GLYPHS,
+  choosePanel,
+  offlineText,
+  type RunPanelEvent,
+  type RunPanelInit,
+  type RunPanelRequest,
+} from "./model";
 import { watchRun } from "../../runProgress";
 
 type ToHost = WebviewToHost<RunPanelRequest>;
@@ -37,17 +46,32 @@ export async function loadRun(agent: AgentConnection, id: string): Promise<RunPa
 
 export class RunPanel implements vscode.Disposable {
   static readonly viewType = "clockwork.runPanel";
-  private static readonly open = new Map<string, RunPanel>();
+  private static readonly open = new Set<RunPanel>();
 
-  /** Shows the run (an id or unique prefix), reusing its panel if it is open. */
+  /**
+   * Shows a run (an id or unique prefix): in the panel already showing it,
+   * else in its workflow's panel unless that one's tab is pinned (the new run
+   * replaces what it showed), else in a new panel.
+   */
   static async show(ctx: Ctx, agent: AgentConnection, id: string): Promise<void> {
-    const known = [...RunPanel.open.values()].find((p) => p.runId === id || p.runId.startsWith(id));
+    const known = [...RunPanel.open].find((p) => p.runId === id || p.runId.startsWith(id));
     if (known) {
       known.panel.reveal();
       return;
     }
     // Load first, so a wrong id is an error message rather than an empty panel.
     const first = await loadRun(agent, id);
+    const panels = [...RunPanel.open];
+    const choice = choosePanel(
+      panels.map((p) => ({ runId: p.runId, workflowFile: p.snapshot.run.workflowFile, pinned: p.isPinned() })),
+      first.run,
+    );
+    const reusable = panels[choice.index];
+    if (reusable) {
+      reusable.panel.reveal();
+      reusable.showSnapshot(first);
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(
       RunPanel.viewType,
       titleOf(first.run),
@@ -55,6 +79,11 @@ export class RunPanel implements vscode.Disposable {
       webviewOptions(ctx.extension.extensionUri),
     );
     new RunPanel(ctx, panel, first);
+  }
+
+  /** Whether a panel showing this run is visible in an editor group. */
+  static isVisible(runId: string): boolean {
+    return [...RunPanel.open].some((p) => p.runId === runId && p.panel.visible);
   }
 
   private runId: string;
@@ -72,7 +101,7 @@ export class RunPanel implements vscode.Disposable {
     private snapshot: RunPanelInit,
   ) {
     this.runId = snapshot.run.id;
-    RunPanel.open.set(this.runId, this);
+    RunPanel.open.add(this);
     panel.iconPath = panelIcon(ctx.extension.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, ctx.extension.extensionUri, { name: "runPanel", title: panel.title });
     let wasConnected = true;
@@ -88,12 +117,38 @@ export class RunPanel implements vscode.Disposable {
       ctx.onRunLog((chunk) => chunk.runId === this.runId && this.send({ kind: "log", chunk })),
       ctx.onDidChangeState((state) => {
         const connected = state.kind === "connected";
-        if (connected === wasConnected) return;
-        wasConnected = connected;
-        this.send({ kind: "connection", connected });
-        if (connected) void this.reload();
+        if (connected) {
+          if (wasConnected) return;
+          wasConnected = true;
+          this.send({ kind: "connection", connected });
+          void this.reload();
+        } else {
+          // Sent on every change while away: "waiting" becomes "stopped".
+          wasConnected = false;
+          this.send({ kind: "connection", connected, offline: offlineText(state) });
+        }
       }),
     );
+  }
+
+  /**
+   * Whether the user pinned this panel's tab. Pinning (the tab's context
+   * menu, or Keep Open) is how a run is kept while the next run of the same
+   * workflow opens in a panel of its own.
+   */
+  private isPinned(): boolean {
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        if (
+          tab.input instanceof vscode.TabInputWebview &&
+          tab.input.viewType.endsWith(RunPanel.viewType) &&
+          tab.label === this.panel.title
+        ) {
+          return tab.isPinned;
+        }
+      }
+    }
+    return false;
   }
 
   private async receive(message: ToHost): Promise<void> {
@@ -121,17 +176,19 @@ export class RunPanel implements vscode.Disposable {
       file: this.snapshot.run.workflowFile,
       body: this.snapshot.run.trigger.body,
     });
-    watchRun(this.ctx, agent, runId, this.snapshot.run.workflowName);
-    await this.switchTo(runId);
+    void watchRun(this.ctx, agent, runId, this.snapshot.run.workflowName);
+    this.runId = runId;
+    await this.reload();
     return { runId };
   }
 
-  /** Shows another run in this panel (after Rerun). */
-  private async switchTo(runId: string): Promise<void> {
-    RunPanel.open.delete(this.runId);
-    this.runId = runId;
-    RunPanel.open.set(runId, this);
-    await this.reload();
+  /** Replaces what the panel shows with another run of its workflow, already loaded. */
+  private showSnapshot(next: RunPanelInit): void {
+    this.runId = next.run.id;
+    this.snapshot = next;
+    this.buffer = [];
+    this.panel.title = titleOf(next.run);
+    if (this.ready) this.post({ type: "event", event: { kind: "snapshot", ...next } });
   }
 
   /** Loads the run again and replaces what the page shows. */
@@ -140,8 +197,12 @@ export class RunPanel implements vscode.Disposable {
     if (!agent) return;
     this.loading = true;
     this.buffer = [];
+    const id = this.runId;
     try {
-      this.snapshot = await loadRun(agent, this.runId);
+      const snapshot = await loadRun(agent, id);
+      // Another run was put in the panel meanwhile: that one is newer.
+      if (id !== this.runId) return;
+      this.snapshot = snapshot;
       this.panel.title = titleOf(this.snapshot.run);
       if (this.ready) this.post({ type: "event", event: { kind: "snapshot", ...this.snapshot } });
     } catch (error) {
@@ -166,7 +227,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    RunPanel.open.delete(this.runId);
+    RunPanel.open.delete(this);
     this.subscriptions.splice(0).forEach((s) => s.dispose());
   }
 }
