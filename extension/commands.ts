@@ -8,21 +8,20 @@ import {
   CancelRun,
   FireTrigger,
   ListRuns,
-  RegisterWatcher,
-  RegisterWebhook,
   SetTriggerPaused,
   StartRun,
   UnregisterTrigger,
-  type FileEvent,
 } from "../agent/protocol";
 import type { AgentConnection } from "./connection";
 import type { CommandFactory, Ctx } from "./ctx";
 import { triggerArg, workflowFileArg } from "./pickers";
+import { registerWatcher, registerWebhook } from "./registration";
 import { watchRun } from "./runProgress";
 import { initTypes } from "./typesSetup";
 import { RunNode, type RunsTree } from "./runsTree";
 import { workflowNames } from "./runsModel";
 import type { TriggersTree } from "./triggersTree";
+import { pickPayload } from "./webhookRun";
 import { CronEditorPanel } from "./webviews/cronEditor/panel";
 import { RunPanel } from "./webviews/runPanel/panel";
 
@@ -35,7 +34,8 @@ export interface Views {
 export function registerCommands(ctx: Ctx, views: Views): void {
   const commands: Record<string, CommandFactory> = {
     runWorkflow: { enabled: runWorkflow },
-    runTrigger: { enabled: runTrigger },
+    runTrigger: { enabled: runTrigger() },
+    runWebhook: { enabled: runTrigger("webhook") },
     registerSchedule: {
       enabled: (ctx) => async (arg?: unknown) => {
         const file = await workflowFileArg(arg, "Register Schedule");
@@ -164,11 +164,17 @@ async function startFile(ctx: Ctx, agent: AgentConnection, file: string): Promis
   void watchRun(ctx, agent, runId, basename(file).replace(/\.workflow\.(ts|js|mjs)$/, ""));
 }
 
-function runTrigger(ctx: Ctx, agent: AgentConnection) {
-  return async (arg?: unknown) => {
-    const t = await triggerArg(agent, arg, "Run Now");
+/**
+ * Run Now on a trigger: a webhook's workflow expects a payload, so for a
+ * webhook the user first picks one (a recent delivery's, a file, or none).
+ */
+function runTrigger(type?: "webhook") {
+  return (ctx: Ctx, agent: AgentConnection) => async (arg?: unknown) => {
+    const t = await triggerArg(agent, arg, type ? "Run Webhook Now" : "Run Now", undefined, type);
     if (!t) return;
-    const { runId } = await agent.request(FireTrigger, { name: t.name });
+    const payload = t.type === "webhook" ? await pickPayload(agent, t) : {};
+    if (!payload) return;
+    const { runId } = await agent.request(FireTrigger, { name: t.name, ...payload });
     await RunPanel.show(ctx, agent, runId);
     void watchRun(ctx, agent, runId, t.name);
   };
@@ -195,92 +201,6 @@ function unregister(_ctx: Ctx, agent: AgentConnection) {
       "Unregister",
     );
     if (choice === "Unregister") await agent.request(UnregisterTrigger, { name: t.name });
-  };
-}
-
-function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
-  return async (arg?: unknown) => {
-    const file = await workflowFileArg(arg, "Register Webhook");
-    if (!file) return;
-    const name = await vscode.window.showInputBox({
-      title: "Register Webhook",
-      prompt: "A name for the webhook; it becomes part of the URL (/webhook/<name>). Leave empty for the workflow's name.",
-      placeHolder: "e.g. github-push",
-    });
-    if (name === undefined) return;
-    const result = await agent.request(RegisterWebhook, { file, name: name.trim() || undefined });
-    const url = result.url ?? "(no URL: the agent's HTTP server is not running)";
-    const lines = [`URL: ${url}`];
-    if (result.secret) {
-      lines.push(
-        "",
-        `Secret: ${result.secret}`,
-        "",
-        "This is the only time the secret is shown. Senders sign each body with it: X-Clockwork-Signature: sha256=<HMAC-SHA256 of the body>, or use it as a GitHub webhook secret.",
-      );
-    }
-    const copySecret = "Copy Secret";
-    const copyUrl = "Copy URL";
-    const buttons = result.secret ? [copySecret, copyUrl] : [copyUrl];
-    const choice = await vscode.window.showInformationMessage(
-      `Webhook "${result.trigger.name}" registered`,
-      { modal: true, detail: lines.join("\n") },
-      ...buttons,
-    );
-    if (choice === copySecret && result.secret) {
-      await vscode.env.clipboard.writeText(result.secret);
-      const next = result.url ? await vscode.window.showInformationMessage("Secret copied to the clipboard.", copyUrl) : undefined;
-      if (next === copyUrl && result.url) await vscode.env.clipboard.writeText(result.url);
-    } else if (choice === copyUrl && result.url) {
-      await vscode.env.clipboard.writeText(result.url);
-    }
-  };
-}
-
-function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
-  return async (arg?: unknown) => {
-    const file = await workflowFileArg(arg, "Register File Watcher");
-    if (!file) return;
-    const picked = await vscode.window.showOpenDialog({
-      title: "Watch which file or folder?",
-      canSelectFiles: true,
-      canSelectFolders: true,
-      canSelectMany: false,
-      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-      openLabel: "Watch",
-    });
-    const path = picked?.[0]?.fsPath;
-    if (!path) return;
-    const eventItems: Array<vscode.QuickPickItem & { value: FileEvent }> = [
-      { label: "created", value: "created", picked: true },
-      { label: "modified", value: "modified", picked: true },
-      { label: "deleted", value: "deleted", picked: false },
-    ];
-    const events = await vscode.window.showQuickPick(eventItems, {
-      title: "Register File Watcher: which changes start a run?",
-      canPickMany: true,
-    });
-    if (!events || events.length === 0) return;
-    const glob = await vscode.window.showInputBox({
-      title: "Register File Watcher",
-      prompt: "Only files matching this glob (relative to the watched folder). Leave empty for every file.",
-      placeHolder: "e.g. **/*.md",
-    });
-    if (glob === undefined) return;
-    const name = await vscode.window.showInputBox({
-      title: "Register File Watcher",
-      prompt: "A name for the watcher. Leave empty for the workflow's name.",
-    });
-    if (name === undefined) return;
-    const t = await agent.request(RegisterWatcher, {
-      file,
-      path,
-      events: events.map((e) => e.value),
-      recursive: true,
-      glob: glob.trim() || undefined,
-      name: name.trim() || undefined,
-    });
-    void vscode.commands.executeCommand("clockwork.revealTrigger", t.name);
   };
 }
 

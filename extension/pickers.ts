@@ -8,9 +8,13 @@ import { ListTriggers, type TriggerRecord, type TriggerType } from "../agent/pro
 import type { AgentConnection } from "./connection";
 import { WORKFLOW_PATTERN } from "./connection";
 import { TriggerNode } from "./triggersTree";
+import type { Wizard } from "./wizard";
 
-/** The workflow file a command should use, asking when the argument names none. */
-export async function workflowFileArg(arg: unknown, title: string): Promise<string | undefined> {
+/**
+ * The workflow file a command should use, asking when the argument names
+ * none (as a step of `wizard` when the command asks more afterwards).
+ */
+export async function workflowFileArg(arg: unknown, title: string, wizard?: Wizard): Promise<string | undefined> {
   const given = toPath(arg);
   if (given) return given;
   const active = vscode.window.activeTextEditor?.document.uri;
@@ -29,7 +33,10 @@ export async function workflowFileArg(arg: unknown, title: string): Promise<stri
       picked: active?.toString() === uri.toString(),
     }))
     .sort((a, b) => Number(b.picked) - Number(a.picked) || a.description.localeCompare(b.description));
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: "Pick a workflow file", matchOnDescription: true });
+  const placeHolder = "Pick a workflow file";
+  const pick = wizard
+    ? (await wizard.pick(items, { placeholder: placeHolder, matchOnDescription: true }))?.[0]
+    : await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
   return pick?.uri.fsPath;
 }
 

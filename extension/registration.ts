@@ -1,0 +1,136 @@
+// Register Webhook… and Register File Watcher…: short wizards in VS Code's
+// quick input, each question showing its step. The agent checks what was
+// entered when it registers; a refusal re-opens the step it concerns with the
+// agent's message under it and the answer kept.
+import * as vscode from "vscode";
+import { RegisterWatcher, RegisterWebhook, type FileEvent } from "../agent/protocol";
+import type { AgentConnection } from "./connection";
+import type { Ctx } from "./ctx";
+import { toPath, workflowFileArg } from "./pickers";
+import { Wizard } from "./wizard";
+
+export function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const wizard = new Wizard("Register Webhook", toPath(arg) ? 2 : 3);
+    const file = await workflowFileArg(arg, wizard.title, wizard);
+    if (!file) return;
+    if (!toPath(arg)) wizard.next();
+    const nameStep = wizard.step;
+    let name = "";
+    let headers = "";
+    let error: { step: "name" | "headers"; message: string } | undefined;
+    for (;;) {
+      if (error?.step !== "headers") {
+        wizard.goTo(nameStep);
+        const asked = await wizard.input({
+          prompt: "A name for the webhook; it becomes part of the URL (/webhook/<name>). Leave empty for the workflow's name.",
+          placeholder: "e.g. github-push",
+          value: name,
+          ...(error ? { error: error.message } : {}),
+        });
+        if (asked === undefined) return;
+        name = asked;
+      }
+      wizard.goTo(nameStep + 1);
+      const asked = await wizard.input({
+        prompt:
+          "Request headers a run may read as {trigger.headers.<name>}, separated by commas. Common ones (content-type, x-github-event…) are always passed; credentials never are.",
+        placeholder: "e.g. x-request-id, x-hook-source (optional)",
+        value: headers,
+        ...(error?.step === "headers" ? { error: error.message } : {}),
+      });
+      if (asked === undefined) return;
+      headers = asked;
+      try {
+        const result = await agent.request(RegisterWebhook, { file, name: name.trim() || undefined, headers: headerList(headers) });
+        return showSecret(result);
+      } catch (e) {
+        // Back to the question the refusal is about, with the agent's words.
+        const message = e instanceof Error ? e.message : String(e);
+        error = { step: /header/i.test(message) ? "headers" : "name", message };
+      }
+    }
+  };
+}
+
+function headerList(text: string): string[] | undefined {
+  const names = text.split(/[\s,]+/).filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
+/** The URL and the one-time secret, in a dialog whose only way out is Close (nothing to undo). */
+async function showSecret(result: { trigger: { name: string }; url: string | null; secret?: string }): Promise<void> {
+  const url = result.url ?? "(no URL: the agent's HTTP server is not running)";
+  const lines = [`URL: ${url}`];
+  if (result.secret) {
+    lines.push(
+      "",
+      `Secret: ${result.secret}`,
+      "",
+      "This is the only time the secret is shown. Senders sign each body with it: X-Clockwork-Signature: sha256=<HMAC-SHA256 of the body>, or use it as a GitHub webhook secret.",
+    );
+  }
+  const copySecret: vscode.MessageItem = { title: "Copy Secret" };
+  const copyUrl: vscode.MessageItem = { title: "Copy URL" };
+  const close: vscode.MessageItem = { title: "Close", isCloseAffordance: true };
+  const buttons = [...(result.secret ? [copySecret] : []), ...(result.url ? [copyUrl] : []), close];
+  const choice = await vscode.window.showInformationMessage(
+    `Webhook "${result.trigger.name}" registered`,
+    { modal: true, detail: lines.join("\n") },
+    ...buttons,
+  );
+  void vscode.commands.executeCommand("clockwork.revealTrigger", result.trigger.name);
+  if (choice === copySecret && result.secret) {
+    await vscode.env.clipboard.writeText(result.secret);
+    const next = result.url ? await vscode.window.showInformationMessage("Secret copied to the clipboard.", copyUrl.title) : undefined;
+    if (next === copyUrl.title && result.url) await vscode.env.clipboard.writeText(result.url);
+  } else if (choice === copyUrl && result.url) {
+    await vscode.env.clipboard.writeText(result.url);
+    vscode.window.setStatusBarMessage(`$(copy) Copied ${result.url}`, 4000);
+  }
+}
+
+export function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const wizard = new Wizard("Register File Watcher", toPath(arg) ? 4 : 5);
+    const file = await workflowFileArg(arg, wizard.title, wizard);
+    if (!file) return;
+    if (!toPath(arg)) wizard.next();
+    const picked = await vscode.window.showOpenDialog({
+      title: `${wizard.titleWithStep}: watch which file or folder?`,
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      openLabel: "Watch",
+    });
+    const path = picked?.[0]?.fsPath;
+    if (!path) return;
+    wizard.next();
+    const eventItems: Array<vscode.QuickPickItem & { value: FileEvent }> = [
+      { label: "created", value: "created", picked: true },
+      { label: "modified", value: "modified", picked: true },
+      { label: "deleted", value: "deleted", picked: false },
+    ];
+    const events = await wizard.pick(eventItems, { placeholder: "Which changes start a run?", canPickMany: true });
+    if (!events || events.length === 0) return;
+    wizard.next();
+    const glob = await wizard.input({
+      prompt: "Only files matching this glob (relative to the watched folder). Leave empty for every file.",
+      placeholder: "e.g. **/*.md",
+    });
+    if (glob === undefined) return;
+    wizard.next();
+    const name = await wizard.input({ prompt: "A name for the watcher. Leave empty for the workflow's name." });
+    if (name === undefined) return;
+    const t = await agent.request(RegisterWatcher, {
+      file,
+      path,
+      events: events.map((e) => e.value),
+      recursive: true,
+      glob: glob.trim() || undefined,
+      name: name.trim() || undefined,
+    });
+    void vscode.commands.executeCommand("clockwork.revealTrigger", t.name);
+  };
+}
