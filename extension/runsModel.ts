@@ -81,16 +81,21 @@ export function runItemView(run: RunSummary, nowMs: number): RunItemView {
   };
 }
 
-/** "cron daily · 09:00 · 1.2 s", "manual · Tue 14:03 · running 12 s". */
+/**
+ * "09:00 · 1.2 s · cron daily", "Tue 14:03 · running 12 s · manual". When
+ * and how long come first: a narrow sidebar cuts the end off, and the
+ * trigger is also in the tooltip.
+ */
 export function describeRun(run: RunSummary, nowMs: number): string {
   const trigger = run.triggerName ? `${run.triggerKind} ${run.triggerName}` : run.triggerKind;
   const started = Date.parse(run.startedAt ?? run.createdAt);
-  const parts = [trigger, shortTime(started, nowMs)];
+  const parts = [shortTime(started, nowMs)];
   const duration = runDuration(run, nowMs);
   if (run.status === "running" && duration !== null) parts.push(`running ${formatDuration(duration)}`);
   else if (run.status === "queued") parts.push("queued");
   else if (run.status === "skipped") parts.push("skipped");
   else if (duration !== null) parts.push(formatDuration(duration));
+  parts.push(trigger);
   return parts.join(" · ");
 }
 

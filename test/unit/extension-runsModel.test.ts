@@ -45,17 +45,17 @@ describe("upsertRun", () => {
 });
 
 describe("runItemView", () => {
-  it("shows trigger, start time and duration, with a status icon and context value", () => {
+  it("shows start time and duration before the trigger, with a status icon and context value", () => {
     const view = runItemView(run("a", { triggerKind: "cron", triggerName: "daily", startedAt: "2025-05-12T09:00:00Z", finishedAt: "2025-05-12T09:00:01.200Z" }), NOW);
     assert.equal(view.label, "digest");
     assert.equal(view.icon.id, "pass");
     assert.equal(view.contextValue, "run.success");
-    assert.match(view.description, /^cron daily · \d\d:\d\d · 1\.2 s$/);
+    assert.match(view.description, /^\d\d:\d\d · 1\.2 s · cron daily$/);
   });
 
   it("counts a running run's duration up to now", () => {
     const d = describeRun(run("a", { status: "running", startedAt: iso(NOW - 12_000), finishedAt: null }), NOW);
-    assert.match(d, /running 12 s$/);
+    assert.match(d, /^\d\d:\d\d · running 12 s · manual$/);
   });
 
   it("marks failed runs with the failure icon and the error in the tooltip", () => {

@@ -1,0 +1,119 @@
+// Types for workflow files: import { defineWorkflow, shell, http, llm, code } from "clockwork".
+// Written by `clockwork init`; Clockwork provides the module itself when it
+// loads a workflow, so nothing needs installing. Regenerate with `clockwork init`.
+declare module "clockwork" {
+  /** A duration in milliseconds, or a string such as "500ms", "30s", "5m", "1h". */
+  export type Duration = number | `${number}${"ms" | "s" | "m" | "h"}`;
+  export interface RetryOptions {
+      /** Total attempts including the first one (1 = no retry). */
+      attempts: number;
+      /** Wait before the second attempt; doubles for each further attempt. Default 1000. */
+      backoffMs?: number;
+  }
+  export interface CommonStepOptions {
+      /** Per-attempt time limit. Defaults: shell 60s, http 30s, llm 120s, code 60s. */
+      timeout?: Duration;
+      retries?: RetryOptions;
+  }
+  export interface ShellOptions extends CommonStepOptions {
+      /** Working directory; relative paths are resolved against the workflow file's folder. */
+      cwd?: string;
+      /** Extra environment variables (values may contain placeholders). */
+      env?: Record<string, string>;
+  }
+  export interface HttpOptions extends CommonStepOptions {
+      url: string;
+      method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+      headers?: Record<string, string>;
+      /** Request body; a non-string value is sent as JSON. */
+      body?: string | Record<string, unknown> | unknown[];
+      /** Accepted status codes; default any 2xx. */
+      expectStatus?: number | number[];
+  }
+  export interface LlmOptions extends CommonStepOptions {
+      prompt: string;
+      system?: string;
+      /** "openai" (any OpenAI-compatible chat completions server; the default) or "anthropic". */
+      provider?: "openai" | "anthropic";
+      /** Default http://127.0.0.1:11434/v1 (Ollama) for openai, https://api.anthropic.com/v1 for anthropic. */
+      baseUrl?: string;
+      model?: string;
+      /** Name of the environment variable holding the API key. Never put a key in the file. */
+      apiKeyEnv?: string;
+      temperature?: number;
+      maxTokens?: number;
+  }
+  export type TriggerEvent = "manual" | "cron" | "webhook" | "file" | "api";
+  export interface TriggerInfo {
+      event: TriggerEvent;
+      /** Parsed JSON body (webhook, api, --body), or the raw text when it is not JSON. */
+      body?: unknown;
+      /** Allow-listed request headers, lower-case names. */
+      headers?: Record<string, string>;
+      /** The file of a file-triggered run. */
+      path?: string;
+      /** For file triggers: created, modified or deleted. */
+      fileEvent?: "created" | "modified" | "deleted";
+      /** Name of the registered trigger that started the run. */
+      name?: string;
+  }
+  export interface RunInfo {
+      id: string;
+      workflow: string;
+      /** ISO 8601 instant a cron run was due. */
+      scheduledFor?: string;
+  }
+  export interface CodeContext {
+      /** Outputs of the steps that already ran in this run. */
+      steps: Readonly<Record<string, string>>;
+      /** The output of a step in the last successful run of this workflow, or undefined. */
+      previous: (step: string) => string | undefined;
+      trigger: TriggerInfo;
+      run: RunInfo;
+      /** Aborted on timeout or cancel; pass it to fetch and child processes. */
+      signal: AbortSignal;
+      /** Writes a line to the run log. */
+      log: (...args: unknown[]) => void;
+  }
+  export type CodeFunction = (ctx: CodeContext) => unknown | Promise<unknown>;
+  export interface ShellStep {
+      kind: "shell";
+      name: string;
+      command: string | string[];
+      options: ShellOptions;
+  }
+  export interface HttpStep {
+      kind: "http";
+      name: string;
+      options: HttpOptions;
+  }
+  export interface LlmStep {
+      kind: "llm";
+      name: string;
+      options: LlmOptions;
+  }
+  export interface CodeStep {
+      kind: "code";
+      name: string;
+      fn: CodeFunction;
+      options: CommonStepOptions;
+  }
+  export type Step = ShellStep | HttpStep | LlmStep | CodeStep;
+  export interface WorkflowDefinition {
+      name: string;
+      description?: string;
+      steps: Step[];
+  }
+  export interface Workflow extends WorkflowDefinition {
+      readonly __clockwork: "workflow";
+  }
+  export function defineWorkflow(definition: WorkflowDefinition): Workflow;
+  /** Runs `command` with /bin/sh -c, or an argv array directly (no shell). Output: trimmed stdout. */
+  export function shell(name: string, command: string | string[], options?: ShellOptions): ShellStep;
+  /** Makes an HTTP request. Output: the response body (capped). */
+  export function http(name: string, options: HttpOptions): HttpStep;
+  /** Asks a chat-completions model. Output: the reply text. */
+  export function llm(name: string, options: LlmOptions): LlmStep;
+  /** Runs a TypeScript function. Output: its return value (strings as is, other values as JSON). */
+  export function code(name: string, fn: CodeFunction, options?: CommonStepOptions): CodeStep;
+}
