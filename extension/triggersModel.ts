@@ -134,9 +134,11 @@ export function triggerTooltip(trigger: TriggerRecord, nowMs: number, nextFires?
     if (trigger.state === "paused") lines.push("Paused: no fires until resumed.", "");
     else if (fires.length > 0) {
       lines.push(fires.length > 1 ? `Next ${fires.length} fires:` : "Next fire:", "");
+      // Fires less than a minute apart are told apart by their seconds.
+      const seconds = fires.length > 1 && Date.parse(fires[1]!) - Date.parse(fires[0]!) < 60_000;
       for (const at of fires) {
         const ms = Date.parse(at);
-        lines.push(`- ${shortTime(ms, nowMs, s.timezone)} (${relativeTime(ms, nowMs)})`);
+        lines.push(`- ${shortTime(ms, nowMs, s.timezone, seconds)} (${relativeTime(ms, nowMs)})`);
       }
       lines.push("");
     }

@@ -3,6 +3,10 @@
 // plain ES modules under test/e2e. Node 20's --test takes no globs, so the
 // files are listed here. Set CLOCKWORK_TEST_FILTER=substring to run a subset,
 // CLOCKWORK_SKIP_E2E=1 to leave out the VS Code tests.
+//
+// The VS Code tests need code-server and Chromium (scripts/e2e-setup.sh
+// installs them, with apt, so as root). Without them they are skipped, never
+// failed, and this script says so again under the results.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, dirname } from "node:path";
@@ -29,6 +33,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const e2eFiles = files.filter((f) => f.endsWith(".e2e.mjs"));
+const e2eSkipped = e2eFiles.length > 0 ? (await import("../test/e2e/harness.mjs")).e2eSkipReason() : false;
+
 const result = spawnSync(
   process.execPath,
   [
@@ -45,4 +52,8 @@ const result = spawnSync(
   ],
   { cwd: root, stdio: "inherit", env: { ...process.env, CLOCKWORK_REPO_ROOT: root } },
 );
+if (e2eSkipped) {
+  const line = "=".repeat(78);
+  console.log(`\n${line}\n${e2eSkipped}.\nSkipped: ${e2eFiles.map((f) => relative(root, f)).join(", ")}\n${line}`);
+}
 process.exit(result.status ?? 1);

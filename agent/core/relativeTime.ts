@@ -90,10 +90,17 @@ export function runDuration(
 
 /**
  * A short clock time for lists: "09:00" today, "Tue 09:00" within a week,
- * "12 May 09:00" otherwise. `timeZone` defaults to the machine's zone.
+ * "12 May 09:00" otherwise ("09:00:05" with `seconds`). `timeZone` defaults
+ * to the machine's zone.
  */
-export function shortTime(atMs: number, nowMs: number, timeZone?: string): string {
-  const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+export function shortTime(atMs: number, nowMs: number, timeZone?: string, seconds = false): string {
+  const time = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(seconds ? { second: "2-digit" as const } : {}),
+    hourCycle: "h23",
+    timeZone,
+  });
   const day = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone });
   if (day.format(atMs) === day.format(nowMs)) return time.format(atMs);
   if (Math.abs(atMs - nowMs) < 6 * DAY) {

@@ -1,39 +1,26 @@
 // The Clockwork extension in a real VS Code (code-server + Chromium), the way
-// a user meets it: installed from the packaged .vsix, starting its own agent
-// (the packaged agent bundle with its native module and esbuild binary; this
-// test starts none), then CodeLens, Run Now with live output in the run
-// panel, the cron editor's live preview, the schedule in the tree, pausing it
-// from the context menu, and a diagnostic on a broken workflow file.
+// a user meets it while writing workflows: installed from the packaged .vsix,
+// starting its own agent, then CodeLens, Run Now with live output in one
+// reused run panel and no notification while that panel shows the result,
+// the cron editor validating with the agent (Asia/Kolkata), a schedule
+// firing every 2 seconds with its tree row kept true without Refresh, Edit
+// Schedule, Pause/Resume, Unregister, the Runs filter, a diagnostic and the
+// editor-types quick fix. Background runs, webhooks, watchers and the agent's
+// lifecycle are in clockwork-agent.e2e.mjs.
 //
 //   bash scripts/e2e-setup.sh && npm run build && node --test test/e2e/clockwork.e2e.mjs
 //
-// Skips (does not fail) when code-server is not installed. Screenshots go to
-// test-results/e2e/clockwork (or $E2E_SCREENSHOTS_DIR); E2E_KEEP_RUN=1 keeps
-// the run folder with every log.
+// Skips (does not fail) when code-server or Chromium is not installed.
+// Screenshots go to test-results/e2e/clockwork (or $E2E_SCREENSHOTS_DIR);
+// CLOCKWORK_UPDATE_MEDIA=1 also writes the README's screenshots into media/;
+// E2E_KEEP_RUN=1 keeps the run folder with every log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import {
-  CODE_SERVER_BIN,
-  REPO_ROOT,
-  freePort,
-  groupMembers,
-  openWorkbench,
-  quickOpen,
-  runCommand,
-  screenshot,
-  startCodeServer,
-  webviewFrame,
-} from './harness.mjs';
-
-const execFileP = promisify(execFile);
-const screenshotsDir = path.resolve(process.env.E2E_SCREENSHOTS_DIR || path.join(REPO_ROOT, 'test-results', 'e2e', 'clockwork'));
-const UI = 60_000;
+import { e2eSkipReason, quickOpen, runCommand, screenshot, webviewFrame } from './harness.mjs';
+import { startSession } from './session.mjs';
+import { UI, clockworkRow, contextMenu, dialog, hoverText, partShot, quickInput, recordToasts, showClockwork, toasts } from './ui.mjs';
 
 const HELLO = `import { defineWorkflow, shell } from "clockwork";
 
@@ -44,6 +31,11 @@ export default defineWorkflow({
     shell("shout", "echo {greet} | tr a-z A-Z"),
   ],
 });
+`;
+
+const OTHER = `import { defineWorkflow, shell } from "clockwork";
+
+export default defineWorkflow({ name: "other", steps: [shell("main", "echo other")] });
 `;
 
 // A missing comma: the loader's error must land on line 6.
@@ -57,221 +49,215 @@ export default defineWorkflow({
 });
 `;
 
-// Waits inside the agent (a code step), so killing the agent ends it too.
-const SLOW = `import { defineWorkflow, code } from "clockwork";
-
-export default defineWorkflow({
-  name: "slow",
-  steps: [
-    code("wait", async (ctx) => {
-      ctx.log("waiting for a minute");
-      await new Promise((resolve) => setTimeout(resolve, 60_000));
-      return "done";
-    }),
-  ],
-});
-`;
-
-const skip = existsSync(CODE_SERVER_BIN)
-  ? false
-  : `code-server is not installed (${path.relative(REPO_ROOT, CODE_SERVER_BIN)}): run \`bash scripts/e2e-setup.sh\` to run the VS Code tests`;
-
-describe('Clockwork extension in VS Code', { skip }, () => {
-  let tmp;
-  let server;
-  let wb;
+describe('Clockwork in VS Code: writing and running workflows', { skip: e2eSkipReason() }, () => {
+  let s;
   let page;
-  let clockworkHome;
-  let failed = false;
-  const t0 = Date.now();
-  const lap = (what) => console.log(`# ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-
-  async function guarded(name, fn) {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      if (page) await screenshot(page, screenshotsDir, `FAILED-${name}`).catch(() => {});
-      const agentLog = clockworkHome ? tailOf(path.join(clockworkHome, 'agent.log')) : '';
-      if (agentLog) console.log(`# agent.log:\n${agentLog}`);
-      throw error;
-    }
-  }
 
   before(async () => {
-    const extensionBundle = path.join(REPO_ROOT, 'dist', 'extension.js');
-    assert.ok(existsSync(extensionBundle), 'dist/extension.js is missing: run `npm run build` first');
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'cw-e2e-'));
-    const vsix = path.join(tmp, 'clockwork.vsix');
-    await execFileP(
-      path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'),
-      ['package', '--no-yarn', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
-      { cwd: REPO_ROOT, timeout: 180_000 },
-    );
-    lap('vsix packaged');
-    const workspace = path.join(tmp, 'workspace');
-    await mkdir(workspace, { recursive: true });
-    await writeFile(path.join(workspace, 'hello.workflow.ts'), HELLO);
-    await writeFile(path.join(workspace, 'broken.workflow.ts'), BROKEN);
-    await writeFile(path.join(workspace, 'slow.workflow.ts'), SLOW);
-    // Short, private paths: a Unix socket path must stay under ~100 bytes.
-    clockworkHome = path.join(tmp, 'home');
-    server = await startCodeServer({
-      runDir: path.join(tmp, 'run'),
-      workspace,
-      vsixPath: vsix,
-      settings: { 'editor.codeLens': true, 'files.autoSave': 'off' },
-      env: { CLOCKWORK_HOME: clockworkHome, CLOCKWORK_HTTP_PORT: String(await freePort()) },
+    s = await startSession('clockwork', {
+      'hello.workflow.ts': HELLO,
+      'other.workflow.ts': OTHER,
+      'broken.workflow.ts': BROKEN,
     });
-    lap(`code-server on port ${server.port}`);
-    wb = await openWorkbench(server.url, { screenshotsDir });
-    page = wb.page;
-    lap('workbench ready');
+    page = s.page;
   });
 
   after(async () => {
-    await wb?.close().catch(() => {});
-    await server?.stop().catch(() => {});
-    const leftover = clockworkHome ? await stopAgent(clockworkHome) : [];
-    lap('shut down');
-    // E2E_KEEP_RUN=1 keeps the run folder (logs of code-server, the extension host and the agent).
-    if (!failed && tmp && !process.env.E2E_KEEP_RUN) await rm(tmp, { recursive: true, force: true });
-    else if (tmp) console.log(`# run folder kept: ${tmp} (code-server log: ${server?.logFile})`);
+    const leftover = (await s?.close()) ?? [];
     assert.deepEqual(leftover, [], 'processes of the agent the extension started are still running');
   });
 
-  it('shows Run Now and Schedule CodeLens on a workflow file, served by the agent the extension started', () =>
-    guarded('codelens', async () => {
+  it('shows Run Now and Schedule CodeLens, served by the agent the extension started, whose log has each line once', () =>
+    s.guarded('codelens', async () => {
       await quickOpen(page, 'hello.workflow.ts');
-      const runNow = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first();
-      await runNow.waitFor({ state: 'visible', timeout: UI });
+      await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first().waitFor({ state: 'visible', timeout: UI });
       await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Schedule…' }).first().waitFor({ state: 'visible', timeout: UI });
-      // The extension started the agent from the installed .vsix.
-      assert.ok(existsSync(path.join(clockworkHome, 'agent.sock')), 'the agent socket exists in CLOCKWORK_HOME');
-      await page.locator('.part.statusbar', { hasText: 'Clockwork' }).first().waitFor({ state: 'visible', timeout: UI });
-      await screenshot(page, screenshotsDir, '1-codelens');
-      lap('CodeLens seen');
+      assert.ok(existsSync(path.join(s.home, 'agent.sock')), 'the agent socket exists in CLOCKWORK_HOME');
+      const lines = readFileSync(path.join(s.home, 'agent.log'), 'utf8').split('\n').filter(Boolean);
+      assert.equal(lines.filter((l) => / agent \S+ started \(pid/.test(l)).length, 1, 'one start, logged once');
+      assert.equal(new Set(lines).size, lines.length, 'no line of agent.log is written twice');
+      await screenshot(page, s.screenshotsDir, '1-codelens');
+      s.lap('CodeLens seen');
     }));
 
-  it('runs the workflow from the CodeLens and shows each step with its output in the run panel', () =>
-    guarded('run-panel', async () => {
-      await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first().click();
-      const frame = await webviewFrame(page, { timeout: UI });
-      const badge = frame.locator('#status');
-      await badge.filter({ hasText: 'success' }).waitFor({ state: 'visible', timeout: UI });
-      const greet = frame.locator('#step-0');
-      const shout = frame.locator('#step-1');
-      await greet.locator('pre', { hasText: 'hello from clockwork' }).waitFor({ state: 'visible', timeout: UI });
-      await shout.locator('pre', { hasText: 'HELLO FROM CLOCKWORK' }).waitFor({ state: 'visible', timeout: UI });
-      assert.match(await greet.locator('.facts').innerText(), /success/);
+  it('runs from the CodeLens into one reused run panel, with no notification while the panel shows the result', () =>
+    s.guarded('run-panel', async () => {
+      await recordToasts(page);
+      const runNow = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first();
+      await runNow.click();
+      let frame = await webviewFrame(page, { timeout: UI });
+      await frame.locator('#status', { hasText: 'success' }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#step-0 pre', { hasText: 'hello from clockwork' }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#step-1 pre', { hasText: 'HELLO FROM CLOCKWORK' }).waitFor({ state: 'visible', timeout: UI });
       assert.equal(await frame.locator('#workflow').innerText(), 'hello');
-      await screenshot(page, screenshotsDir, '2-run-panel');
-      lap('run panel shows the output');
+      const firstMeta = await frame.locator('#meta').innerText();
+
+      // Again from the file: the same panel shows the new run.
+      await quickOpen(page, 'hello.workflow.ts');
+      await runNow.click();
+      frame = await webviewFrame(page, { timeout: UI });
+      await frame.locator('#meta').filter({ hasNotText: firstMeta.split(' · ')[0] }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#status', { hasText: 'success' }).waitFor({ state: 'visible', timeout: UI });
+      // And Rerun in the panel.
+      const secondMeta = await frame.locator('#meta').innerText();
+      await frame.locator('#rerun').click();
+      await frame.locator('#meta').filter({ hasNotText: secondMeta.split(' · ')[0] }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#status', { hasText: 'success' }).waitFor({ state: 'visible', timeout: UI });
+      const panels = page.locator('.editor-group-container .tab', { hasText: /hello · / });
+      assert.equal(await panels.count(), 1, 'three runs, one panel');
+
+      // A command through the extension host after the runs ended: any
+      // notification they asked for has been shown by the time it answers.
+      await runCommand(page, 'Clockwork: Show Runs');
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'manual' }).nth(2).waitFor({ state: 'visible', timeout: UI });
+      assert.deepEqual(await toasts(page), [], 'no notification while the run panel shows the result');
+      await screenshot(page, s.screenshotsDir, '2-run-panel');
+      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'run-panel');
+      s.lap('run panel reused, no toasts');
     }));
 
-  it('previews an expression as it is typed in the cron editor and registers the schedule', () =>
-    guarded('cron-editor', async () => {
+  it('validates the cron editor with the agent: Asia/Kolkata registers, errors wait for a pause and name the field at fault', () =>
+    s.guarded('cron-editor', async () => {
+      await recordToasts(page);
       await runCommand(page, 'Clockwork: Register Schedule…');
-      // Not started from a file: the command asks which workflow.
       const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'hello.workflow.ts' }).first();
       await pick.waitFor({ state: 'visible', timeout: UI });
       await pick.click();
       const frame = await webviewFrame(page, { timeout: UI });
       const cron = frame.locator('#cron');
+      const zone = frame.locator('#timezone');
+      const cronError = frame.locator('#cron-error');
+      const zoneError = frame.locator('#timezone-error');
       await cron.waitFor({ state: 'visible', timeout: UI });
-      const description = frame.locator('#description');
-      const fires = frame.locator('#fires li');
+      // The agent's zone list is offered, in current IANA spelling.
+      assert.ok((await frame.locator('#zones option[value="Asia/Kolkata"]').count()) === 1, 'Asia/Kolkata is offered');
 
       await cron.fill('0 9 * * 1-5');
-      await description.filter({ hasText: /09:00/ }).waitFor({ state: 'visible', timeout: UI });
-      const weekdays = await description.innerText();
-      await fires.nth(4).waitFor({ state: 'visible', timeout: UI });
-      assert.equal(await fires.count(), 5);
+      await zone.fill('');
+      await zone.pressSequentially('Asia/Kol', { delay: 40 });
+      assert.equal(await zoneError.isVisible(), false, 'no error while typing');
+      // Once typing pauses, the agent's verdict shows under the zone, not the expression.
+      await zoneError.filter({ hasText: 'unknown zone "Asia/Kol"' }).waitFor({ state: 'visible', timeout: UI });
+      assert.equal(await cronError.isVisible(), false, 'the expression is not blamed for the zone');
+      await frame.locator('#fires li', { hasText: 'Pick a time zone' }).waitFor({ state: 'visible', timeout: UI });
+      assert.equal(await frame.locator('#save').isDisabled(), true);
+
+      await zone.pressSequentially('kata', { delay: 40 });
+      await zoneError.waitFor({ state: 'hidden', timeout: UI });
+      await frame.locator('#fires li', { hasText: 'GMT+5:30' }).nth(4).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#description', { hasText: '09:00' }).waitFor({ state: 'visible', timeout: UI });
 
       await cron.fill('61 * * * *');
-      const error = frame.locator('#cron-error');
-      await error.waitFor({ state: 'visible', timeout: UI });
+      await cronError.filter({ hasText: 'out of range' }).waitFor({ state: 'visible', timeout: UI });
+      assert.equal(await zoneError.isVisible(), false);
       assert.equal(await frame.locator('#save').isDisabled(), true, 'Save is disabled for an invalid expression');
-      await screenshot(page, screenshotsDir, '3-cron-editor-invalid');
+      await screenshot(page, s.screenshotsDir, '3-cron-editor-invalid');
 
-      await cron.fill('*/5 * * * *');
-      await error.waitFor({ state: 'hidden', timeout: UI });
-      await description.filter({ hasText: /5 minutes/ }).waitFor({ state: 'visible', timeout: UI });
-      assert.notEqual(await description.innerText(), weekdays, 'the description follows the expression');
-      const firstFire = await fires.first().innerText();
-      assert.match(firstFire, /in \d+ (min|s)|now/);
-      await frame.locator('#name').fill('hello-every-5');
-      await frame.locator('#timezone').fill('UTC');
+      await cron.fill('0 9 * * 1-5');
+      await cronError.waitFor({ state: 'hidden', timeout: UI });
+      await frame.locator('#name').fill('kolkata');
       await frame.locator('#save:not([disabled])').waitFor({ state: 'visible', timeout: UI });
-      await screenshot(page, screenshotsDir, '4-cron-editor');
+      await frame.locator('#fires li', { hasText: 'GMT+5:30' }).nth(4).waitFor({ state: 'visible', timeout: UI });
+      await screenshot(page, s.screenshotsDir, '4-cron-editor');
+      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'cron-editor');
       await frame.locator('#save').click();
-      lap('schedule saved');
+      const row = await clockworkRow(page, 'kolkata');
+      await row.filter({ hasText: /in \d+ (min|h|day)|in \d+ days/ }).waitFor({ state: 'visible', timeout: UI });
+      assert.deepEqual(await toasts(page), [], 'the tree shows the new schedule: no notification');
+      s.lap('Asia/Kolkata schedule registered');
     }));
 
-  it('lists the new schedule in the Triggers tree with its cadence and next fire', () =>
-    guarded('tree', async () => {
-      const row = await triggerRow('hello-every-5');
-      await row.filter({ hasText: /in \d+ (min|s)|now/ }).waitFor({ state: 'visible', timeout: UI });
-      assert.match(await row.innerText(), /5 minutes/);
-      await screenshot(page, screenshotsDir, '5-tree-schedule');
-      lap('schedule in the tree');
+  it('keeps a schedule row true while it fires every 2 seconds: last run and next fire, without Refresh', () =>
+    s.guarded('live-tree', async () => {
+      const row = await clockworkRow(page, 'kolkata');
+      assert.match(await hoverText(page, row, /Last run/), /Last run: never/);
+      await contextMenu(page, row, 'Edit Schedule…');
+      const frame = await webviewFrame(page, { timeout: UI });
+      await frame.locator('#name[readonly]').waitFor({ state: 'attached', timeout: UI });
+      await frame.locator('#cron').fill('*/2 * * * * *');
+      await frame.locator('#description', { hasText: /2 seconds/ }).waitFor({ state: 'visible', timeout: UI });
+      await frame.locator('#save:not([disabled])').click();
+      // Four fires: a tree that missed them would by now say the first next
+      // fire was "5 s ago" and the last run "never".
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'cron kolkata' }).nth(3).waitFor({ state: 'visible', timeout: UI });
+      const text = await row.innerText();
+      assert.match(text, /now|in \d s/);
+      assert.doesNotMatch(text, /ago/);
+      const tooltip = await hoverText(page, row, /Last run/);
+      assert.match(tooltip, /Last run: [✓●○] (success|running|queued)/);
+      await screenshot(page, s.screenshotsDir, '5-tree-live');
+      await partShot(page, page.locator('.part.sidebar'), s.mediaDirs, 'triggers-tree');
+      s.lap('tree follows fires');
     }));
 
-  it('pauses the schedule from its context menu and shows it paused', () =>
-    guarded('pause', async () => {
-      const row = await triggerRow('hello-every-5');
-      await row.click({ button: 'right' });
-      const pause = page.locator('.context-view .monaco-menu .action-menu-item', { hasText: /^\s*Pause\s*$/ }).first();
-      await pause.waitFor({ state: 'visible', timeout: UI });
-      await pause.hover();
-      await screenshot(page, screenshotsDir, '6-context-menu');
-      // VS Code's menus act on the keyboard as on the mouse; Enter on the
-      // hovered item is what a mouse click amounts to, without the menu's
-      // mouse-up timing that a synthetic click can miss.
-      await page.keyboard.press('Enter');
-      await pause.waitFor({ state: 'hidden', timeout: UI });
+  it('pauses the schedule from its context menu, greys its row, and resumes it', () =>
+    s.guarded('pause-resume', async () => {
+      const row = await clockworkRow(page, 'kolkata');
+      const label = row.locator('.label-name').first();
+      await quickOpen(page, 'hello.workflow.ts');
+      const activeColour = await label.evaluate((el) => getComputedStyle(el).color);
+      await contextMenu(page, row, 'Pause');
       await row.filter({ hasText: 'paused' }).waitFor({ state: 'visible', timeout: UI });
       await row.locator('.codicon-debug-pause').first().waitFor({ state: 'visible', timeout: UI });
-      await screenshot(page, screenshotsDir, '7-tree-paused');
-      lap('schedule paused');
+      // A selected row is drawn in the selection's colours: look at it unselected.
+      await quickOpen(page, 'hello.workflow.ts');
+      assert.notEqual(await label.evaluate((el) => getComputedStyle(el).color), activeColour, 'the paused label is greyed');
+      await screenshot(page, s.screenshotsDir, '6-tree-paused');
+      await contextMenu(page, row, 'Resume');
+      await row.filter({ hasText: /now|in \d s/ }).waitFor({ state: 'visible', timeout: UI });
+      assert.doesNotMatch(await row.innerText(), /paused/);
+      await quickOpen(page, 'hello.workflow.ts');
+      assert.equal(await label.evaluate((el) => getComputedStyle(el).color), activeColour);
+      s.lap('paused and resumed');
+    }));
+
+  it('unregisters the schedule after a confirmation', () =>
+    s.guarded('unregister', async () => {
+      const row = await clockworkRow(page, 'kolkata');
+      await contextMenu(page, row, 'Unregister…');
+      const confirm = await dialog(page);
+      assert.match(await confirm.text(), /Unregister the schedule "kolkata"\?/);
+      await confirm.press('Unregister');
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: /^kolkata/ }).waitFor({ state: 'detached', timeout: UI });
+      await page.locator('.part.sidebar', { hasText: 'No triggers yet' }).waitFor({ state: 'visible', timeout: UI });
+      s.lap('unregistered');
+    }));
+
+  it('filters the Runs view by workflow and clears the filter', () =>
+    s.guarded('runs-filter', async () => {
+      await runCommand(page, 'Clockwork: Run Workflow…');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'other.workflow.ts' }).first().click();
+      await (await webviewFrame(page, { timeout: UI })).locator('#status', { hasText: 'success' }).waitFor({ state: 'visible', timeout: UI });
+      await showClockwork(page);
+      const runs = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) }).first();
+      await runs.locator('.monaco-list-row', { hasText: 'other' }).first().waitFor({ state: 'visible', timeout: UI });
+      await runs.locator('.pane-header').hover();
+      await runs.locator('.pane-header .action-label[aria-label="Filter Runs by Workflow…"]').click();
+      await quickInput(page).answer('other');
+      await runs.locator('.pane-header', { hasText: 'other' }).waitFor({ state: 'visible', timeout: UI });
+      await runs.locator('.monaco-list-row', { hasText: 'hello' }).first().waitFor({ state: 'detached', timeout: UI });
+      assert.ok((await runs.locator('.monaco-list-row', { hasText: 'other' }).count()) >= 1);
+      await screenshot(page, s.screenshotsDir, '7-runs-filtered');
+      await runs.locator('.pane-header').hover();
+      await runs.locator('.pane-header .action-label[aria-label="Clear Runs Filter"]').click();
+      await runs.locator('.monaco-list-row', { hasText: 'hello' }).first().waitFor({ state: 'visible', timeout: UI });
+      s.lap('runs filtered and cleared');
     }));
 
   it('shows a diagnostic at the right line of a broken workflow file', () =>
-    guarded('diagnostic', async () => {
+    s.guarded('diagnostic', async () => {
       await quickOpen(page, 'broken.workflow.ts');
-      const squiggle = page.locator('.monaco-editor .squiggly-error').first();
-      await squiggle.waitFor({ state: 'attached', timeout: UI });
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: UI });
       await page.keyboard.press('Control+Shift+M');
       const marker = page.locator('.markers-panel .monaco-list-row', { hasText: /Expected|Unexpected/ }).first();
       await marker.waitFor({ state: 'visible', timeout: UI });
       assert.match(await marker.innerText(), /\[Ln 6, Col \d+\]/);
-      await screenshot(page, screenshotsDir, '8-diagnostic');
-      lap('diagnostic seen');
-    }));
-
-  it('restarts an agent that died mid-run and then shows that run as failed', () =>
-    guarded('agent-crash', async () => {
-      await quickOpen(page, 'slow.workflow.ts');
-      await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Run Now' }).first().click();
-      const frame = await webviewFrame(page, { timeout: UI });
-      await frame.locator('#status', { hasText: 'running' }).waitFor({ state: 'visible', timeout: UI });
-      await frame.locator('#step-0 pre', { hasText: 'waiting for a minute' }).waitFor({ state: 'visible', timeout: UI });
-      const before = await agentPid(clockworkHome);
-      process.kill(before, 'SIGKILL');
-      // The panel says it lost the agent, the extension starts a new one
-      // (the old one did not ask to stop), and the new agent's recovery
-      // marks the orphaned run failed.
-      await frame.locator('#status', { hasText: 'failed' }).waitFor({ state: 'visible', timeout: UI });
-      // The error is shown where it happened: under the step that was running.
-      await frame.locator('#step-0 .step-error', { hasText: 'the agent stopped while this run was in progress' }).waitFor({ state: 'visible', timeout: UI });
-      const after = await agentPid(clockworkHome);
-      assert.notEqual(after, before, 'a new agent runs');
-      await screenshot(page, screenshotsDir, '9-run-failed-after-agent-crash');
-      lap('agent restarted, run shown failed');
+      await screenshot(page, s.screenshotsDir, '8-diagnostic');
+      s.lap('diagnostic seen');
     }));
 
   it('adds editor types for "clockwork" so TypeScript stops reporting the module as missing', () =>
-    guarded('types', async () => {
+    s.guarded('types', async () => {
       await quickOpen(page, 'hello.workflow.ts');
       const problems = page.locator('.markers-panel');
       if (!(await problems.isVisible())) await page.keyboard.press('Control+Shift+M');
@@ -280,64 +266,8 @@ describe('Clockwork extension in VS Code', { skip }, () => {
       await quickOpen(page, 'hello.workflow.ts');
       await runCommand(page, 'Clockwork: Add Editor Types to Folder');
       await missing.first().waitFor({ state: 'detached', timeout: UI });
-      assert.ok(existsSync(path.join(server.workspace, 'clockwork.d.ts')));
-      await screenshot(page, screenshotsDir, '10-editor-types');
-      lap('editor types added');
+      assert.ok(existsSync(path.join(s.workspace, 'clockwork.d.ts')));
+      await screenshot(page, s.screenshotsDir, '9-editor-types');
+      s.lap('editor types added');
     }));
-
-  /** The row of a trigger in the Triggers view, opening the Clockwork container first. */
-  async function triggerRow(name) {
-    const sidebarRow = page.locator('.part.sidebar .monaco-list-row', { hasText: name }).first();
-    if (!(await sidebarRow.isVisible())) {
-      const icon = page.locator('.part.activitybar .action-item a[aria-label^="Clockwork"]').first();
-      await icon.click();
-    }
-    await sidebarRow.waitFor({ state: 'visible', timeout: UI });
-    return sidebarRow;
-  }
 });
-
-/** The pid of the agent serving `home`, from `clockwork status --json`. */
-async function agentPid(home) {
-  const cli = path.join(REPO_ROOT, 'dist', 'clockwork.js');
-  const { stdout } = await execFileP(process.execPath, [cli, 'status', '--json'], { env: { ...process.env, CLOCKWORK_HOME: home } });
-  const state = JSON.parse(stdout);
-  return state.pid ?? state.status?.pid;
-}
-
-/**
- * Stops the agent the extension started (it runs detached and outlives VS
- * Code by design) and returns the pids of its process group still alive.
- */
-async function stopAgent(home) {
-  const cli = path.join(REPO_ROOT, 'dist', 'clockwork.js');
-  const env = { ...process.env, CLOCKWORK_HOME: home };
-  let pid;
-  try {
-    const { stdout } = await execFileP(process.execPath, [cli, 'status', '--json'], { env });
-    pid = JSON.parse(stdout).pid ?? JSON.parse(stdout).status?.pid;
-  } catch (error) {
-    // Exit 1: not running (nothing to stop); other failures fall through to the lock file.
-    if (error.code === 1) return [];
-    pid = Number.parseInt(readFileSync(path.join(home, 'agent.lock'), 'utf8'), 10);
-  }
-  if (!pid) return [];
-  await execFileP(process.execPath, [cli, 'agent', 'stop'], { env, timeout: 60_000 }).catch(() => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  });
-  const deadline = Date.now() + 15_000;
-  while (groupMembers(pid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  return groupMembers(pid);
-}
-
-function tailOf(file) {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
-  } catch {
-    return '';
-  }
-}

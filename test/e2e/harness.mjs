@@ -65,10 +65,23 @@ const T = {
 
 // ------------------------------------------------------------------ helpers
 
+/**
+ * Why the VS Code tests cannot run on this machine, or false when they can.
+ * Every e2e file skips its suite with this reason (npm test never fails for
+ * a missing tool), and scripts/test.mjs repeats it after the results.
+ */
+export function e2eSkipReason() {
+  const missing = [];
+  const shown = (file) => (file.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, file) : file);
+  if (!existsSync(CODE_SERVER_BIN)) missing.push(`code-server (${shown(CODE_SERVER_BIN)})`);
+  if (!existsSync(CHROMIUM_PATH)) missing.push(`Chromium (${CHROMIUM_PATH})`);
+  if (missing.length === 0) return false;
+  return `VS Code end-to-end tests SKIPPED: ${missing.join(' and ')} not installed; run \`bash scripts/e2e-setup.sh\` to install them`;
+}
+
 function assertTooling() {
-  if (!existsSync(CODE_SERVER_BIN)) {
-    throw new Error(`code-server not found at ${CODE_SERVER_BIN}: run \`bash scripts/e2e-setup.sh\` first`);
-  }
+  const reason = e2eSkipReason();
+  if (reason) throw new Error(reason);
 }
 
 function execFileP(file, args, opts) {

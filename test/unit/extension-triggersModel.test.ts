@@ -132,6 +132,13 @@ describe("triggerTooltip", () => {
     assert.match(text, /Last run: ✓ success, 5 min ago/);
   });
 
+  it("shows the seconds of fires less than a minute apart", () => {
+    const fires = [iso(NOW + 2_000), iso(NOW + 4_000)];
+    const text = triggerTooltip(schedule("s"), NOW, fires);
+    assert.match(text, /- 08:57:02 \(now\)/);
+    assert.match(text, /- 08:57:04 \(now\)/);
+  });
+
   it("lists no fires for a paused schedule", () => {
     const text = triggerTooltip(schedule("a", { state: "paused", paused: true }), NOW, [iso(NOW + 60_000)]);
     assert.doesNotMatch(text, /Next/);

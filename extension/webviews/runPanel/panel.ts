@@ -56,7 +56,7 @@ export class RunPanel implements vscode.Disposable {
   static async show(ctx: Ctx, agent: AgentConnection, id: string): Promise<void> {
     const known = [...RunPanel.open].find((p) => p.runId === id || p.runId.startsWith(id));
     if (known) {
-      known.panel.reveal();
+      known.reveal();
       return;
     }
     // Load first, so a wrong id is an error message rather than an empty panel.
@@ -68,8 +68,8 @@ export class RunPanel implements vscode.Disposable {
     );
     const reusable = panels[choice.index];
     if (reusable) {
-      reusable.panel.reveal();
       reusable.showSnapshot(first);
+      reusable.reveal();
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -83,10 +83,16 @@ export class RunPanel implements vscode.Disposable {
 
   /** Whether a panel showing this run is visible in an editor group. */
   static isVisible(runId: string): boolean {
-    return [...RunPanel.open].some((p) => p.runId === runId && p.panel.visible);
+    return [...RunPanel.open].some((p) => p.runId === runId && p.visible);
   }
 
   private runId: string;
+  /**
+   * Whether the panel is on screen. `panel.visible` learns of a reveal only
+   * when the window reports it back, which a run of a few milliseconds can
+   * beat; a panel this extension just created or revealed is on screen.
+   */
+  private visible = true;
   /** The page has said `ready` and received its `init`. */
   private ready = false;
   /** A snapshot is being loaded. */
@@ -108,6 +114,7 @@ export class RunPanel implements vscode.Disposable {
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((m: ToHost) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState((e) => (this.visible = e.webviewPanel.visible)),
       ctx.onRunChanged((run) => {
         if (run.id !== this.runId) return;
         this.panel.title = titleOf(run);
@@ -129,6 +136,11 @@ export class RunPanel implements vscode.Disposable {
         }
       }),
     );
+  }
+
+  private reveal(): void {
+    this.panel.reveal();
+    this.visible = true;
   }
 
   /**
