@@ -159,6 +159,7 @@ export class Ctx implements vscode.Disposable {
       );
       if (choice === "Show Agent Log") void vscode.commands.executeCommand("clockwork.showAgentLog");
       if (choice !== "Start Agent") return undefined;
+      this.log.info("Start Agent chosen for a command that needs the agent");
       this.supervisor.requestStart();
     }
     return vscode.window.withProgress(
@@ -194,6 +195,7 @@ export class Ctx implements vscode.Disposable {
       void vscode.window.showInformationMessage(`The Clockwork agent is already running (pid ${this._agent.status.pid}).`);
       return;
     }
+    this.log.info("Start Agent");
     this.supervisor.requestStart();
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: "Starting the Clockwork agent" },
