@@ -18,7 +18,7 @@ import { watch, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { e2eSkipReason, quickOpen, runCommand, screenshot, webviewFrame } from './harness.mjs';
 import { agentPid, cli, startSession } from './session.mjs';
-import { UI, clockworkRow, contextMenu, dialog, partShot, quickInput, recordToasts, showClockwork, toasts } from './ui.mjs';
+import { UI, clockworkRow, contextMenu, dialog, partShot, quickInput, recordToasts, showClockwork, toasts, widenSidebar } from './ui.mjs';
 
 const FAILING = `import { defineWorkflow, shell } from "clockwork";
 
@@ -182,10 +182,9 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
   it('shows the Triggers tree with every kind of trigger', () =>
     s.guarded('tree', async () => {
       await cli(s.home, ['register', path.join(s.workspace, 'deploy.workflow.ts'), '--cron', '0 9 * * 1-5', '--tz', 'Europe/Berlin', '--name', 'weekday-deploy']);
-      const row = await clockworkRow(page, 'weekday-deploy');
+      await clockworkRow(page, 'weekday-deploy');
       // A wider sidebar, as a user reading the tree would have it.
-      await row.click();
-      for (let i = 0; i < 4; i++) await runCommand(page, 'View: Increase Current View Size');
+      await widenSidebar(page, 140);
       await screenshot(page, s.screenshotsDir, '5-tree');
       await partShot(page, page.locator('.part.sidebar'), s.mediaDirs, 'triggers-tree', { maxHeight: 330 });
     }));
@@ -217,7 +216,9 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
       assert.doesNotMatch(await offline.innerText(), /waiting/);
       await screenshot(page, s.screenshotsDir, '6-agent-stopped');
       await page.locator('.part.sidebar .monaco-button', { hasText: 'Start Agent' }).first().click();
-      await clockworkRow(page, 'gh');
+      // Connected again: the status bar names the next fire, the tree lists the triggers.
+      await page.locator('.part.statusbar', { hasText: 'weekday-deploy in' }).first().waitFor({ state: 'visible', timeout: UI });
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'POST /webhook/gh' }).first().waitFor({ state: 'visible', timeout: UI });
       assert.notEqual(await agentPid(s.home), before, 'a new agent, started on request');
       s.lap('stop respected, started on request');
     }));

@@ -133,7 +133,7 @@ describe('Clockwork in VS Code: writing and running workflows', { skip: e2eSkipR
       await page.locator('.part.sidebar .monaco-list-row', { hasText: 'manual' }).nth(2).waitFor({ state: 'visible', timeout: UI });
       assert.deepEqual(await toasts(page), [], 'no notification while the run panel shows the result');
       await screenshot(page, s.screenshotsDir, '2-run-panel');
-      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'run-panel');
+      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'run-panel', { maxHeight: 330, maxWidth: 820 });
       s.lap('run panel reused, no toasts');
     }));
 
@@ -180,7 +180,7 @@ describe('Clockwork in VS Code: writing and running workflows', { skip: e2eSkipR
       await frame.locator('#save:not([disabled])').waitFor({ state: 'visible', timeout: UI });
       await frame.locator('#fires li', { hasText: 'GMT+5:30' }).nth(4).waitFor({ state: 'visible', timeout: UI });
       await screenshot(page, s.screenshotsDir, '4-cron-editor');
-      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'cron-editor');
+      await partShot(page, page.locator('.part.editor'), s.mediaDirs, 'cron-editor', { maxHeight: 780, maxWidth: 820 });
       await frame.locator('#save').click();
       const row = await clockworkRow(page, 'kolkata');
       await row.filter({ hasText: /in \d+ (min|h|day)|in \d+ days/ }).waitFor({ state: 'visible', timeout: UI });

@@ -46,6 +46,8 @@ export async function startSession(name, files) {
     workspace,
     vsixPath: vsix,
     settings: { 'editor.codeLens': true, 'files.autoSave': 'off' },
+    // Hovers show at once: the tests read tooltips, not the wait before them.
+    userSettings: { 'workbench.hover.delay': 100 },
     env: { CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: String(httpPort) },
   });
   lap(`code-server on port ${server.port}`);

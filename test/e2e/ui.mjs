@@ -7,6 +7,9 @@ import { runCommand } from './harness.mjs';
 
 export const UI = 60_000;
 
+/** Where the pointer rests when it must hover nothing: the empty right of the editor area. */
+const RESTING = [1300, 700];
+
 /** Opens the row's context menu and runs the item labelled exactly `label`. */
 export async function contextMenu(page, row, label) {
   await row.click({ button: 'right' });
@@ -35,16 +38,26 @@ export async function dialog(page) {
   };
 }
 
-/** Hovers `target` and resolves with the text of the hover that shows. */
+/**
+ * Hovers `target` and resolves with the text of the hover that shows. A row
+ * that is redrawn (a schedule firing every few seconds) drops a hover on its
+ * way, so the pointer moves away and back until one shows.
+ */
 export async function hoverText(page, target, match) {
-  // Move away first, so the hover shows again (and is resolved again).
-  await page.mouse.move(700, 5);
-  await target.hover();
   const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: match }).first();
-  await hover.waitFor({ state: 'visible', timeout: UI });
-  const text = await hover.innerText();
-  await page.mouse.move(700, 5);
-  return text;
+  const deadline = Date.now() + UI;
+  for (;;) {
+    await page.mouse.move(...RESTING);
+    await target.hover();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: Math.min(3_000, Math.max(1, deadline - Date.now())) });
+      const text = await hover.innerText();
+      await page.mouse.move(...RESTING);
+      return text;
+    } catch (error) {
+      if (error?.name !== 'TimeoutError' || Date.now() >= deadline) throw error;
+    }
+  }
 }
 
 /** The visible quick input: its title (with the step, "Register Webhook (1/3)") and how to answer it. */
@@ -108,21 +121,36 @@ export function toasts(page) {
 }
 
 /**
- * A small PNG of one part of the window (its top `maxHeight` pixels), into
+ * A small PNG of one part of the window (its top left, at most `maxWidth`
+ * by `maxHeight` pixels), into
  * each of `dirs`: the session's media folder, and media/ with
  * CLOCKWORK_UPDATE_MEDIA=1. Notifications and hovers are cleared first.
  */
-export async function partShot(page, locator, dirs, name, { maxHeight = 520 } = {}) {
+export async function partShot(page, locator, dirs, name, { maxHeight = 520, maxWidth = Infinity } = {}) {
   if (await page.locator('.notifications-toasts .notification-toast').first().isVisible()) await clearToasts(page);
   await page.keyboard.press('Escape');
-  await page.mouse.move(700, 5);
+  await page.mouse.move(...RESTING);
   const box = await locator.boundingBox();
   if (!box) throw new Error(`nothing to photograph for ${name}`);
-  const clip = { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, maxHeight) };
+  const clip = { x: box.x, y: box.y, width: Math.min(box.width, maxWidth), height: Math.min(box.height, maxHeight) };
   for (const dir of dirs) {
     await mkdir(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, `${name}.png`), clip });
   }
+}
+
+/** Drags the sash at the sidebar's right edge `px` to the right, as a user widens it. */
+export async function widenSidebar(page, px) {
+  const sidebar = page.locator('.part.sidebar');
+  const before = await sidebar.boundingBox();
+  const x = before.x + before.width;
+  const y = before.y + before.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + px, y, { steps: 8 });
+  await page.mouse.up();
+  const after = await sidebar.boundingBox();
+  if (after.width <= before.width) throw new Error(`the sidebar did not widen (${before.width} px)`);
 }
 
 /** Closes every notification toast (the command VS Code offers for it). */

@@ -59,8 +59,20 @@ export class RunPanel implements vscode.Disposable {
       known.reveal();
       return;
     }
-    // Load first, so a wrong id is an error message rather than an empty panel.
-    const first = await loadRun(agent, id);
+    // Load first, so a wrong id is an error message rather than an empty
+    // panel; what happens to the run meanwhile is kept and applied after.
+    const early = recordEvents(ctx);
+    let first: RunPanelInit;
+    try {
+      first = await loadRun(agent, id);
+    } catch (error) {
+      early.dispose();
+      throw error;
+    }
+    // Nothing can arrive between here and the panel's own subscription: both
+    // happen in this turn of the event loop.
+    const missed = early.take(first.run.id);
+    early.dispose();
     const panels = [...RunPanel.open];
     const choice = choosePanel(
       panels.map((p) => ({ runId: p.runId, workflowFile: p.snapshot.run.workflowFile, pinned: p.isPinned() })),
@@ -68,7 +80,7 @@ export class RunPanel implements vscode.Disposable {
     );
     const reusable = panels[choice.index];
     if (reusable) {
-      reusable.showSnapshot(first);
+      reusable.showSnapshot(first, missed);
       reusable.reveal();
       return;
     }
@@ -78,7 +90,7 @@ export class RunPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
       webviewOptions(ctx.extension.extensionUri),
     );
-    new RunPanel(ctx, panel, first);
+    new RunPanel(ctx, panel, first, missed);
   }
 
   /** Whether a panel showing this run is visible in an editor group. */
@@ -105,8 +117,10 @@ export class RunPanel implements vscode.Disposable {
     private readonly ctx: Ctx,
     private readonly panel: vscode.WebviewPanel,
     private snapshot: RunPanelInit,
+    missed: RunPanelEvent[],
   ) {
     this.runId = snapshot.run.id;
+    this.buffer = missed;
     RunPanel.open.add(this);
     panel.iconPath = panelIcon(ctx.extension.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, ctx.extension.extensionUri, { name: "runPanel", title: panel.title });
@@ -195,12 +209,14 @@ export class RunPanel implements vscode.Disposable {
   }
 
   /** Replaces what the panel shows with another run of its workflow, already loaded. */
-  private showSnapshot(next: RunPanelInit): void {
+  private showSnapshot(next: RunPanelInit, missed: RunPanelEvent[]): void {
     this.runId = next.run.id;
     this.snapshot = next;
-    this.buffer = [];
+    this.buffer = missed;
     this.panel.title = titleOf(next.run);
-    if (this.ready) this.post({ type: "event", event: { kind: "snapshot", ...next } });
+    if (!this.ready) return;
+    this.post({ type: "event", event: { kind: "snapshot", ...next } });
+    if (!this.loading) this.flush();
   }
 
   /** Loads the run again and replaces what the page shows. */
@@ -231,7 +247,10 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private flush(): void {
-    for (const event of this.buffer.splice(0)) this.post({ type: "event", event });
+    for (const event of this.buffer.splice(0)) {
+      if (event.kind === "run") this.panel.title = titleOf(event.run);
+      this.post({ type: "event", event });
+    }
   }
 
   private post(message: ToWebview): void {
@@ -242,6 +261,20 @@ export class RunPanel implements vscode.Disposable {
     RunPanel.open.delete(this);
     this.subscriptions.splice(0).forEach((s) => s.dispose());
   }
+}
+
+/** Records every run's live events from now on, so none is lost while a run loads. */
+function recordEvents(ctx: Ctx): { take(runId: string): RunPanelEvent[]; dispose(): void } {
+  const seen: Array<{ runId: string; event: RunPanelEvent }> = [];
+  const subs = [
+    ctx.onRunChanged((run) => seen.push({ runId: run.id, event: { kind: "run", run } })),
+    ctx.onStepChanged((e) => seen.push({ runId: e.runId, event: { kind: "step", step: e.step } })),
+    ctx.onRunLog((chunk) => seen.push({ runId: chunk.runId, event: { kind: "log", chunk } })),
+  ];
+  return {
+    take: (runId) => seen.filter((e) => e.runId === runId).map((e) => e.event),
+    dispose: () => subs.forEach((s) => s.dispose()),
+  };
 }
 
 function titleOf(run: { workflowName: string; status: string; id: string }): string {
