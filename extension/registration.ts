@@ -11,10 +11,8 @@ import { Wizard } from "./wizard";
 
 export function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
   return async (arg?: unknown) => {
-    const wizard = new Wizard("Register Webhook", toPath(arg) ? 2 : 3);
-    const file = await workflowFileArg(arg, wizard.title, wizard);
+    const { wizard, file } = await startWizard(arg, "Register Webhook", 2);
     if (!file) return;
-    if (!toPath(arg)) wizard.next();
     const nameStep = wizard.step;
     let name = "";
     let headers = "";
@@ -51,6 +49,18 @@ export function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
       }
     }
   };
+}
+
+/**
+ * A wizard of `questions` steps after the workflow file, which is one more
+ * step when the command was not invoked on a file.
+ */
+async function startWizard(arg: unknown, title: string, questions: number): Promise<{ wizard: Wizard; file?: string }> {
+  const known = toPath(arg) !== undefined;
+  const wizard = new Wizard(title, known ? questions : questions + 1);
+  const file = await workflowFileArg(arg, title, wizard);
+  if (!known) wizard.next();
+  return { wizard, ...(file ? { file } : {}) };
 }
 
 function headerList(text: string): string[] | undefined {
@@ -92,10 +102,8 @@ async function showSecret(result: { trigger: { name: string }; url: string | nul
 
 export function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
   return async (arg?: unknown) => {
-    const wizard = new Wizard("Register File Watcher", toPath(arg) ? 4 : 5);
-    const file = await workflowFileArg(arg, wizard.title, wizard);
+    const { wizard, file } = await startWizard(arg, "Register File Watcher", 4);
     if (!file) return;
-    if (!toPath(arg)) wizard.next();
     const picked = await vscode.window.showOpenDialog({
       title: `${wizard.titleWithStep}: watch which file or folder?`,
       canSelectFiles: true,

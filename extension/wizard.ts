@@ -36,75 +36,56 @@ export class Wizard {
     prompt: string;
     value?: string;
     placeholder?: string;
-    /** Shown under the box until the value changes. */
+    /** Shown under the box until the value changes (the agent refused the last answer). */
     error?: string;
-    validate?: (value: string) => string | undefined;
   }): Promise<string | undefined> {
     const box = vscode.window.createInputBox();
-    this.decorate(box);
     box.prompt = options.prompt;
     box.value = options.value ?? "";
     box.placeholder = options.placeholder;
     box.validationMessage = options.error;
-    return new Promise((resolve) => {
-      let answer: string | undefined;
-      const subs = [
-        box.onDidChangeValue((value) => (box.validationMessage = options.validate?.(value))),
-        box.onDidAccept(() => {
-          const problem = options.validate?.(box.value);
-          box.validationMessage = problem;
-          if (problem) return;
-          answer = box.value;
-          box.hide();
-        }),
-        box.onDidHide(() => {
-          subs.forEach((s) => s.dispose());
-          box.dispose();
-          resolve(answer);
-        }),
-      ];
-      box.show();
-    });
+    const cleared = box.onDidChangeValue(() => (box.validationMessage = undefined));
+    return this.ask(box, () => box.value).finally(() => cleared.dispose());
   }
 
   /** Picks one item, or several with `canPickMany`; undefined when the user escapes. */
   pick<T extends vscode.QuickPickItem>(
     items: readonly T[],
-    options: { placeholder: string; canPickMany?: boolean; matchOnDescription?: boolean; matchOnDetail?: boolean },
+    options: { placeholder: string; canPickMany?: boolean; matchOnDescription?: boolean },
   ): Promise<readonly T[] | undefined> {
     const pick = vscode.window.createQuickPick<T>();
-    this.decorate(pick);
     pick.items = items;
     pick.placeholder = options.placeholder;
     pick.canSelectMany = options.canPickMany ?? false;
     pick.matchOnDescription = options.matchOnDescription ?? false;
-    pick.matchOnDetail = options.matchOnDetail ?? false;
     if (pick.canSelectMany) pick.selectedItems = items.filter((i) => i.picked);
     else {
       const preferred = items.find((i) => i.picked);
       if (preferred) pick.activeItems = [preferred];
     }
-    return new Promise((resolve) => {
-      let answer: readonly T[] | undefined;
-      const subs = [
-        pick.onDidAccept(() => {
-          answer = pick.canSelectMany ? pick.selectedItems : pick.activeItems.slice(0, 1);
-          pick.hide();
-        }),
-        pick.onDidHide(() => {
-          subs.forEach((s) => s.dispose());
-          pick.dispose();
-          resolve(answer);
-        }),
-      ];
-      pick.show();
-    });
+    return this.ask(pick, () => (pick.canSelectMany ? pick.selectedItems : pick.activeItems.slice(0, 1)));
   }
 
-  private decorate(input: vscode.QuickInput): void {
+  /** Shows `input` as this step; resolves with `answer()` on accept, undefined when it is dismissed. */
+  private ask<T>(input: vscode.QuickInput & { onDidAccept: vscode.Event<void> }, answer: () => T): Promise<T | undefined> {
     input.title = this.title;
     input.step = this.step;
     input.totalSteps = this.totalSteps;
     input.ignoreFocusOut = true;
+    return new Promise((resolve) => {
+      let result: T | undefined;
+      const subs = [
+        input.onDidAccept(() => {
+          result = answer();
+          input.hide();
+        }),
+        input.onDidHide(() => {
+          subs.forEach((s) => s.dispose());
+          input.dispose();
+          resolve(result);
+        }),
+      ];
+      input.show();
+    });
   }
 }

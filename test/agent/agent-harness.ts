@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tryConnect, type AgentClient } from "../../agent/cli/client";
 import { loadConfig, type Config } from "../../agent/config";
+import type { NotificationType } from "vscode-languageserver-protocol";
 import {
   RunChanged,
   RunLog,
@@ -73,6 +74,26 @@ export function shellWorkflow(name: string, command: string): string {
   return `import { defineWorkflow, shell } from "clockwork";
 export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [shell("main", ${JSON.stringify(command)})] });
 `;
+}
+
+/** Every notification of `type` the client receives from now on, and a wait for one that matches. */
+export function recordNotifications<T>(client: AgentClient, type: NotificationType<T>) {
+  const seen: T[] = [];
+  let wake: (() => void) | undefined;
+  client.onNotification(type, (payload) => {
+    seen.push(payload);
+    wake?.();
+  });
+  return {
+    seen,
+    async until(match: (payload: T) => boolean): Promise<T> {
+      for (;;) {
+        const found = seen.find(match);
+        if (found) return found;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
 }
 
 /** A socket client that keeps every run, step and log notification it receives. */

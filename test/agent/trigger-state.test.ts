@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RegisterSchedule, TriggerStateChanged, type TriggerRecord } from "../../agent/protocol";
-import { AgentProcess, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
+import { AgentProcess, recordNotifications, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
 
 test("a schedule firing every second sends its record with the running run, then the failed run and a later next fire", { timeout: 60_000 }, async () => {
   const home = tempHome("trigger-state");
@@ -12,18 +12,10 @@ test("a schedule firing every second sends its record with the running run, then
   const agent = await AgentProcess.start(home);
   const watcher = await agent.watch();
   try {
-    const seen: TriggerRecord[] = [];
-    let wake: (() => void) | undefined;
-    watcher.client.onNotification(TriggerStateChanged, ({ triggers }) => {
-      seen.push(...triggers.filter((t) => t.name === "tick"));
-      wake?.();
-    });
+    const states = recordNotifications(watcher.client, TriggerStateChanged);
     const until = async (match: (t: TriggerRecord) => boolean) => {
-      for (;;) {
-        const found = seen.find(match);
-        if (found) return found;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
+      const found = await states.until(({ triggers }) => triggers.some((t) => t.name === "tick" && match(t)));
+      return found.triggers.find((t) => t.name === "tick" && match(t))!;
     };
     const registered = await watcher.client.request(RegisterSchedule, { file, name: "tick", cron: "* * * * * *", timezone: "UTC" });
     const firstFire = Date.parse(registered.schedule!.nextFireAt!);

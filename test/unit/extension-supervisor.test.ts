@@ -71,13 +71,25 @@ function world(options: { autoStart?: boolean; spawnWorks?: boolean } = {}) {
   };
 }
 
+/** A world whose agent already answers, with the supervisor connected to it. */
+async function connectedWorld() {
+  const w = world();
+  w.setAgentUp(true);
+  const connected = w.until("connected");
+  void w.supervisor.start();
+  await connected;
+  return w;
+}
+
+/** Lets the supervisor look several times, as minutes passing would. */
+async function idle(w: ReturnType<typeof world>) {
+  for (let i = 0; i < 5; i++) w.tick();
+  await new Promise((r) => setImmediate(r));
+}
+
 describe("Supervisor", () => {
   it("connects to an agent that already answers without starting one", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    const connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
     assert.equal(w.spawns, 0);
     w.supervisor.dispose();
   });
@@ -107,11 +119,8 @@ describe("Supervisor", () => {
   });
 
   it("reconnects by itself when the agent comes back after a deliberate stop, without starting one", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    let connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
+    let connected: Promise<void>;
     const stopped = w.until("stopped");
     w.agentExits(true);
     await stopped;
@@ -125,11 +134,8 @@ describe("Supervisor", () => {
   });
 
   it("restarts a crashed agent, but after three automatic starts within a minute reports an error once instead", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    let connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
+    let connected: Promise<void>;
     for (let i = 1; i <= 3; i++) {
       connected = w.until("connected");
       w.agentExits(false);
@@ -145,8 +151,7 @@ describe("Supervisor", () => {
     assert.equal(w.failures.length, 1, "one notification");
     // It stays in the error state: no further start by itself, however long it waits.
     w.advance(10 * 60_000);
-    for (let i = 0; i < 3; i++) w.tick();
-    await new Promise((r) => setImmediate(r));
+    await idle(w);
     assert.equal(w.spawns, 3);
     assert.equal(w.states.at(-1)!.kind, "error");
     connected = w.until("connected");
@@ -174,18 +179,14 @@ describe("Supervisor", () => {
   });
 
   it("leaves an agent stopped from anywhere stopped, saying so, until the user starts it", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    let connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
+    let connected: Promise<void>;
     const stopped = w.until("stopped");
     w.agentExits(true);
     await stopped;
     assert.match((w.states.at(-1) as { reason: string }).reason, /stays stopped until you start it/);
     w.advance(10 * 60_000);
-    for (let i = 0; i < 3; i++) w.tick();
-    await new Promise((r) => setImmediate(r));
+    await idle(w);
     assert.equal(w.spawns, 0);
     connected = w.until("connected");
     w.supervisor.requestStart();
@@ -195,11 +196,7 @@ describe("Supervisor", () => {
   });
 
   it("does not restart an agent the user stopped from VS Code", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    const connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
     w.supervisor.markUserStopped();
     const stopped = w.until("stopped");
     w.agentExits(false);
@@ -213,8 +210,7 @@ describe("Supervisor", () => {
     const error = w.until("error");
     void w.supervisor.start();
     await error;
-    for (let i = 0; i < 5; i++) w.tick();
-    await new Promise((r) => setImmediate(r));
+    await idle(w);
     assert.equal(w.spawns, 1);
     assert.equal(w.failures.length, 1);
     assert.deepEqual(w.failures[0], ["could not start the agent: the agent exited with code 1 while starting", false]);
@@ -229,11 +225,7 @@ describe("Supervisor", () => {
 
 describe("Supervisor.reset", () => {
   it("starts over as on activation: an agent for the new home is started even after a deliberate stop", async () => {
-    const w = world();
-    w.setAgentUp(true);
-    const connected = w.until("connected");
-    void w.supervisor.start();
-    await connected;
+    const w = await connectedWorld();
     const stopped = w.until("stopped");
     w.agentExits(true);
     await stopped;
