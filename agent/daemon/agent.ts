@@ -14,6 +14,7 @@ import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
 import { openStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
+import { createUserCode, userCodeSettings } from "../executor/userCode";
 import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
@@ -114,6 +115,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     store.heartbeats.removeDead(isPidAlive);
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
 
+    // Workflow code runs in executor processes, never on this loop: one pool
+    // for runs (a slot per concurrent run, plus one so loading a workflow
+    // never waits behind code steps) and one for the editor features.
+    const settings = userCodeSettings();
+    const executorLog = (message: string) => log("warn", message);
+    const runCode = createUserCode({ settings, max: config.maxConcurrentRuns + 1, warm: 1, log: executorLog });
+    const editorCode = createUserCode({ settings, max: 1, warm: 0, cacheDir: null, log: executorLog });
+    cleanups.push(() => void runCode.executors.close());
+    cleanups.push(() => void editorCode.executors.close());
+    runCode.executors.warmUp();
+
     let stopping = false;
     const startedAt = now();
     const pool = new RunPool({
@@ -123,15 +135,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       // answer to the webhook or request that started it.
       execute: (runId, signal) =>
         new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid }),
+          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid, loader: runCode.loader }),
         ),
       dropWaiting: (runId, reason) => {
         const run = store.runs.finishRun(runId, "cancelled", reason);
         if (run) events.emit("run:finished", run);
       },
     });
-    const runControl = new RunControl({ store, events, pool, ownerPid: pid, isStopping: () => stopping });
-    const triggerOps = new TriggerOps({ triggers: store.triggers, events, now });
+    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping });
+    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
 
     const status = (): AgentStatus => {
       // Counted on an index, not read: the status follows every run change.
@@ -161,6 +173,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       events,
       store,
       triggerOps,
+      editorLoader: editorCode.loader,
       startRun: (input) => runControl.startRun(input),
       startRunSoon: (input) => runControl.startRunSoon(input),
       startFile: (file, context) => runControl.startFile(file, context),

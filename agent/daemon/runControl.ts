@@ -8,7 +8,7 @@ import type { Events } from "../events";
 import { FINISHED_STATUSES, type RunSummary, type TriggerContext } from "../protocol";
 import type { Store } from "../store";
 import type { NewRun } from "../store/runs";
-import { loadWorkflow } from "../workflow/load";
+import type { WorkflowLoader } from "../workflow/load";
 import { isPidAlive } from "./lock";
 import type { RunPool } from "./runPool";
 import type { StartRunInput } from "./services";
@@ -20,6 +20,7 @@ export interface RunControlDeps {
   store: Store;
   events: Events;
   pool: RunPool;
+  loader: WorkflowLoader;
   ownerPid: number;
   isStopping: () => boolean;
 }
@@ -138,7 +139,7 @@ export class RunControl {
   async startFile(file: string, context?: TriggerContext): Promise<RunSummary> {
     let workflow: { file: string; name: string };
     try {
-      workflow = await loadWorkflow(file);
+      workflow = await this.deps.loader.load(file);
     } catch (error) {
       throw invalid(`workflow does not load: ${messageOf(error)}`);
     }
