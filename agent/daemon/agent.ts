@@ -18,7 +18,7 @@ import { createUserCode, userCodeSettings } from "../executor/userCode";
 import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
-import { AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
+import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
@@ -106,12 +106,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => http.url });
     cleanups.push(() => store.close());
 
-    // Recovery: runs whose owner died (this agent's predecessor, or a
-    // `clockwork run` killed mid-run) are failed with a reason, once.
-    for (const run of failOrphanRuns(store.runs)) {
-      log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed`);
+    // Recovery: runs that had started under a process that died (this
+    // agent's predecessor, or a `clockwork run` killed mid-run) are failed
+    // with a reason, once, after the step processes they left are ended.
+    // Runs that were accepted but never started are taken over and run.
+    for (const run of failOrphanRuns(store.runs, { agentPid: pid })) {
+      log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
       events.emit("run:finished", run);
     }
+    const resumed = options.unsafeNoLock ? [] : adoptQueuedRuns(store.runs, pid);
     store.heartbeats.removeDead(isPidAlive);
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
 
@@ -143,6 +146,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       },
     });
     const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping });
+    if (resumed.length > 0) {
+      log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
+      for (const run of resumed) runControl.resume(run);
+    }
     const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
 
     const status = (): AgentStatus => {

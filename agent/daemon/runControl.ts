@@ -130,6 +130,18 @@ export class RunControl {
     return admitted.run;
   }
 
+  /**
+   * Hands an already queued row (accepted before a restart) to the pool,
+   * under its trigger's overlap policy: a trigger that never runs two at
+   * once (queue, skip) gets its resumed runs one after another, in order.
+   */
+  resume(run: RunSummary): void {
+    const trigger = run.triggerName === null ? undefined : this.deps.store.triggers.get(run.triggerName);
+    const overlap = trigger?.type === "schedule" ? trigger.config.overlap : undefined;
+    const serial = run.triggerKind !== "manual" && (overlap === "queue" || overlap === "skip");
+    this.submit(run, serial ? run.triggerName! : undefined);
+  }
+
   /** Announces a queued run row and hands it to the pool. */
   submit(run: RunSummary, serialKey?: string): void {
     this.deps.events.emit("run:queued", run);

@@ -33,6 +33,8 @@ export interface CodeOptions {
   signal: AbortSignal;
   graceMs: number;
   onLog?: TaskLog;
+  /** Called with the executor's pid (the leader of its process group) once it has the task. */
+  onStart?: (pid: number) => void;
 }
 
 /** How long an aborted code step gets to return before its executor is killed. */
@@ -108,6 +110,7 @@ export class ExecutorPool {
    */
   async runCode(bundle: BundleRef, step: { index: number; name: string }, context: CodeTaskContext, options: CodeOptions): Promise<CodeResult> {
     const executor = await this.acquire(bundle.hash, options.signal);
+    if (executor.pid !== undefined) options.onStart?.(executor.pid);
     const task = executor.run({ type: "code", bundle: this.ref(executor, bundle), ...step, context }, options.onLog);
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {

@@ -15,6 +15,7 @@ import { StepFailure, type StepContext } from "../steps/types";
 import type { RunStore } from "../store/runs";
 import type { LoadedWorkflow } from "../workflow/load";
 import type { LogRecorder } from "./logRecorder";
+import { processIdentity } from "./processGroups";
 
 export const DEFAULT_BACKOFF_MS = 1000;
 
@@ -162,6 +163,15 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       },
     }),
     executors: args.executors,
+    processStarted: (pid) => {
+      const identity = processIdentity(pid);
+      if (identity === undefined) return;
+      try {
+        args.store.recordStepProcess(args.runId, index, pid, identity);
+      } catch {
+        // Only recovery after a crash reads it; the step itself goes on.
+      }
+    },
   };
 
   try {

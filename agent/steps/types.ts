@@ -34,6 +34,12 @@ export interface StepContext {
   codeContext(): CodeTaskContext;
   /** Where code steps run. */
   executors: ExecutorPool;
+  /**
+   * Called with the leader of the process group the step's work runs in (a
+   * shell command, a code step's executor), so that a crash of this process
+   * does not leave it running unseen.
+   */
+  processStarted(pid: number): void;
 }
 
 export interface StepOutcome {
