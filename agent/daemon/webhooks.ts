@@ -82,8 +82,9 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   let existing = p.name === undefined ? undefined : deps.triggers.get(p.name);
   if (existing === undefined && p.name === undefined) {
     // The default name is the workflow's: load it to know whether this is a rotation.
-    const name = await workflowName(deps.triggerOps, p.file);
-    existing = name === undefined ? undefined : deps.triggers.get(name);
+    // A file that does not load is refused here, with the loader's wording, not loaded twice.
+    const { name } = await deps.triggerOps.checkWorkflow(p.file);
+    existing = deps.triggers.get(name);
   }
   if (!existing || existing.type !== "webhook") {
     const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
@@ -109,14 +110,6 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   return secret === undefined ? { trigger, url, secret: newSecret, rotated: true } : { trigger, url, rotated: true };
 }
 
-async function workflowName(triggerOps: TriggerOps, file: string): Promise<string | undefined> {
-  try {
-    return (await triggerOps.checkWorkflow(file)).name;
-  } catch {
-    // TriggerOps reports the load error with its usual wording.
-    return undefined;
-  }
-}
 
 /**
  * The HTTP server as a part of the agent: listens on

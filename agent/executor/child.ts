@@ -222,11 +222,12 @@ function describe(error: unknown): string {
 function strayFailure(what: string, error: unknown): void {
   const task = current;
   const reason = `${what} in the workflow code: ${describe(error)}`;
+  // Tainted first: by the time the agent has the task's result, it knows not to reuse this executor.
+  send({ type: "tainted", reason });
   if (task) {
     const where = task.map?.locate(error);
     finish(task, { ok: false, error: `${reason}${where ? ` (at ${where.file}:${where.line}:${where.column})` : ""}`, retryable: true });
   }
-  send({ type: "tainted", reason });
 }
 
 /**

@@ -103,7 +103,16 @@ interface EsbuildMessage {
   location: { file: string; line: number; column: number; lineText: string } | null;
 }
 
+/** esbuild's wording where it speaks of its own settings rather than of the workflow file. */
+function explain(text: string): string {
+  if (/^Top-level await is currently not supported/.test(text)) {
+    return 'top-level await is not supported in workflow files (they load as CommonJS): move the awaited work into a step, e.g. code("load", async () => …)';
+  }
+  return text;
+}
+
 function toProblem(message: EsbuildMessage, file: string, source: string | undefined, severity: "error" | "warning"): CompileProblem {
+  message = { ...message, text: explain(message.text) };
   const loc = message.location;
   if (!loc) return { file, line: 1, column: 1, message: message.text, severity };
   // esbuild counts columns in bytes; editors and people count characters.
