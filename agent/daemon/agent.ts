@@ -274,7 +274,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           }
         }
         const cutShort = new Promise<void>((resolve) => (hurry = resolve));
-        await pool.drain(graceMs, cutShort);
+        const kept = await pool.drain(graceMs, cutShort);
+        if (kept > 0) log("info", `${kept} queued run(s) that had not started stay queued and run when the agent starts again`);
         await socket.close();
         log("info", "agent stopped");
         cleanup();

@@ -26,7 +26,7 @@ import { completionSite, placeholderCompletions, placeholderProblems, type Place
 import { scanSource, type SourceScan } from "./sourceScan";
 
 /** How long typing must pause before the file is checked again. */
-const CHECK_DELAY_MS = 250;
+const CHECK_DELAY_MS = 150;
 /** CodeLens say "in 3 min": ask the client to fetch them again this often while files are open. */
 const LENS_REFRESH_MS = 60_000;
 
