@@ -10,7 +10,6 @@ import { Worker } from "node:worker_threads";
 import { capText } from "../core/outputCap";
 import type { CodeFunction } from "../sdk";
 import { BundleMap, evaluateBundle } from "../workflow/evaluate";
-import { validateWorkflow } from "../workflow/validate";
 import {
   EXIT_MARKER,
   type AgentMessage,
@@ -46,7 +45,6 @@ function main(): void {
     process.stderr.write("the executor is started by the Clockwork agent, not by hand\n");
     process.exit(2);
   }
-  watchParent();
   captureOutput("stdout");
   captureOutput("stderr");
   interceptExit();
@@ -54,7 +52,17 @@ function main(): void {
   process.on("unhandledRejection", (reason) => strayFailure("an unhandled promise rejection", reason));
   process.on("message", (message: AgentMessage) => void handle(message));
   send({ type: "ready" });
+  // Ready first, then the rest: whoever started this executor (a `clockwork
+  // run` still opening its store) goes on in parallel with these.
+  setImmediate(() => {
+    watchParent();
+    void validation();
+  });
 }
+
+/** The validator (and zod under it) loads once, after the executor said it is ready. */
+let validator: Promise<typeof import("../workflow/validate")> | undefined;
+const validation = () => (validator ??= import("../workflow/validate"));
 
 async function handle(message: AgentMessage): Promise<void> {
   if (message.type === "abort") {
@@ -71,7 +79,7 @@ async function handle(message: AgentMessage): Promise<void> {
   const restore = snapshotProcessState();
   let result: EvaluateResult | CodeResult;
   try {
-    result = message.type === "evaluate" ? evaluate(message.bundle, task) : await runCode(message, task);
+    result = message.type === "evaluate" ? await evaluate(message.bundle, task) : await runCode(message, task);
   } finally {
     restore();
     current = undefined;
@@ -111,7 +119,8 @@ function moduleFor(ref: BundleRef, task: Task, fresh = false): Evaluated {
   return evaluated;
 }
 
-function evaluate(ref: BundleRef, task: Task): EvaluateResult {
+async function evaluate(ref: BundleRef, task: Task): Promise<EvaluateResult> {
+  const { validateWorkflow } = await validation();
   let evaluated: Evaluated;
   try {
     // The agent asks for an evaluation when it wants the file loaded anew (a
