@@ -464,6 +464,8 @@ class ShellLexer {
   private finish(): void {
     for (const frame of [...this.stack].reverse()) {
       if (frame.kind === "arith") this.endArithmeticToken(frame);
+      // The last here-document may end with the command, without a newline after its delimiter.
+      if (frame.kind === "heredoc" && frame.expands) this.scanNested(`"${(frame.body + frame.line).replace(/"/g, " ")}"`);
       if (frame.kind === "command") this.endCommand(frame);
     }
     const open = this.top();
