@@ -96,6 +96,7 @@ function writeLargeValues(omitted: PlaceholderEnv["omitted"], ctx: StepContext):
 function spawnStep(argv: string[], cwd: string, env: NodeJS.ProcessEnv, ctx: StepContext): Promise<StepOutcome> {
   return new Promise<StepOutcome>((resolvePromise, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== undefined) ctx.processStarted(child.pid);
     const stdout = new CappedOutput();
     const stdoutText = new StringDecoder("utf8");
     const stderrText = new StringDecoder("utf8");

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkWorkflow, loadWorkflow, WorkflowLoadError } from "../../agent/workflow/load";
+import { WorkflowLoadError } from "../../agent/workflow/load";
+import { checkWorkflow, loadWorkflow } from "../helpers/loader";
 import { makeTestHome, workflowSource, type TestHome } from "../helpers/home";
 
 let home: TestHome;

@@ -11,7 +11,8 @@ import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore, type Store } from "../../store";
-import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
+import { createUserCode, userCodeSettings, type UserCode } from "../../executor/userCode";
+import { WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
 import { reportToAgent } from "../client";
 import { colour, printJson } from "../output";
 import { indent, LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
@@ -56,12 +57,16 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
   if (options.body !== undefined) context.body = parseBody(options.body);
 
   const config = loadConfig();
+  // The workflow's code runs in an executor process with this terminal's
+  // environment and working directory; it starts while the store opens.
+  const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 1, env: process.env, cwd: process.cwd() });
+  userCode.executors.warmUp();
   const store = openStore(config.dbFile);
   try {
     failOrphanRuns(store.runs);
     let workflow: LoadedWorkflow;
     try {
-      workflow = await loadWorkflow(file);
+      workflow = await userCode.loader.load(file);
     } catch (error) {
       const message = error instanceof WorkflowLoadError ? error.message : `${file}: ${messageOf(error)}`;
       const run = store.runs.insertRun({
@@ -76,13 +81,14 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
       else process.stderr.write(`${colour.errRed("error:")} ${message}\n${colour.dim(`(recorded as failed run ${run.id})`)}\n`);
       return 1;
     }
-    return await execute(store, workflow, context, options);
+    return await execute(store, userCode, workflow, context, options);
   } finally {
+    await userCode.executors.close();
     store.close();
   }
 }
 
-async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
+async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
   const run = store.runs.insertRun({
     workflowName: workflow.name,
     workflowFile: workflow.file,
@@ -109,7 +115,7 @@ async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerC
   process.on("SIGHUP", onSignal);
   let summary: RunSummary;
   try {
-    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env });
+    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env, loader: userCode.loader });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
