@@ -110,7 +110,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // agent's predecessor, or a `clockwork run` killed mid-run) are failed
     // with a reason, once, after the step processes they left are ended.
     // Runs that were accepted but never started are taken over and run.
-    for (const run of failOrphanRuns(store.runs, { agentPid: pid })) {
+    // Holding the lock, this is the only agent: every run another agent had started is an orphan.
+    for (const run of failOrphanRuns(store.runs, lock ? { agentPid: pid } : {})) {
       log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
       events.emit("run:finished", run);
     }
