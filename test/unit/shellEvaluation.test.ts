@@ -21,6 +21,11 @@ function variables(command: string): string[] {
   return scanShellCommand([command]).variables.map((v) => `${v.name}: ${v.evaluation.rule} @ ${v.evaluation.where}`);
 }
 
+/** One test per row: the command, and what `read` makes of it. */
+function table(cases: Array<[string, string[]]>, read: (command: string) => string[]): void {
+  for (const [command, expected] of cases) test(command, () => assert.deepEqual(read(command), expected));
+}
+
 describe("placeholders where the shell evaluates the value", () => {
   const cases: Array<[string, string[]]> = [
     // The issue's example, and the other arithmetic commands and expansions.
@@ -67,9 +72,7 @@ describe("placeholders where the shell evaluates the value", () => {
     ["declare -n ref={}", ["name @ the target of the name reference ref"]],
     ["unset 'a[{}]'", ["integer @ an array subscript"]],
   ];
-  for (const [command, expected] of cases) {
-    test(command, () => assert.deepEqual(slots(command), expected));
-  }
+  table(cases, slots);
 });
 
 describe("placeholders the shell takes as text stay quoted words", () => {
@@ -90,9 +93,7 @@ describe("placeholders the shell takes as text stay quoted words", () => {
     ["declare -i n; echo n={}", ["plain"]],
     ["case {} in 1) echo one;; esac", ["plain"]],
   ];
-  for (const [command, expected] of cases) {
-    test(command, () => assert.deepEqual(slots(command), expected));
-  }
+  table(cases, slots);
 });
 
 describe("variables whose values the shell evaluates", () => {
@@ -114,9 +115,7 @@ describe("variables whose values the shell evaluates", () => {
     ['echo "$CLOCKWORK_N" $CLOCKWORK_N; [[ $CLOCKWORK_N == 5 ]]', []],
     ["echo $(( 0x1f + 16#ff + 2 ))", []],
   ];
-  for (const [command, expected] of cases) {
-    test(command, () => assert.deepEqual(variables(command), expected));
-  }
+  table(cases, variables);
 });
 
 describe("writing a value where it is evaluated", () => {
