@@ -51,10 +51,8 @@ export class RunPool {
   }
 
   submit(runId: string, serialKey?: string): void {
-    if (this.draining) {
-      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
-      return;
-    }
+    // Stopping: the row stays queued for the next start.
+    if (this.draining) return;
     this.waitingRuns.set(runId, serialKey === undefined ? { runId } : { runId, serialKey });
     this.pump();
   }
@@ -77,19 +75,19 @@ export class RunPool {
   }
 
   /**
-   * Graceful stop: waiting runs are dropped at once; running runs get
+   * Graceful stop: waiting runs are let go (their rows stay queued, and
+   * the count is returned); running runs get
    * `graceMs` to finish, then are aborted, and this resolves once every
    * executor has recorded its outcome. `cutShort` ends the grace early (a
    * second SIGTERM).
    */
-  async drain(graceMs: number, cutShort?: Promise<void>): Promise<void> {
+  async drain(graceMs: number, cutShort?: Promise<void>): Promise<number> {
     this.draining = true;
-    const dropped = [...this.waitingRuns.keys()];
+    // Accepted runs that have not started keep their queued rows: the next
+    // agent start runs them (an accepted run always runs).
+    const kept = this.waitingRuns.size;
     this.waitingRuns.clear();
-    for (const runId of dropped) {
-      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
-    }
-    if (this.runningRuns.size === 0) return;
+    if (this.runningRuns.size === 0) return kept;
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([this.whenIdle(), graceOver, ...(cutShort ? [cutShort] : [])]);
@@ -98,6 +96,7 @@ export class RunPool {
       running.controller.abort(new Error(`the agent was stopping and the grace period (${graceMs} ms) ended`));
     }
     await this.whenIdle();
+    return kept;
   }
 
   /** Resolves when nothing runs and nothing waits. */
