@@ -20,6 +20,11 @@ declare module "clockwork" {
       cwd?: string;
       /** Extra environment variables (values may contain placeholders). */
       env?: Record<string, string>;
+      /**
+       * The POSIX shell that runs a string command with `-c`, as an absolute path
+       * (e.g. "/bin/bash"). Default: $CLOCKWORK_SHELL, else /bin/sh.
+       */
+      shell?: string;
   }
   export interface HttpOptions extends CommonStepOptions {
       url: string;
@@ -108,7 +113,7 @@ declare module "clockwork" {
       readonly __clockwork: "workflow";
   }
   export function defineWorkflow(definition: WorkflowDefinition): Workflow;
-  /** Runs `command` with /bin/sh -c, or an argv array directly (no shell). Output: trimmed stdout. */
+  /** Runs `command` with /bin/sh -c (or `options.shell`), or an argv array directly (no shell). Output: trimmed stdout. */
   export function shell(name: string, command: string | string[], options?: ShellOptions): ShellStep;
   /** Makes an HTTP request. Output: the response body (capped). */
   export function http(name: string, options: HttpOptions): HttpStep;

@@ -49,7 +49,8 @@ test("file-report counts files by extension in a code step", async () => {
   assert.equal(record.status, "success", record.error ?? "");
   const counts = JSON.parse(record.steps[1]!.output!) as Record<string, number>;
   assert.ok(counts.ts! >= 6);
-  assert.equal(counts.json, 1);
+  // payloads/pull-request.json and the editor's tsconfig.json.
+  assert.equal(counts.json, 2);
 });
 
 test("markdown-watcher explains that a manual run has no {trigger.path}", async () => {

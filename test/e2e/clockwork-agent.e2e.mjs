@@ -161,14 +161,14 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
       await q.row('notes.workflow.ts').click();
       // VS Code's own file dialog, titled with the step.
       await q.waitForTitle('(2/5)');
-      await q.answer(path.join(s.workspace, 'notes'));
-      // Enter on a folder's path may open the folder rather than pick it:
-      // then the dialog's own button (labelled Watch) picks it.
-      const next = q.widget.locator('.quick-input-title', { hasText: 'Register File Watcher (3/5)' });
-      const watch = q.widget.locator('.quick-input-action .monaco-button', { hasText: 'Watch' });
-      await next.or(watch).first().waitFor({ state: 'visible', timeout: UI });
-      if (!(await next.isVisible())) await watch.click();
-      await next.waitFor({ state: 'visible', timeout: UI });
+      // Once the dialog shows the workspace, typing the folder's path opens it
+      // there; the dialog's own button (labelled Watch) then picks it. Enter
+      // would open the file under the cursor.
+      await q.row(/^notes$/).waitFor({ state: 'visible', timeout: UI });
+      await q.widget.locator('.quick-input-box input').fill(`${path.join(s.workspace, 'notes')}/`);
+      await q.row('readme.md').waitFor({ state: 'visible', timeout: UI });
+      await q.widget.locator('.monaco-button', { hasText: /^Watch$/ }).click();
+      await q.waitForTitle('Register File Watcher (3/5)');
       await page.keyboard.press('Enter');
       await q.waitForTitle('Register File Watcher (4/5)');
       await q.answer('**/*.md');
