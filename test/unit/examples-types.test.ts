@@ -16,7 +16,7 @@ test("examples/clockwork.d.ts and tsconfig.json are what `clockwork init` writes
   assert.equal(
     readFileSync(join(examples, "clockwork.d.ts"), "utf8"),
     SDK_DECLARATIONS,
-    "out of date: run `node bin/clockwork.js init --no-example examples`",
+    "out of date: run `node scripts/gen-sdk-types.mjs`",
   );
   assert.deepEqual(JSON.parse(readFileSync(join(examples, "tsconfig.json"), "utf8")), TSCONFIG);
 });
