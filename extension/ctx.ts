@@ -14,7 +14,6 @@ import {
   StepChanged,
   TriggersChanged,
   TriggerStateChanged,
-  type AgentStatus,
   type LogChunk,
   type RunSummary,
   type StepRecord,

@@ -28,7 +28,7 @@ export class BackgroundRunAlerts implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(ctx: Ctx) {
     this.subscription = ctx.onRunChanged((run) => {
       if (!isFinished(run.status) || !this.filter.accept(run, ctx.config.backgroundRuns)) return;
       this.pending.push(run);
