@@ -70,7 +70,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const pid = process.pid;
   makePrivateHome(config.home);
 
-  const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config.lockFile, config.home);
+  const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config);
   const socketPath = options.unsafeNoLock ? join(config.home, `agent-${pid}.sock`) : config.socketPath;
   const cleanups: Array<() => void> = [];
   const cleanup = () => {

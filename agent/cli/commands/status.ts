@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
-import { lockOwner } from "../../daemon/lock";
+import { lockHolder } from "../../daemon/lock";
 import { messageOf } from "../../errors";
 import { Status, type AgentStatus } from "../../protocol";
 import { openStore } from "../../store";
@@ -35,15 +35,16 @@ export function statusCommands(program: Command): void {
 export async function agentState(config: Config, now = Date.now()): Promise<AgentState> {
   const client = await tryConnect(config, { timeoutMs: 2_000 });
   if (!client) {
-    const pid = lockOwner(config.lockFile);
-    if (pid === undefined) return { state: "not-running", reason: `no agent is running for ${config.home}` };
-    return { state: "unhealthy", pid, reason: `pid ${pid} holds the agent lock but nothing answers on ${config.socketPath}` };
+    const holder = lockHolder(config);
+    if (holder === undefined) return { state: "not-running", reason: `no agent is running for ${config.home}` };
+    const who = holder.pid === null ? "a process (pid unknown)" : `pid ${holder.pid}`;
+    return { state: "unhealthy", pid: holder.pid, reason: `${who} holds the agent lock but nothing answers on ${config.socketPath}` };
   }
   let status: AgentStatus;
   try {
     status = await withTimeout(client.request(Status, undefined), REQUEST_TIMEOUT_MS);
   } catch (error) {
-    const pid = lockOwner(config.lockFile) ?? null;
+    const pid = lockHolder(config)?.pid ?? null;
     return { state: "unhealthy", pid, reason: `the agent's socket accepts connections but does not answer: ${messageOf(error)}` };
   } finally {
     client.close();
