@@ -3,7 +3,6 @@
 // behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
 // watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
 // with a grace period for running runs before they are cancelled.
-import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config";
 import { VERSION } from "../config";
@@ -12,6 +11,7 @@ import { invalid, messageOf } from "../errors";
 import { registerLanguageFeatures } from "../lsp";
 import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
+import { makePrivateHome } from "../privateHome";
 import { openStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
 import { attachAgentLog, type LogSink } from "./agentLog";
@@ -68,7 +68,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const pid = process.pid;
-  makePrivateHome(config.home);
+  makePrivateHome(config);
 
   const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config);
   const socketPath = options.unsafeNoLock ? join(config.home, `agent-${pid}.sock`) : config.socketPath;
@@ -266,12 +266,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     cleanup();
     throw error;
   }
-}
-
-/** $CLOCKWORK_HOME is private: 0700, tightened if it already existed with a wider mode. */
-function makePrivateHome(home: string): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  if (process.platform !== "win32") chmodSync(home, 0o700);
 }
 
 /** Shutdown grace from the environment (CLOCKWORK_SHUTDOWN_GRACE_MS), or the default. */

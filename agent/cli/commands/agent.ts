@@ -1,7 +1,7 @@
 // `clockwork agent` (foreground), `clockwork agent start` (detached) and
 // `clockwork agent stop`.
 import { spawn } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadConfig, type Config } from "../../config";
@@ -10,6 +10,7 @@ import { isPidAlive, lockHolder } from "../../daemon/lock";
 import type { StartupMessage } from "../../daemon/main";
 import { runAgentProcess } from "../../daemon/main";
 import { conflict, ClockworkError } from "../../errors";
+import { makePrivateHome } from "../../privateHome";
 import { colour, exitWithError } from "../output";
 import { tryConnect } from "../client";
 import { Status } from "../../protocol";
@@ -95,8 +96,7 @@ export async function startDetached(config: Config): Promise<{ pid: number; sock
   if (running !== undefined) {
     throw conflict(`an agent is already running for ${config.home} (${running.pid === null ? "pid unknown" : `pid ${running.pid}`})`);
   }
-  mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  if (process.platform !== "win32") chmodSync(config.home, 0o700);
+  makePrivateHome(config);
   const logFd = openSync(config.logFile, "a", 0o600);
   const script = resolve(process.argv[1]!);
   const child = spawn(process.execPath, [script, "agent", "--detached"], {
