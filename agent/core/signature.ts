@@ -50,6 +50,16 @@ function pickHeader(headers: SignatureInput["headers"]): { scheme: SignatureSche
   return { scheme: null, value: "" };
 }
 
+/**
+ * True when the request carries any of the signature headers. A request
+ * without one is refused before its body is read: whether a header is
+ * present is no secret, and reading a body only to refuse it lets any
+ * sender make the agent buffer large bodies.
+ */
+export function hasSignatureHeader(headers: SignatureInput["headers"]): boolean {
+  return pickHeader(headers).scheme !== null;
+}
+
 const PADDING = "0".repeat(DIGEST_BYTES * 2);
 // Hex digit values by character code; -1 for everything that is not one.
 const HEX_VALUES = new Int8Array(256).fill(-1);

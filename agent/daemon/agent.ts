@@ -25,6 +25,8 @@ import { RunPool } from "./runPool";
 import { Scheduler } from "./scheduler";
 import { watchScheduleHealth } from "./scheduleHealth";
 import type { AgentComponent, AgentServices } from "./services";
+import { graceCutShortReason, graceEndedReason } from "./stopReasons";
+import { watchStore } from "./storeWatch";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
 import { watcherComponent } from "./watcherComponent";
@@ -59,8 +61,14 @@ export interface AgentOptions {
 export interface RunningAgent {
   readonly services: AgentServices;
   readonly socketPath: string;
-  /** Graceful stop; a second call while stopping cuts the grace period short. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop; `cause` (a signal's name, what happened to the store) is
+   * named in the log and in the outcome of runs it cancels. A second call
+   * while stopping cuts the grace period short.
+   */
+  stop(cause?: string): Promise<void>;
+  /** Resolves with what happened when the agent cannot go on (its store vanished); it must then stop and exit non-zero. */
+  readonly failure: Promise<string>;
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
@@ -115,6 +123,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
 
     let stopping = false;
+    // Set when the store file vanished from under the agent (storeWatch.ts).
+    let storeError: string | null = null;
     const startedAt = now();
     const pool = new RunPool({
       limit: config.maxConcurrentRuns,
@@ -130,7 +140,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         if (run) events.emit("run:finished", run);
       },
     });
-    const runControl = new RunControl({ store, events, pool, ownerPid: pid, isStopping: () => stopping });
+    const runControl = new RunControl({ store, events, pool, ownerPid: pid, isStopping: () => stopping || storeError !== null });
     const triggerOps = new TriggerOps({ triggers: store.triggers, events, now });
 
     const status = (): AgentStatus => {
@@ -153,6 +163,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         },
         nextFire: next ? { trigger: next.name, at: new Date(next.at).toISOString() } : null,
         stopping,
+        ...(storeError === null ? {} : { storeError }),
       };
     };
 
@@ -176,6 +187,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       get stopping() {
         return stopping;
       },
+      get storeError() {
+        return storeError;
+      },
     };
 
     // The heartbeat is read against the wall clock by `clockwork status`, so
@@ -190,11 +204,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const socket: SocketServer = await startSocketServer(services, socketPath, languageFeatures);
     cleanups.push(() => void socket.close());
 
-    const stops: Array<{ name: string; stop(): Promise<void> | void }> = [];
+    const stops: Array<{ name: string; afterRuns: boolean; stop(): Promise<void> | void }> = [];
     for (const component of components) {
       try {
         const handle = await component.start(services);
-        if (handle) stops.push({ name: component.name, stop: () => handle.stop() });
+        if (handle) stops.push({ name: component.name, afterRuns: component.stopAfterRuns === true, stop: () => handle.stop() });
       } catch (error) {
         // One part failing (a port in use) must not keep schedules from firing.
         log("error", `${component.name} did not start: ${messageOf(error)}`);
@@ -229,31 +243,50 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     for (const name of ["triggers:changed", "run:started", "run:finished", "schedule:fired"] as const) {
       cleanups.push(events.on(name, statusSoon));
     }
+    let reportFailure!: (reason: string) => void;
+    const failure = new Promise<string>((resolve) => (reportFailure = resolve));
+    cleanups.push(
+      watchStore(config, (reason) => {
+        storeError = reason;
+        log("error", `${reason}: the agent accepts no more work and exits; restart it once the store is back`);
+        events.emit("agent:status", status());
+        reportFailure(reason);
+      }),
+    );
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
     events.emit("agent:status", status());
 
     let stopped: Promise<void> | undefined;
-    let hurry: (() => void) | undefined;
-    const stop = (): Promise<void> => {
+    let hurry: ((second: string) => void) | undefined;
+    const stopParts = async (parts: typeof stops) => {
+      for (const part of parts.reverse()) {
+        try {
+          await part.stop();
+        } catch (error) {
+          log("warn", `${part.name} did not stop cleanly: ${messageOf(error)}`);
+        }
+      }
+    };
+    const stop = (cause = "asked to stop"): Promise<void> => {
       if (stopped) {
-        hurry?.();
+        hurry?.(cause);
         return stopped;
       }
       stopped = (async () => {
         stopping = true;
         scheduler.stop();
-        log("info", `agent stopping: no new triggers; running runs get ${graceMs} ms to finish`);
+        // Runs of a store that is gone cannot be recorded: no grace then.
+        const grace = storeError === null ? graceMs : 0;
+        log("info", `agent stopping (${cause}): no new triggers; running runs get ${grace} ms to finish`);
         events.emit("agent:status", status());
-        for (const part of stops.reverse()) {
-          try {
-            await part.stop();
-          } catch (error) {
-            log("warn", `${part.name} did not stop cleanly: ${messageOf(error)}`);
-          }
-        }
-        const cutShort = new Promise<void>((resolve) => (hurry = resolve));
-        await pool.drain(graceMs, cutShort);
+        await stopParts(stops.filter((part) => !part.afterRuns));
+        const startedStopping = Date.now();
+        const cutShort = new Promise<string>((resolve) => {
+          hurry = (second) => resolve(graceCutShortReason(cause, second, Date.now() - startedStopping, grace));
+        });
+        await pool.drain(grace, cutShort, graceEndedReason(cause, grace));
+        await stopParts(stops.filter((part) => part.afterRuns));
         await socket.close();
         log("info", "agent stopped");
         cleanup();
@@ -261,7 +294,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return stopped;
     };
 
-    return { services, socketPath, stop };
+    return { services, socketPath, stop, failure };
   } catch (error) {
     cleanup();
     throw error;

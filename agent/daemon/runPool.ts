@@ -78,11 +78,12 @@ export class RunPool {
 
   /**
    * Graceful stop: waiting runs are dropped at once; running runs get
-   * `graceMs` to finish, then are aborted, and this resolves once every
-   * executor has recorded its outcome. `cutShort` ends the grace early (a
-   * second SIGTERM).
+   * `graceMs` to finish, then are aborted with `graceEnded` as the reason,
+   * and this resolves once every executor has recorded its outcome.
+   * `cutShort` ends the grace early (a second SIGTERM), with the reason it
+   * resolves to.
    */
-  async drain(graceMs: number, cutShort?: Promise<void>): Promise<void> {
+  async drain(graceMs: number, cutShort?: Promise<string>, graceEnded = `the agent was stopping and its grace period of ${graceMs} ms ended`): Promise<void> {
     this.draining = true;
     const dropped = [...this.waitingRuns.keys()];
     this.waitingRuns.clear();
@@ -91,12 +92,10 @@ export class RunPool {
     }
     if (this.runningRuns.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.whenIdle(), graceOver, ...(cutShort ? [cutShort] : [])]);
+    const graceOver = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(graceEnded), graceMs)));
+    const reason = await Promise.race([this.whenIdle().then(() => graceEnded), graceOver, ...(cutShort ? [cutShort] : [])]);
     clearTimeout(timer);
-    for (const running of this.runningRuns.values()) {
-      running.controller.abort(new Error(`the agent was stopping and the grace period (${graceMs} ms) ended`));
-    }
+    for (const running of this.runningRuns.values()) running.controller.abort(new Error(reason));
     await this.whenIdle();
   }
 
