@@ -220,12 +220,12 @@ export class HttpServer {
     const body = await this.readBody(req, res, target.maxBodyBytes);
     if (!body) return; // The sender went away mid-body; there is no one to answer.
     const now = this.now();
-    const verdict = verifySignature({ headers: req.headers, rawBody: body.bytes, secret: target.secret, nowMs: now });
+    const verdict = verifySignature({ headers: req.headers, rawBody: body.chunks, secret: target.secret, nowMs: now });
     if (!verdict.ok) {
       body.release();
       throw new HttpError(401, "invalid signature", verdict.reason);
     }
-    const parsed = parseBody(body.bytes);
+    const parsed = parseBody(Buffer.concat(body.chunks, body.size));
     // The raw bytes are not needed past this point (a `?wait=1` may hold
     // its request open for as long as the run takes).
     body.release();
@@ -245,7 +245,7 @@ export class HttpServer {
     if (!body) return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.bytes.toString("utf8"));
+      parsed = JSON.parse(Buffer.concat(body.chunks, body.size).toString("utf8"));
     } catch {
       throw new HttpError(400, 'expected a JSON object {"workflow": "<name>", "body": …}', "body is not JSON");
     }
@@ -319,11 +319,15 @@ export class HttpServer {
    * away mid-body. The bytes count against the budget until `release` (at
    * the latest when the answer has gone out).
    */
-  private async readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<{ bytes: Buffer; release(): void } | null> {
+  private async readBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    limit: number,
+  ): Promise<{ chunks: Buffer[]; size: number; release(): void } | null> {
     const reservation = reserveBody(req, limit, this.budget);
     res.once("close", () => reservation.release());
     const read = await reservation.read();
-    if (read.ok) return { bytes: read.body, release: () => reservation.release() };
+    if (read.ok) return { chunks: read.chunks, size: read.size, release: () => reservation.release() };
     reservation.release();
     if (read.why === "tooLarge") throw new HttpError(413, "body too large", `body over ${limit} bytes`);
     if (read.why === "overBudget") {

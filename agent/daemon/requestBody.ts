@@ -1,14 +1,15 @@
 // Reading a request body into memory under a size limit and the server-wide
 // body budget (core/bodyBudget.ts). With a declared Content-Length the whole
-// length is reserved before a byte is read and the body is written into one
-// buffer of that size, never copied; a chunked body grows its buffer by
-// doubling, reserving each new size before allocating it. Whatever the
-// outcome, the caller releases the reservation once its request is done.
+// length is reserved before a byte is read; a chunked body reserves each
+// chunk as it arrives. The chunks are kept as they came, never copied: the
+// signature is computed over them, and only a body that passed is joined
+// into one buffer. Whatever the outcome, the caller releases the reservation
+// once its request is done.
 import type { IncomingMessage } from "node:http";
 import type { BodyBudget } from "../core/bodyBudget";
 
 export type BodyResult =
-  | { ok: true; body: Buffer }
+  | { ok: true; chunks: Buffer[]; size: number }
   | { ok: false; why: "tooLarge" | "overBudget" | "aborted" };
 
 export interface BodyReservation {
@@ -18,55 +19,44 @@ export interface BodyReservation {
   release(): void;
 }
 
-const FIRST_CHUNKED_CAPACITY = 64 * 1024;
-
 export function reserveBody(req: IncomingMessage, limit: number, budget: BodyBudget): BodyReservation {
   const declared = declaredLength(req);
   let reserved = 0;
-  let buffer: Buffer | null = null;
-  let size = 0;
+  const reserve = (bytes: number): boolean => {
+    if (!budget.tryReserve(bytes)) return false;
+    reserved += bytes;
+    return true;
+  };
   const release = () => {
     budget.release(reserved);
     reserved = 0;
-    buffer = null;
-  };
-  /** Makes room for `needed` bytes in all; false when the limit or the budget says no. */
-  const grow = (needed: number): BodyResult | null => {
-    if (needed > limit) return { ok: false, why: "tooLarge" };
-    if (buffer && needed <= buffer.length) return null;
-    const capacity = declared ?? Math.min(limit, Math.max(FIRST_CHUNKED_CAPACITY, needed, (buffer?.length ?? 0) * 2));
-    if (!budget.tryReserve(capacity)) return { ok: false, why: "overBudget" };
-    reserved += capacity;
-    const next = Buffer.allocUnsafe(capacity);
-    if (buffer) {
-      buffer.copy(next, 0, 0, size);
-      budget.release(buffer.length);
-      reserved -= buffer.length;
-    }
-    buffer = next;
-    return null;
   };
 
   const read = (): Promise<BodyResult> => {
     // A declared length over the limit or the budget is refused before a byte is read.
-    const refused = grow(declared ?? 0);
-    if (refused) return Promise.resolve(refused);
+    if (declared !== undefined && declared > limit) return Promise.resolve({ ok: false, why: "tooLarge" });
+    if (declared !== undefined && !reserve(declared)) return Promise.resolve({ ok: false, why: "overBudget" });
     return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
       const done = (result: BodyResult) => {
         req.off("data", onData);
         req.off("end", onEnd);
         req.off("error", onAborted);
         req.off("close", onClose);
-        if (!result.ok) req.pause();
+        if (!result.ok) {
+          chunks.length = 0;
+          req.pause();
+        }
         resolve(result);
       };
       const onData = (chunk: Buffer) => {
-        const refusal = grow(size + chunk.length);
-        if (refusal) return done(refusal);
-        chunk.copy(buffer!, size);
+        if (size + chunk.length > limit) return done({ ok: false, why: "tooLarge" });
+        if (declared === undefined && !reserve(chunk.length)) return done({ ok: false, why: "overBudget" });
+        chunks.push(chunk);
         size += chunk.length;
       };
-      const onEnd = () => done({ ok: true, body: buffer ? buffer.subarray(0, size) : Buffer.alloc(0) });
+      const onEnd = () => done({ ok: true, chunks, size });
       const onAborted = () => done({ ok: false, why: "aborted" });
       const onClose = () => {
         if (!req.complete) onAborted();
