@@ -53,7 +53,7 @@ export interface RegisteredWebhook {
 }
 
 /** `clockwork register-webhook … --json`; returns the URL and the one-time secret. */
-export async function registerWebhook(t: TestAgent, file: string, args: string[] = [], input?: string): Promise<RegisteredWebhook> {
+export async function registerWebhook(t: Pick<TestAgent, "env" | "work">, file: string, args: string[] = [], input?: string): Promise<RegisteredWebhook> {
   const result = await runCli(["register-webhook", file, "--json", ...args], { env: t.env, cwd: t.work, ...(input === undefined ? {} : { input }) });
   if (result.code !== 0) throw new Error(`register-webhook failed (${result.code}): ${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as { trigger: { name: string }; url: string; secret?: string };
