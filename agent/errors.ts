@@ -1,7 +1,16 @@
 // Errors a user can act on. `code` maps onto the protocol's JSON-RPC error
 // codes so the same failure reads the same in the CLI, over the socket and
 // in the editor.
-import { ErrorCodes } from "./protocol";
+
+// ---- error codes carried by JSON-RPC errors ----
+export const ErrorCodes = {
+  /** Unknown trigger name, run id or file. */
+  NotFound: -32001,
+  /** Bad cron, zone, option, or a workflow that does not load. */
+  Invalid: -32002,
+  /** Duplicate name, ambiguous run id prefix. */
+  Conflict: -32003,
+} as const;
 
 export type ErrorKind = keyof typeof ErrorCodes;
 

@@ -144,15 +144,9 @@ export type CronPreview =
   | { ok: true; expression: string; timezone: string; description: string; next: string[] }
   | { ok: false; expression: string; timezone: string; error: string };
 
-// ---- error codes carried by JSON-RPC errors ----
-export const ErrorCodes = {
-  /** Unknown trigger name, run id or file. */
-  NotFound: -32001,
-  /** Bad cron, zone, option, or a workflow that does not load. */
-  Invalid: -32002,
-  /** Duplicate name, ambiguous run id prefix. */
-  Conflict: -32003,
-} as const;
+// The JSON-RPC error codes of Clockwork errors live with the errors (agent/errors.ts),
+// which processes without the protocol (the executor) use too.
+export { ErrorCodes } from "./errors";
 
 // ---- requests ----
 export const Status = new RequestType<void, AgentStatus, void>("clockwork/status");

@@ -28,7 +28,9 @@ function readVersion() {
 
 const targets = [
   {
-    entryPoints: { clockwork: join(root, "agent/cli/main.ts") },
+    // The executor (agent/executor/child.ts) is a bundle of its own: the
+    // process workflow code runs in loads nothing it does not need.
+    entryPoints: { clockwork: join(root, "agent/cli/main.ts"), executor: join(root, "agent/executor/child.ts") },
     outdir: dist,
     platform: "node",
     target: "node20",

@@ -19,6 +19,7 @@ import {
 import type { Config } from "../config";
 import { ClockworkError, type ErrorKind } from "../errors";
 import { describeSchedule, TriggerOps } from "../daemon/triggerOps";
+import { createUserCode, userCodeSettings } from "../executor/userCode";
 import type { Events } from "../events";
 import {
   ErrorCodes,
@@ -164,9 +165,12 @@ export async function withAgentOrStore<T>(
     }
   }
   const store = openStore(config.dbFile, { describeSchedule });
+  // An executor starts only if the command loads a workflow (registering checks the file).
+  const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 0 });
   try {
-    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers }) }), viaAgent: false };
+    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, loader: userCode.loader }) }), viaAgent: false };
   } finally {
+    await userCode.executors.close();
     store.close();
   }
 }

@@ -14,10 +14,11 @@ import type { AgentStatus, RunSummary } from "../protocol";
 import { makePrivateHome } from "../privateHome";
 import { openStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
+import { createUserCode, userCodeSettings } from "../executor/userCode";
 import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
-import { AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
+import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
@@ -113,14 +114,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => http.url });
     cleanups.push(() => store.close());
 
-    // Recovery: runs whose owner died (this agent's predecessor, or a
-    // `clockwork run` killed mid-run) are failed with a reason, once.
-    for (const run of failOrphanRuns(store.runs)) {
-      log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed`);
+    // Recovery: runs that had started under a process that died (this
+    // agent's predecessor, or a `clockwork run` killed mid-run) are failed
+    // with a reason, once, after the step processes they left are ended.
+    // Runs that were accepted but never started are taken over and run.
+    // Holding the lock, this is the only agent: every run another agent had started is an orphan.
+    for (const run of failOrphanRuns(store.runs, lock ? { agentPid: pid } : {})) {
+      log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
       events.emit("run:finished", run);
     }
+    const resumed = options.unsafeNoLock ? [] : adoptQueuedRuns(store.runs, pid);
     store.heartbeats.removeDead(isPidAlive);
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
+
+    // Workflow code runs in executor processes, never on this loop: one pool
+    // for runs (a slot per concurrent run, plus one so loading a workflow
+    // never waits behind code steps) and one for the editor features.
+    const settings = userCodeSettings();
+    const executorLog = (message: string) => log("warn", message);
+    const runCode = createUserCode({ settings, max: config.maxConcurrentRuns + 1, warm: 1, log: executorLog });
+    const editorCode = createUserCode({ settings, max: 1, warm: 0, cacheDir: null, log: executorLog });
+    cleanups.push(() => void runCode.executors.close());
+    cleanups.push(() => void editorCode.executors.close());
+    runCode.executors.warmUp();
 
     let stopping = false;
     // Set when the store file vanished from under the agent (storeWatch.ts).
@@ -133,15 +149,19 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       // answer to the webhook or request that started it.
       execute: (runId, signal) =>
         new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid }),
+          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid, loader: runCode.loader }),
         ),
       dropWaiting: (runId, reason) => {
         const run = store.runs.finishRun(runId, "cancelled", reason);
         if (run) events.emit("run:finished", run);
       },
     });
-    const runControl = new RunControl({ store, events, pool, ownerPid: pid, isStopping: () => stopping || storeError !== null });
-    const triggerOps = new TriggerOps({ triggers: store.triggers, events, now });
+    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping || storeError !== null });
+    if (resumed.length > 0) {
+      log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
+      for (const run of resumed) runControl.resume(run);
+    }
+    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
 
     const status = (): AgentStatus => {
       // Counted on an index, not read: the status follows every run change.
@@ -172,6 +192,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       events,
       store,
       triggerOps,
+      editorLoader: editorCode.loader,
       startRun: (input) => runControl.startRun(input),
       startRunSoon: (input) => runControl.startRunSoon(input),
       startFile: (file, context) => runControl.startFile(file, context),
@@ -285,7 +306,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         const cutShort = new Promise<string>((resolve) => {
           hurry = (second) => resolve(graceCutShortReason(cause, second, Date.now() - startedStopping, grace));
         });
-        await pool.drain(grace, cutShort, graceEndedReason(cause, grace));
+        const kept = await pool.drain(grace, cutShort, graceEndedReason(cause, grace));
+        if (kept > 0) log("info", `${kept} queued run(s) that had not started stay queued and run when the agent starts again`);
         await stopParts(stops.filter((part) => part.afterRuns));
         await socket.close();
         log("info", "agent stopped");

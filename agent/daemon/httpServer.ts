@@ -113,6 +113,9 @@ export class HttpServer {
   private answering = 0;
   private onAnswered: (() => void) | null = null;
   private readonly budget: BodyBudget;
+  /** Resolves (with null) when the server starts closing: `?wait=1` answers stop waiting then. */
+  private startClosing!: (value: null) => void;
+  private readonly closing = new Promise<null>((resolve) => (this.startClosing = resolve));
   readonly counters: HttpCounters = { accepted: 0, duplicates: 0, rejected: {} };
 
   constructor(private readonly deps: HttpServerDeps) {
@@ -169,6 +172,7 @@ export class HttpServer {
     if (!server) return;
     this.server = null;
     this.boundUrl = null;
+    this.startClosing(null);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (this.answering > 0) {
@@ -302,7 +306,11 @@ export class HttpServer {
     if (!wait) {
       return this.send(res, duplicate ? 200 : 202, duplicate ? { run_id: runId, duplicate: true } : { run_id: runId });
     }
-    const record = await this.deps.waitForRun(runId);
+    // A run still queued when the server closes (the agent stopped before
+    // it could start) runs after the next start: its caller gets the 202
+    // it would have had without `?wait=1`, not a cut connection.
+    const record = await Promise.race([this.deps.waitForRun(runId), this.closing]);
+    if (record === null) return this.send(res, 202, { run_id: runId });
     this.send(res, 200, record);
   }
 

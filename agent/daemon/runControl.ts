@@ -8,7 +8,7 @@ import type { Events } from "../events";
 import { FINISHED_STATUSES, type RunSummary, type TriggerContext } from "../protocol";
 import type { Store } from "../store";
 import type { NewRun } from "../store/runs";
-import { loadWorkflow } from "../workflow/load";
+import type { WorkflowLoader } from "../workflow/load";
 import { isPidAlive } from "./lock";
 import type { RunPool } from "./runPool";
 import type { StartRunInput } from "./services";
@@ -20,6 +20,7 @@ export interface RunControlDeps {
   store: Store;
   events: Events;
   pool: RunPool;
+  loader: WorkflowLoader;
   ownerPid: number;
   isStopping: () => boolean;
 }
@@ -129,6 +130,18 @@ export class RunControl {
     return admitted.run;
   }
 
+  /**
+   * Hands an already queued row (accepted before a restart) to the pool,
+   * under its trigger's overlap policy: a trigger that never runs two at
+   * once (queue, skip) gets its resumed runs one after another, in order.
+   */
+  resume(run: RunSummary): void {
+    const trigger = run.triggerName === null ? undefined : this.deps.store.triggers.get(run.triggerName);
+    const overlap = trigger?.type === "schedule" ? trigger.config.overlap : undefined;
+    const serial = run.triggerKind !== "manual" && (overlap === "queue" || overlap === "skip");
+    this.submit(run, serial ? run.triggerName! : undefined);
+  }
+
   /** Announces a queued run row and hands it to the pool. */
   submit(run: RunSummary, serialKey?: string): void {
     this.deps.events.emit("run:queued", run);
@@ -138,7 +151,7 @@ export class RunControl {
   async startFile(file: string, context?: TriggerContext): Promise<RunSummary> {
     let workflow: { file: string; name: string };
     try {
-      workflow = await loadWorkflow(file);
+      workflow = await this.deps.loader.load(file);
     } catch (error) {
       throw invalid(`workflow does not load: ${messageOf(error)}`);
     }

@@ -51,10 +51,8 @@ export class RunPool {
   }
 
   submit(runId: string, serialKey?: string): void {
-    if (this.draining) {
-      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
-      return;
-    }
+    // Stopping: the row stays queued for the next start.
+    if (this.draining) return;
     this.waitingRuns.set(runId, serialKey === undefined ? { runId } : { runId, serialKey });
     this.pump();
   }
@@ -77,26 +75,26 @@ export class RunPool {
   }
 
   /**
-   * Graceful stop: waiting runs are dropped at once; running runs get
-   * `graceMs` to finish, then are aborted with `graceEnded` as the reason,
-   * and this resolves once every executor has recorded its outcome.
-   * `cutShort` ends the grace early (a second SIGTERM), with the reason it
-   * resolves to.
+   * Graceful stop: waiting runs are let go (their rows stay queued, and
+   * the count is returned); running runs get `graceMs` to finish, then are
+   * aborted with `graceEnded` as the reason, and this resolves once every
+   * executor has recorded its outcome. `cutShort` ends the grace early (a
+   * second SIGTERM), with the reason it resolves to.
    */
-  async drain(graceMs: number, cutShort?: Promise<string>, graceEnded = `the agent was stopping and its grace period of ${graceMs} ms ended`): Promise<void> {
+  async drain(graceMs: number, cutShort?: Promise<string>, graceEnded = `the agent was stopping and its grace period of ${graceMs} ms ended`): Promise<number> {
     this.draining = true;
-    const dropped = [...this.waitingRuns.keys()];
+    // Accepted runs that have not started keep their queued rows: the next
+    // agent start runs them (an accepted run always runs).
+    const kept = this.waitingRuns.size;
     this.waitingRuns.clear();
-    for (const runId of dropped) {
-      this.options.dropWaiting(runId, "cancelled before it started: the agent was stopping");
-    }
-    if (this.runningRuns.size === 0) return;
+    if (this.runningRuns.size === 0) return kept;
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(graceEnded), graceMs)));
     const reason = await Promise.race([this.whenIdle().then(() => graceEnded), graceOver, ...(cutShort ? [cutShort] : [])]);
     clearTimeout(timer);
     for (const running of this.runningRuns.values()) running.controller.abort(new Error(reason));
     await this.whenIdle();
+    return kept;
   }
 
   /** Resolves when nothing runs and nothing waits. */

@@ -13,6 +13,7 @@ import type {
   TriggerContext,
 } from "../protocol";
 import type { Store } from "../store";
+import type { WorkflowLoader } from "../workflow/load";
 import type { TriggerOps } from "./triggerOps";
 
 /** A run to start now: the row is inserted (queued), then the pool executes it. */
@@ -54,6 +55,11 @@ export interface AgentServices {
   readonly store: Store;
   /** Register, update, pause/resume and unregister triggers; each change emits `triggers:changed`. */
   readonly triggerOps: TriggerOps;
+  /**
+   * Loads workflow files for the editor features: its own executor, so a
+   * file being typed never waits behind runs' code steps, nor they behind it.
+   */
+  readonly editorLoader: WorkflowLoader;
 
   /** Inserts the run row and hands it to the run pool. Throws (Conflict) while the agent is stopping. */
   startRun(input: StartRunInput): RunSummary;

@@ -23,7 +23,7 @@ import type {
   WatcherConfig,
 } from "../protocol";
 import type { TriggerRow, TriggerStore } from "../store/triggers";
-import { loadWorkflow } from "../workflow/load";
+import type { WorkflowLoader } from "../workflow/load";
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
@@ -32,6 +32,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export interface TriggerOpsDeps {
   triggers: TriggerStore;
+  /** Checks that a workflow file loads before a trigger points at it (evaluated in an executor). */
+  loader: WorkflowLoader;
   events?: Events;
   now?: () => number;
 }
@@ -202,11 +204,12 @@ export class TriggerOps {
     return name;
   }
 
-  private async checkWorkflow(file: string): Promise<{ file: string; name: string }> {
+  /** The workflow a trigger would run, or an Invalid error saying why the file does not load. */
+  async checkWorkflow(file: string): Promise<{ file: string; name: string }> {
     if (!isAbsolute(file)) throw invalid(`file: "${file}" must be an absolute path`);
     if (!existsSync(file)) throw invalid(`workflow file not found: ${file}`);
     try {
-      const workflow = await loadWorkflow(file);
+      const workflow = await this.deps.loader.load(file);
       return { file: workflow.file, name: workflow.name };
     } catch (error) {
       throw invalid(`workflow does not load: ${messageOf(error)}`);

@@ -9,7 +9,6 @@ import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RegisterWebhookParams, TriggerRecord } from "../protocol";
 import type { TriggerStore } from "../store/triggers";
-import { loadWorkflow } from "../workflow/load";
 import { DEFAULT_MAX_BODY_BYTES, HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
 import type { AgentComponent, AgentServices } from "./services";
 import type { TriggerOps } from "./triggerOps";
@@ -104,8 +103,9 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   let existing = p.name === undefined ? undefined : deps.triggers.get(p.name);
   if (existing === undefined && p.name === undefined) {
     // The default name is the workflow's: load it to know whether this is a rotation.
-    const name = await workflowName(p.file);
-    existing = name === undefined ? undefined : deps.triggers.get(name);
+    // A file that does not load is refused here, with the loader's wording, not loaded twice.
+    const { name } = await deps.triggerOps.checkWorkflow(p.file);
+    existing = deps.triggers.get(name);
   }
   if (!existing || existing.type !== "webhook") {
     const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
@@ -118,9 +118,7 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
     );
   }
   // Check the file still loads before replacing anything.
-  const loaded = await loadWorkflow(p.file).catch((error: unknown) => {
-    throw invalid(`workflow does not load: ${messageOf(error)}`);
-  });
+  const loaded = await deps.triggerOps.checkWorkflow(p.file);
   const newSecret = secret ?? generateWebhookSecret();
   const row = deps.triggers.update(
     existing.name,
@@ -133,14 +131,6 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   return secret === undefined ? { trigger, url, secret: newSecret, rotated: true } : { trigger, url, rotated: true };
 }
 
-async function workflowName(file: string): Promise<string | undefined> {
-  try {
-    return (await loadWorkflow(file)).name;
-  } catch {
-    // TriggerOps reports the load error with its usual wording.
-    return undefined;
-  }
-}
 
 /**
  * The HTTP server as a part of the agent: listens on

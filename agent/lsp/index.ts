@@ -18,8 +18,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AgentServices } from "../daemon/services";
 import type { AgentConnection } from "../daemon/socketServer";
 import { messageOf } from "../errors";
-import { bundleWorkflow, CompileErrors } from "../workflow/compile";
-import { checkWorkflow, type WorkflowProblem } from "../workflow/load";
+import type { WorkflowProblem } from "../workflow/load";
 import { workflowLenses } from "./codeLens";
 import { cronDiagnostics, problemToDiagnostic, sourceDiagnostic } from "./diagnostics";
 import { hoverAt } from "./hover";
@@ -27,7 +26,7 @@ import { completionSite, placeholderCompletions, placeholderProblems, type Place
 import { scanSource, type SourceScan } from "./sourceScan";
 
 /** How long typing must pause before the file is checked again. */
-const CHECK_DELAY_MS = 250;
+const CHECK_DELAY_MS = 150;
 /** CodeLens say "in 3 min": ask the client to fetch them again this often while files are open. */
 const LENS_REFRESH_MS = 60_000;
 
@@ -40,20 +39,12 @@ export const languageCapabilities: ServerCapabilities = {
   completionProvider: { triggerCharacters: ["{", "."], resolveProvider: false },
 };
 
-/**
- * `full` runs the loader on the text, which evaluates the file's top-level
- * code as a run would: done when a file is opened or saved. `quick` only
- * compiles it and checks placeholders and cron strings in the source: done
- * while the user types, so half-typed code (a loop being written, a call with
- * side effects) is never executed inside the agent on each keystroke.
- */
-type CheckKind = "full" | "quick";
-
 interface DocState {
   timer?: NodeJS.Timeout;
-  next?: CheckKind;
   checking?: Promise<void>;
   again?: boolean;
+  /** Aborts the evaluation in flight: a newer text makes its answer useless. */
+  inFlight?: AbortController;
   /** The workflow's name, once the file has loaded. */
   workflowName?: string;
   scan?: { version: number; scan: SourceScan };
@@ -85,13 +76,16 @@ export function registerLanguageFeatures(
     return s.scan.scan;
   };
 
-  // ---- diagnostics
-  const schedule = (doc: TextDocument, kind: CheckKind) => {
+  // ---- diagnostics: the real loader on the editor's text, evaluated in the
+  // editor's executor (the agent's loop never runs it), so what the editor
+  // says is what a run would say, and an endless loop being typed costs an
+  // executor, not the agent.
+  const schedule = (doc: TextDocument, delayMs: number) => {
     if (!isWorkflow(doc.uri)) return;
     const s = stateOf(doc.uri);
-    if (kind === "full" || s.next !== "full") s.next = kind;
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => void check(doc.uri), kind === "full" ? 0 : CHECK_DELAY_MS);
+    s.inFlight?.abort();
+    s.timer = setTimeout(() => void check(doc.uri), delayMs);
   };
 
   const check = async (uri: string): Promise<void> => {
@@ -105,28 +99,8 @@ export function registerLanguageFeatures(
         s.again = false;
         const doc = documents.get(uri);
         if (!doc) return;
-        const version = doc.version;
-        const kind = s.next ?? "quick";
-        s.next = undefined;
-        const file = fileURLToPath(uri);
-        const text = doc.getText();
-        let problems: WorkflowProblem[];
-        if (kind === "full") {
-          const result = await checkWorkflow(file, text, { cacheDir: null });
-          if (result.workflow) s.workflowName = result.workflow.name;
-          problems = result.problems;
-        } else problems = await compileProblems(file, text);
-        const current = documents.get(uri);
-        if (!current || current.version !== version) continue;
-        const before = s.workflowName;
-        const scan = scanOf(current);
-        const diagnostics = [
-          ...problems.map((p) => problemToDiagnostic(p, current, file)),
-          ...(kind === "quick" ? placeholderProblems(scan).map((p) => sourceDiagnostic(p, current)) : []),
-          ...cronDiagnostics(scan, current, (e) => services.cronPreview(e, undefined, 1)),
-        ];
-        await connection.sendDiagnostics({ uri, version, diagnostics });
-        if (before !== s.workflowName) refreshLenses();
+        const published = await checkOnce(doc, s);
+        if (published === "stale") continue;
       } while (s.again);
     })()
       .catch((error) => log(`checking ${uri} failed: ${messageOf(error)}`))
@@ -134,13 +108,44 @@ export function registerLanguageFeatures(
     return s.checking;
   };
 
-  // Opening a document also reports a content change; the full check wins.
-  documents.onDidOpen((e) => schedule(e.document, "full"));
-  documents.onDidSave((e) => schedule(e.document, "full"));
-  documents.onDidChangeContent((e) => schedule(e.document, "quick"));
+  const checkOnce = async (doc: TextDocument, s: DocState): Promise<"published" | "stale"> => {
+    const { uri, version } = doc;
+    const file = fileURLToPath(uri);
+    const controller = new AbortController();
+    s.inFlight = controller;
+    let result: { workflow?: { name: string }; problems: WorkflowProblem[] };
+    try {
+      result = await services.editorLoader.check(file, doc.getText(), { signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) return "stale";
+      throw error;
+    } finally {
+      if (s.inFlight === controller) s.inFlight = undefined;
+    }
+    const current = documents.get(uri);
+    if (!current || current.version !== version) return "stale";
+    const before = s.workflowName;
+    if (result.workflow) s.workflowName = result.workflow.name;
+    const scan = scanOf(current);
+    const diagnostics = [
+      ...result.problems.map((p) => problemToDiagnostic(p, current, file)),
+      // The loader validates placeholders only once the file loads; until then the source scan says what it can.
+      ...(result.workflow ? [] : placeholderProblems(scan).map((p) => sourceDiagnostic(p, current))),
+      ...cronDiagnostics(scan, current, (e) => services.cronPreview(e, undefined, 1)),
+    ];
+    await connection.sendDiagnostics({ uri, version, diagnostics });
+    if (before !== s.workflowName) refreshLenses();
+    return "published";
+  };
+
+  // Opening a document also reports a content change; the immediate check wins.
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidSave((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document, CHECK_DELAY_MS));
   documents.onDidClose((e) => {
     const s = states.get(e.document.uri);
     clearTimeout(s?.timer);
+    s?.inFlight?.abort();
     states.delete(e.document.uri);
     if (isWorkflow(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(() => undefined);
   });
@@ -228,17 +233,6 @@ export function registerLanguageFeatures(
   else closed?.addEventListener("abort", teardown, { once: true });
 
   return languageCapabilities;
-}
-
-/** Syntax errors and warnings from compiling the text, without running it. */
-async function compileProblems(file: string, text: string): Promise<WorkflowProblem[]> {
-  const own = <T extends { file: string }>({ file: where, ...p }: T) => ({ ...p, ...(where !== file ? { file: where } : {}) });
-  try {
-    return (await bundleWorkflow(file, text)).warnings.map(own);
-  } catch (error) {
-    if (error instanceof CompileErrors) return error.problems.map(own);
-    return [{ message: `esbuild could not bundle the file: ${messageOf(error)}`, line: 1, column: 1, severity: "error" }];
-  }
 }
 
 const KINDS: Record<PlaceholderCompletion["kind"], CompletionItemKind> = {

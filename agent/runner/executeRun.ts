@@ -9,7 +9,7 @@ import { FINISHED_STATUSES, type RunRecord, type RunSummary, type StepRecord } f
 import type { ResolveContext } from "../core/placeholders";
 import type { TriggerInfo } from "../sdk";
 import type { FinishStatus, RunStore } from "../store/runs";
-import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../workflow/load";
+import { WorkflowLoadError, type LoadedWorkflow, type WorkflowLoader } from "../workflow/load";
 import { LogRecorder } from "./logRecorder";
 import { runStep } from "./runStep";
 
@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** Recorded as the run's owner, so that a run whose process died can be told apart; default process.pid. */
   ownerPid?: number;
+  /** Loads the run's workflow (in an executor) and runs its code steps. */
+  loader: WorkflowLoader;
   /** The workflow, when the caller has just loaded it; otherwise it is loaded from the run's file. */
   workflow?: LoadedWorkflow;
 }
@@ -75,7 +77,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
     let workflow = opts.workflow;
     if (!workflow) {
       try {
-        workflow = await loadWorkflow(existing.workflowFile);
+        // What the file's top-level code prints while it loads belongs to this run's log.
+        workflow = await opts.loader.load(existing.workflowFile, {
+          onLog: (stream, text) => log.write(null, stream, text),
+        });
       } catch (error) {
         const message = error instanceof WorkflowLoadError ? error.message : `${existing.workflowFile}: ${messageOf(error)}`;
         log.write(null, "info", `${message}\n`);
@@ -167,6 +172,7 @@ async function runSteps(
       trigger,
       env: opts.env ?? process.env,
       signal,
+      executors: opts.loader.executors,
     });
     if (result.status === "success") outputs[step.name] = result.output ?? "";
     else if (result.status === "cancelled") outcome = { status: "cancelled", error: cancelMessage(signal) };

@@ -1,9 +1,13 @@
 // Runs whose owning process is gone. A run records the pid executing it;
 // when that process died without finishing the run (SIGKILL, a crash, a
-// power cut), the next clockwork command or agent start marks it failed.
+// power cut), whoever notices first — a clockwork command or the next agent
+// start — ends the step processes it left behind and only then marks the
+// run failed. A run that was accepted but had not started is not failed:
+// it stays queued, and the next agent runs it (docs/agent.md).
 import { readFileSync } from "node:fs";
 import type { RunSummary } from "../protocol";
 import type { RunStore } from "../store/runs";
+import { endRecordedGroup } from "./processGroups";
 
 /** True while a process with this pid exists and has not exited (EPERM: it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {
@@ -29,17 +33,55 @@ function isZombie(pid: number): boolean {
   }
 }
 
-export const AGENT_ORPHAN_REASON = "the agent stopped while this run was in progress";
+export const AGENT_ORPHAN_REASON = "interrupted: the agent stopped while this run was in progress";
 
 export function orphanReason(pid: number): string {
-  return `the process running this run (pid ${pid}) exited before it finished`;
+  return `interrupted: the process running this run (pid ${pid}) exited before it finished`;
+}
+
+export interface OrphanOptions {
+  /**
+   * Set when the caller is the agent starting up with this home's lock held:
+   * every run an agent owned is then an orphan, whatever its old pid now is.
+   */
+  agentPid?: number;
 }
 
 /**
- * Marks failed every unfinished run whose owner is gone; returns them. The
- * reason says whether an agent or a `clockwork run` died, whichever process
- * (a CLI command or the restarting agent) happens to notice first.
+ * Fails every started run whose owner is gone, after ending the step
+ * processes it recorded; returns them. The reason says whether an agent or
+ * a `clockwork run` died, and whether leftover processes were ended.
  */
-export function failOrphanRuns(store: RunStore): RunSummary[] {
-  return store.failOrphans(isProcessAlive, (pid) => (store.wasAgent(pid) ? AGENT_ORPHAN_REASON : orphanReason(pid)));
+export function failOrphanRuns(store: RunStore, options: OrphanOptions = {}): RunSummary[] {
+  const failed: RunSummary[] = [];
+  for (const run of store.ownedActiveRuns()) {
+    if (run.status !== "running" || run.ownerPid === null) continue;
+    const wasAgent = store.wasAgent(run.ownerPid);
+    // An agent starting up runs nothing yet: a run that an agent (even one
+    // with its own pid, before a restart) was running is an orphan.
+    const byAgent = wasAgent || run.ownerPid === options.agentPid;
+    const ownerGone = (byAgent && options.agentPid !== undefined) || !isProcessAlive(run.ownerPid);
+    if (!ownerGone) continue;
+    let ended = 0;
+    for (const step of store.stepProcesses(run.id)) ended += endRecordedGroup(step.pgid, step.identity);
+    const reason = byAgent ? AGENT_ORPHAN_REASON : orphanReason(run.ownerPid);
+    const note = ended > 0 ? `; ${ended} step process${ended === 1 ? " it left running was" : "es it left running were"} ended first` : "";
+    const summary = store.finishRun(run.id, "failed", reason + note);
+    if (summary) failed.push(summary);
+  }
+  return failed;
+}
+
+/**
+ * The agent holding the lock takes over every queued run (they were
+ * accepted by an agent that is gone, or by itself before a restart under
+ * the same pid); returns them oldest first, to be started in that order.
+ */
+export function adoptQueuedRuns(store: RunStore, agentPid: number): RunSummary[] {
+  const queued = store.ownedActiveRuns().filter((run) => run.status === "queued");
+  store.adoptQueued(
+    queued.map((run) => run.id),
+    agentPid,
+  );
+  return queued.flatMap((run) => store.getSummary(run.id) ?? []);
 }

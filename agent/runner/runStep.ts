@@ -7,12 +7,15 @@ import { placeholderEnv } from "../core/placeholderEnv";
 import { PlaceholderError, renderJson, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
 import type { Events } from "../events";
 import type { StepRecord } from "../protocol";
-import type { Step, TriggerInfo } from "../sdk";
+import type { StepSpec } from "../executor/messages";
+import type { ExecutorPool } from "../executor/pool";
+import type { TriggerInfo } from "../sdk";
 import { DEFAULT_TIMEOUTS, runStepAttempt } from "../steps";
 import { StepFailure, type StepContext } from "../steps/types";
 import type { RunStore } from "../store/runs";
 import type { LoadedWorkflow } from "../workflow/load";
 import type { LogRecorder } from "./logRecorder";
+import { processIdentity } from "./processGroups";
 
 export const DEFAULT_BACKOFF_MS = 1000;
 
@@ -28,6 +31,8 @@ export interface RunStepArgs {
   env: NodeJS.ProcessEnv;
   /** The run's signal: aborting it cancels the step. */
   signal: AbortSignal;
+  /** Where code steps run. */
+  executors: ExecutorPool;
 }
 
 /** Wait before attempt `attempt` (2, 3, …): backoff, doubled for each attempt after the second. */
@@ -37,7 +42,7 @@ export function backoffBefore(attempt: number, backoffMs: number = DEFAULT_BACKO
 
 export async function runStep(args: RunStepArgs): Promise<StepRecord> {
   const { store, events, log, runId, workflow, index, signal } = args;
-  const step: Step = workflow.steps[index]!;
+  const step: StepSpec = workflow.steps[index]!;
   const record: StepRecord = {
     index,
     name: step.name,
@@ -107,7 +112,7 @@ type AttemptResult =
   | { ok: true; output: string; exitCode?: number | null }
   | { ok: false; error: string; exitCode?: number | null; retryable: boolean; cancelled: boolean };
 
-async function runAttempt(args: RunStepArgs, step: Step, timeoutMs: number): Promise<AttemptResult> {
+async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number): Promise<AttemptResult> {
   const { signal: runSignal, log, index, resolve } = args;
   if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
   const controller = new AbortController();
@@ -147,8 +152,9 @@ async function runAttempt(args: RunStepArgs, step: Step, timeoutMs: number): Pro
       info: (text) => log.write(index, "info", text.endsWith("\n") ? text : `${text}\n`),
     },
     codeContext: () => ({
-      steps: Object.freeze({ ...resolve.outputs }),
-      previous: (name: string) => resolve.previous(name),
+      steps: { ...resolve.outputs },
+      // The function may ask for any step's previous output, synchronously: send them all.
+      previous: Object.fromEntries(resolve.steps.map((name) => [name, resolve.previous(name) ?? null])),
       trigger: args.trigger,
       run: {
         id: resolve.run.id,
@@ -156,6 +162,16 @@ async function runAttempt(args: RunStepArgs, step: Step, timeoutMs: number): Pro
         ...(resolve.run.scheduledFor ? { scheduledFor: resolve.run.scheduledFor } : {}),
       },
     }),
+    executors: args.executors,
+    processStarted: (pid) => {
+      const identity = processIdentity(pid);
+      if (identity === undefined) return;
+      try {
+        args.store.recordStepProcess(args.runId, index, pid, identity);
+      } catch {
+        // Only recovery after a crash reads it; the step itself goes on.
+      }
+    },
   };
 
   try {
@@ -166,7 +182,8 @@ async function runAttempt(args: RunStepArgs, step: Step, timeoutMs: number): Pro
     const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
     if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
     if (timedOut) {
-      const killed = step.kind === "shell" ? "; its process group was killed" : "";
+      const killed =
+        step.kind === "shell" ? "; its process group was killed" : step.kind === "code" ? "; the executor running it was stopped" : "";
       return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
     }
     if (error instanceof StepFailure) {

@@ -1,4 +1,5 @@
 // One entry point for every step kind.
+import type { StepSpec } from "../executor/messages";
 import type { Step } from "../sdk";
 import { runCode } from "./code";
 import { runHttp } from "./http";
@@ -14,7 +15,7 @@ export const DEFAULT_TIMEOUTS: Record<Step["kind"], number> = {
   code: 60_000,
 };
 
-export function runStepAttempt(step: Step, ctx: StepContext): Promise<StepOutcome> {
+export function runStepAttempt(step: StepSpec, ctx: StepContext): Promise<StepOutcome> {
   switch (step.kind) {
     case "shell":
       return runShell(step, ctx);

@@ -3,8 +3,9 @@
 // on the step's timeout or when the run is cancelled.
 import type { PlaceholderEnv } from "../core/placeholderEnv";
 import type { RenderMode } from "../core/placeholders";
+import type { CodeTaskContext } from "../executor/messages";
+import type { ExecutorPool } from "../executor/pool";
 import type { LoadedWorkflow } from "../workflow/load";
-import type { CodeContext } from "../sdk";
 
 export interface StepLog {
   stdout(text: string): void;
@@ -29,8 +30,16 @@ export interface StepContext {
   signal: AbortSignal;
   timeoutMs: number;
   log: StepLog;
-  /** What a code step's function receives (without signal and log, which the step adds). */
-  codeContext(): Omit<CodeContext, "signal" | "log">;
+  /** What a code step's function receives (without signal and log, which the executor adds). */
+  codeContext(): CodeTaskContext;
+  /** Where code steps run. */
+  executors: ExecutorPool;
+  /**
+   * Called with the leader of the process group the step's work runs in (a
+   * shell command, a code step's executor), so that a crash of this process
+   * does not leave it running unseen.
+   */
+  processStarted(pid: number): void;
 }
 
 export interface StepOutcome {
@@ -51,13 +60,4 @@ export class StepFailure extends Error {
   get retryable(): boolean {
     return this.options.retryable ?? true;
   }
-}
-
-/** Rejects when `signal` aborts; used to stop waiting on work that cannot be interrupted. */
-export function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(new StepFailure("aborted"));
-    if (signal.aborted) fail();
-    else signal.addEventListener("abort", fail, { once: true });
-  });
 }

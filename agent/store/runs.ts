@@ -269,22 +269,11 @@ export class RunStore {
     return row?.owner_pid ?? null;
   }
 
-  /**
-   * Marks failed every queued or running run whose owning process is gone.
-   * `reason` may be a function of the dead pid so the message can name it.
-   */
-  failOrphans(isAlive: (pid: number) => boolean, reason: string | ((pid: number) => string)): RunSummary[] {
-    const rows = this.sql(
-      `SELECT id, owner_pid FROM runs WHERE status IN ('queued', 'running') AND owner_pid IS NOT NULL`,
-    ).all() as Array<{ id: string; owner_pid: number }>;
-    const failed: RunSummary[] = [];
-    for (const row of rows) {
-      if (isAlive(row.owner_pid)) continue;
-      const message = typeof reason === "function" ? reason(row.owner_pid) : reason;
-      const summary = this.finishRun(row.id, "failed", message);
-      if (summary) failed.push(summary);
-    }
-    return failed;
+  /** Queued and running runs with the process that owns them, oldest first. */
+  ownedActiveRuns(): Array<{ id: string; status: "queued" | "running"; ownerPid: number | null }> {
+    return this.sql(
+      `SELECT id, status, owner_pid AS ownerPid FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
+    ).all() as Array<{ id: string; status: "queued" | "running"; ownerPid: number | null }>;
   }
 
   /** True when `pid` belonged to an agent (it left a heartbeat row), as opposed to a `clockwork run`. */
@@ -311,6 +300,36 @@ export class RunStore {
        JOIN run_steps s ON s.run_id = r.id AND s.name = ? AND s.status = 'success'`,
     ).get(workflowName, step) as { runId: string; output: string | null } | undefined;
     return row ? { runId: row.runId, output: row.output ?? "" } : undefined;
+  }
+
+  /**
+   * Records the process group a running step's work lives in. The step's
+   * next record (INSERT OR REPLACE) clears it, so only steps still running
+   * carry one.
+   */
+  recordStepProcess(runId: string, index: number, pgid: number, identity: string): void {
+    this.sql(`UPDATE run_steps SET pgid = ?, pgid_identity = ? WHERE run_id = ? AND idx = ? AND status = 'running'`).run(
+      pgid,
+      identity,
+      runId,
+      index,
+    );
+  }
+
+  /** The process groups recorded for a run's steps that are still marked running. */
+  stepProcesses(runId: string): Array<{ index: number; pgid: number; identity: string }> {
+    return this.sql(
+      `SELECT idx AS "index", pgid, pgid_identity AS identity FROM run_steps
+       WHERE run_id = ? AND status = 'running' AND pgid IS NOT NULL AND pgid_identity IS NOT NULL`,
+    ).all(runId) as Array<{ index: number; pgid: number; identity: string }>;
+  }
+
+  /** Gives queued runs to a new owner (an agent resuming a dead one's accepted work). */
+  adoptQueued(ids: readonly string[], ownerPid: number): void {
+    const adopt = this.sql(`UPDATE runs SET owner_pid = ? WHERE id = ? AND status = 'queued'`);
+    this.db.transaction(() => {
+      for (const id of ids) adopt.run(ownerPid, id);
+    })();
   }
 
   /** Inserts or replaces the record of one step (written when it starts and again when it ends). */

@@ -1,22 +1,13 @@
-// Turns a workflow file into a module object: esbuild bundles the file and
-// its local imports into one CommonJS script with a source map, and the
-// script runs as a module whose `require("clockwork")` returns the SDK this
-// process already holds. Nothing needs installing next to the workflow;
-// bare npm imports stay external and are required from the workflow's folder.
+// Turns a workflow file into one CommonJS script with a source map: esbuild
+// bundles the file and its local imports, leaving "clockwork" (the SDK the
+// executor hands over, see evaluate.ts) and bare npm imports external, so
+// nothing needs installing next to the workflow. Bundling never runs the
+// workflow's code, so the agent does it itself.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import Module, { SourceMap } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
-import * as sdk from "../sdk";
 import { VERSION } from "../config";
-
-export interface SourcePosition {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-}
+import type { SourcePosition } from "./evaluate";
 
 export interface CompileProblem extends SourcePosition {
   message: string;
@@ -30,9 +21,6 @@ export interface Compiled {
   inputs: string[];
   warnings: CompileProblem[];
 }
-
-/** The module the loader hands to `import … from "clockwork"`. */
-const SDK_MODULE = Object.freeze({ ...sdk, default: sdk, __esModule: true });
 
 type EsbuildModule = typeof import("esbuild");
 let esbuildModule: EsbuildModule | undefined;
@@ -115,88 +103,22 @@ interface EsbuildMessage {
   location: { file: string; line: number; column: number; lineText: string } | null;
 }
 
+/** esbuild's wording where it speaks of its own settings rather than of the workflow file. */
+function explain(text: string): string {
+  if (/^Top-level await is currently not supported/.test(text)) {
+    return 'top-level await is not supported in workflow files (they load as CommonJS): move the awaited work into a step, e.g. code("load", async () => …)';
+  }
+  return text;
+}
+
 function toProblem(message: EsbuildMessage, file: string, source: string | undefined, severity: "error" | "warning"): CompileProblem {
+  message = { ...message, text: explain(message.text) };
   const loc = message.location;
   if (!loc) return { file, line: 1, column: 1, message: message.text, severity };
   // esbuild counts columns in bytes; editors and people count characters.
   const column = Buffer.from(loc.lineText).subarray(0, loc.column).toString().length + 1;
   const where = loc.file === "<stdin>" || (source !== undefined && loc.file === basename(file)) ? file : resolve(dirname(file), loc.file);
   return { file: where, line: loc.line, column, message: message.text, severity };
-}
-
-/** Runs bundled code as the module of `file`; `require("clockwork")` gets the SDK. */
-export function evaluateBundle(file: string, code: string): unknown {
-  type InternalModule = Module & {
-    _compile(code: string, filename: string): void;
-    paths: string[];
-    filename: string;
-  };
-  const ModuleClass = Module as unknown as {
-    new (id: string, parent?: Module): InternalModule;
-    _nodeModulePaths(dir: string): string[];
-  };
-  const mod = new ModuleClass(file);
-  mod.filename = file;
-  mod.paths = ModuleClass._nodeModulePaths(dirname(file));
-  const requireFromWorkflow = mod.require.bind(mod);
-  mod.require = ((id: string) => (id === "clockwork" ? SDK_MODULE : requireFromWorkflow(id))) as typeof mod.require;
-  mod._compile(code, file);
-  return mod.exports;
-}
-
-/** Maps positions in the bundle back to the workflow's own files. */
-export class BundleMap {
-  private readonly map: SourceMap;
-  private readonly sourcesRoot: string;
-
-  constructor(
-    readonly file: string,
-    mapJson: string,
-  ) {
-    this.map = new SourceMap(JSON.parse(mapJson) as ConstructorParameters<typeof SourceMap>[0]);
-    this.sourcesRoot = dirname(file);
-  }
-
-  /** The original position of a 1-based bundle position. */
-  original(line: number, column: number): SourcePosition | undefined {
-    const entry = this.map.findEntry(line - 1, column - 1) as {
-      originalSource?: string;
-      originalLine?: number;
-      originalColumn?: number;
-    };
-    if (entry.originalSource === undefined || entry.originalLine === undefined) return undefined;
-    const source = entry.originalSource.startsWith("file://")
-      ? new URL(entry.originalSource).pathname
-      : resolve(this.sourcesRoot, entry.originalSource);
-    return {
-      file: source.endsWith("<stdin>") ? this.file : source,
-      line: entry.originalLine + 1,
-      column: (entry.originalColumn ?? 0) + 1,
-    };
-  }
-
-  /** The first frame of `error`'s stack inside the workflow's code, in original positions. */
-  locate(error: unknown): SourcePosition | undefined {
-    const stack = error instanceof Error ? error.stack : undefined;
-    if (!stack) return undefined;
-    for (const match of stack.matchAll(framePattern(this.file))) {
-      const position = this.original(Number(match[1]), Number(match[2]));
-      if (position) return position;
-    }
-    return undefined;
-  }
-
-  /** `error`'s stack with bundle positions rewritten to the original files. */
-  rewriteStack(stack: string): string {
-    return stack.replace(framePattern(this.file), (whole, line: string, column: string) => {
-      const position = this.original(Number(line), Number(column));
-      return position ? `${position.file}:${position.line}:${position.column}` : whole;
-    });
-  }
-}
-
-function framePattern(file: string): RegExp {
-  return new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+):(\\d+)`, "g");
 }
 
 interface CacheEntry {

@@ -1,23 +1,25 @@
-// Loading a workflow file: bundle (esbuild, cached by content), evaluate
-// with "clockwork" mapped to the built-in SDK, validate. Every problem
+// Loading a workflow file: bundle it here (esbuild, cached by content), then
+// have an executor process evaluate and validate it (the file's top-level
+// code is the user's, so it never runs in this process). Every problem
 // carries file, line and column, for the CLI, the run record and the editor.
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { loadConfig } from "../config";
-import type { Step } from "../sdk";
-import { BundleCache, BundleMap, bundleWorkflow, CompileErrors, evaluateBundle, type Compiled } from "./compile";
+import type { BundleRef, StepSpec } from "../executor/messages";
+import { EvaluationStopped, type ExecutorPool, type TaskLog } from "../executor/pool";
+import { BundleCache, bundleWorkflow, CompileErrors, type Compiled } from "./compile";
 import { locate } from "./locate";
-import { validateWorkflow } from "./validate";
 
 export interface LoadedWorkflow {
   /** Absolute path. */
   file: string;
   name: string;
   description?: string;
-  steps: Step[];
-  /** Maps errors thrown by the workflow's code (code steps) back to its source. */
-  sourceMap?: BundleMap;
+  /** The steps as data; a code step's function stays in the executors, reached through `bundle`. */
+  steps: StepSpec[];
+  /** The compiled code the steps came from; code steps run from exactly this. */
+  bundle: Required<BundleRef>;
 }
 
 export interface WorkflowProblem {
@@ -52,10 +54,15 @@ export class WorkflowLoadError extends Error {
 
 export const WORKFLOW_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
-export interface LoadOptions {
-  /** Where compiled bundles are cached; null disables the cache. Default $CLOCKWORK_HOME/cache/workflows. */
+export interface LoaderOptions {
+  /** Where compiled bundles are cached; null disables every cache. Default $CLOCKWORK_HOME/cache/workflows. */
   cacheDir?: string | null;
+  /** How long evaluating a file's top-level code may take. */
+  evalTimeoutMs: number;
 }
+
+/** Default for CLOCKWORK_EVAL_TIMEOUT. */
+export const DEFAULT_EVAL_TIMEOUT_MS = 5000;
 
 interface Remembered {
   /** The workflow file and every local file it imports, with the hash of the content it was loaded from. */
@@ -63,82 +70,143 @@ interface Remembered {
   workflow: LoadedWorkflow;
 }
 
-/**
- * Workflows this process has loaded, by absolute path. The agent loads a
- * workflow for every run; evaluating the bundle and parsing its source map
- * each time was most of what a trivial run cost. An entry is used only while
- * the file and every local file it imports have the content it was loaded
- * from (compared by hash, so an edit within the same second or of the same
- * size is still seen); any change loads the file afresh.
- */
-const remembered = new Map<string, Remembered>();
 /** Enough for every workflow of a large setup; the oldest entry goes first. */
 const REMEMBER_MAX = 256;
 
 const hashOf = (content: string | Buffer) => createHash("sha256").update(content).digest("base64");
 
-function recall(path: string): LoadedWorkflow | undefined {
-  const entry = remembered.get(path);
-  if (!entry) return undefined;
-  for (const input of entry.inputs) {
-    let content: Buffer;
+/**
+ * Loads workflow files through an executor pool. A workflow this loader has
+ * loaded is not evaluated again while the file and every local file it
+ * imports keep the content it was loaded from (compared by hash, so an edit
+ * within the same second or of the same size is still seen): the agent
+ * loads a workflow for every run, and a run of an unchanged shell-only
+ * workflow then needs no executor at all.
+ */
+export class WorkflowLoader {
+  private readonly remembered = new Map<string, Remembered>();
+
+  constructor(
+    readonly executors: ExecutorPool,
+    private readonly options: LoaderOptions,
+  ) {}
+
+  /**
+   * Loads and validates a workflow; throws WorkflowLoadError (message
+   * "file:line:col: message") when it cannot. Returns the same
+   * LoadedWorkflow for an unchanged file (callers must not change it).
+   */
+  async load(file: string, options: { onLog?: TaskLog } = {}): Promise<LoadedWorkflow> {
+    const path = resolve(file);
+    const useMemory = this.options.cacheDir !== null;
+    const known = useMemory ? this.recall(path) : undefined;
+    if (known) return known;
+    const result = await this.inspect(path, undefined, options);
+    if (!result.workflow) throw new WorkflowLoadError(path, result.problems.filter((p) => p.severity === "error"));
+    if (useMemory && result.loadedFrom) this.remember(path, result.loadedFrom.text, result.loadedFrom.inputs, result.workflow);
+    return result.workflow;
+  }
+
+  /**
+   * Every problem with the file, with positions, for editor diagnostics.
+   * `source` stands in for the file's content (an unsaved editor buffer).
+   * `workflow` is set when the file loads; `problems` may then still hold
+   * warnings and placeholders that can never resolve. Aborting `signal`
+   * (a newer edit) stops the evaluation and rejects with EvaluationStopped.
+   */
+  async check(file: string, source?: string, options: { signal?: AbortSignal } = {}): Promise<{ workflow?: LoadedWorkflow; problems: WorkflowProblem[] }> {
+    const { workflow, problems } = await this.inspect(resolve(file), source, options);
+    return workflow ? { workflow, problems } : { problems };
+  }
+
+  private recall(path: string): LoadedWorkflow | undefined {
+    const entry = this.remembered.get(path);
+    if (!entry) return undefined;
+    for (const input of entry.inputs) {
+      let content: Buffer;
+      try {
+        content = readFileSync(input.path);
+      } catch {
+        this.remembered.delete(path);
+        return undefined;
+      }
+      if (hashOf(content) !== input.hash) {
+        this.remembered.delete(path);
+        return undefined;
+      }
+    }
+    return entry.workflow;
+  }
+
+  private remember(path: string, text: string, inputs: readonly string[], workflow: LoadedWorkflow): void {
+    let hashed: Remembered["inputs"];
     try {
-      content = readFileSync(input.path);
+      hashed = inputs.map((input) => ({ path: input, hash: hashOf(input === path ? text : readFileSync(input)) }));
     } catch {
-      remembered.delete(path);
-      return undefined;
+      return; // An import vanished since it was bundled: nothing worth remembering.
     }
-    if (hashOf(content) !== input.hash) {
-      remembered.delete(path);
-      return undefined;
+    if (!hashed.some((input) => input.path === path)) hashed.push({ path, hash: hashOf(text) });
+    this.remembered.delete(path);
+    this.remembered.set(path, { inputs: hashed, workflow });
+    if (this.remembered.size > REMEMBER_MAX) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+
+  private async inspect(
+    path: string,
+    source: string | undefined,
+    options: { signal?: AbortSignal; onLog?: TaskLog },
+  ): Promise<Inspection> {
+    const read = readSource(path, source);
+    if ("problems" in read) return read;
+    const { text } = read;
+    const compiled = await this.compile(path, text, source === undefined);
+    if ("problems" in compiled) return compiled;
+    const warnings = compiled.warnings.map(({ file: where, ...p }) => ({ ...p, ...(where !== path ? { file: where } : {}) }));
+    // The path is part of the name: the same code in another file is another module (__dirname, its imports).
+    const hash = createHash("sha256").update(path).update("\0").update(compiled.code).digest("hex");
+    const bundle = { file: path, hash, code: compiled.code, map: compiled.map };
+
+    let evaluated;
+    try {
+      evaluated = await this.executors.evaluate(bundle, { timeoutMs: this.options.evalTimeoutMs, ...options });
+    } catch (error) {
+      if (error instanceof EvaluationStopped && !options.signal?.aborted) return fail(error.message);
+      throw error;
+    }
+    if (!evaluated.ok) {
+      const at = evaluated.where;
+      const position = { line: at?.line ?? 1, column: at?.column ?? 1, ...(at && at.file !== path ? { file: at.file } : {}) };
+      return { problems: [{ message: evaluated.error, severity: "error", ...position }, ...warnings] };
+    }
+    const stepsForLocate = evaluated.stepNames.map((name) => ({ name }));
+    const problems: WorkflowProblem[] = [
+      ...evaluated.problems.map((p) => ({ message: p.message, severity: p.severity, ...locate(text, p.anchor, stepsForLocate) })),
+      ...warnings,
+    ];
+    if (!evaluated.manifest) return { problems };
+    return {
+      workflow: { file: path, ...evaluated.manifest, bundle },
+      problems,
+      loadedFrom: { text, inputs: compiled.inputs },
+    };
+  }
+
+  private async compile(path: string, text: string, fromDisk: boolean): Promise<Compiled | { problems: WorkflowProblem[] }> {
+    const cacheDir = this.options.cacheDir === undefined ? join(loadConfig().home, "cache", "workflows") : this.options.cacheDir;
+    const cache = fromDisk && cacheDir ? new BundleCache(cacheDir) : undefined;
+    const cached = cache?.get(path);
+    if (cached) return cached;
+    try {
+      const compiled = await bundleWorkflow(path, text);
+      cache?.set(path, text, compiled);
+      return compiled;
+    } catch (error) {
+      if (error instanceof CompileErrors) {
+        return { problems: error.problems.map(({ file: where, ...p }) => ({ ...p, ...(where !== path ? { file: where } : {}) })) };
+      }
+      return fail(`esbuild could not bundle the file: ${(error as Error).message}`);
     }
   }
-  return entry.workflow;
-}
-
-function remember(path: string, text: string, inputs: readonly string[], workflow: LoadedWorkflow): void {
-  let hashed: Remembered["inputs"];
-  try {
-    hashed = inputs.map((input) => ({ path: input, hash: hashOf(input === path ? text : readFileSync(input)) }));
-  } catch {
-    return; // An import vanished since it was bundled: nothing worth remembering.
-  }
-  if (!hashed.some((input) => input.path === path)) hashed.push({ path, hash: hashOf(text) });
-  remembered.delete(path);
-  remembered.set(path, { inputs: hashed, workflow });
-  if (remembered.size > REMEMBER_MAX) remembered.delete(remembered.keys().next().value!);
-}
-
-/**
- * Loads and validates a workflow; throws WorkflowLoadError (message
- * "file:line:col: message") when it cannot. An unchanged file that this
- * process loaded before is not evaluated again: the same LoadedWorkflow is
- * returned (callers must not change it). `cacheDir: null` always loads afresh.
- */
-export async function loadWorkflow(file: string, options: LoadOptions = {}): Promise<LoadedWorkflow> {
-  const path = resolve(file);
-  const useMemory = options.cacheDir !== null;
-  const known = useMemory ? recall(path) : undefined;
-  if (known) return known;
-  const result = await inspect(path, undefined, options);
-  if (!result.workflow) throw new WorkflowLoadError(path, result.problems.filter((p) => p.severity === "error"));
-  if (useMemory && result.loadedFrom) remember(path, result.loadedFrom.text, result.loadedFrom.inputs, result.workflow);
-  return result.workflow;
-}
-
-/**
- * Every problem with the file, with positions, for editor diagnostics.
- * `source` stands in for the file's content (an unsaved editor buffer).
- * `workflow` is set when the file loads; `problems` may then still hold
- * warnings and placeholders that can never resolve.
- */
-export async function checkWorkflow(
-  file: string,
-  source?: string,
-  options: LoadOptions = {},
-): Promise<{ workflow?: LoadedWorkflow; problems: WorkflowProblem[] }> {
-  const { workflow, problems } = await inspect(resolve(file), source, options);
-  return workflow ? { workflow, problems } : { problems };
 }
 
 interface Inspection {
@@ -148,78 +216,18 @@ interface Inspection {
   loadedFrom?: { text: string; inputs: readonly string[] };
 }
 
-async function inspect(path: string, source: string | undefined, options: LoadOptions): Promise<Inspection> {
-  const fail = (message: string) => ({ problems: [{ message, line: 1, column: 1, severity: "error" as const }] });
+const fail = (message: string): { problems: WorkflowProblem[] } => ({ problems: [{ message, line: 1, column: 1, severity: "error" }] });
+
+function readSource(path: string, source: string | undefined): { text: string } | { problems: WorkflowProblem[] } {
   if (!WORKFLOW_EXTENSIONS.includes(extname(path))) {
     return fail(`not a workflow file: workflow files end in .workflow.ts (or .ts, .js, .mjs)`);
   }
-  let text = source;
-  if (text === undefined) {
-    try {
-      if (!statSync(path).isFile()) return fail("this is a folder, not a workflow file");
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return fail(code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? (error as Error).message})`);
-    }
-  }
-
-  const cacheDir = options.cacheDir === undefined ? join(loadConfig().home, "cache", "workflows") : options.cacheDir;
-  const cache = source === undefined && cacheDir ? new BundleCache(cacheDir) : undefined;
-  let compiled: Compiled | undefined = cache?.get(path);
-  if (!compiled) {
-    try {
-      compiled = await bundleWorkflow(path, text);
-    } catch (error) {
-      if (error instanceof CompileErrors) {
-        return { problems: error.problems.map(({ file: where, ...p }) => ({ ...p, ...(where !== path ? { file: where } : {}) })) };
-      }
-      return fail(`esbuild could not bundle the file: ${(error as Error).message}`);
-    }
-    cache?.set(path, text, compiled);
-  }
-  const warnings: WorkflowProblem[] = compiled.warnings.map(({ file: where, ...p }) => ({
-    ...p,
-    ...(where !== path ? { file: where } : {}),
-  }));
-
-  const sourceMap = new BundleMap(path, compiled.map);
-  let exports: unknown;
+  if (source !== undefined) return { text: source };
   try {
-    exports = evaluateBundle(path, compiled.code);
+    if (!statSync(path).isFile()) return fail("this is a folder, not a workflow file");
+    return { text: readFileSync(path, "utf8") };
   } catch (error) {
-    const position = sourceMap.locate(error);
-    const message = `loading the file threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-    return {
-      problems: [
-        {
-          message,
-          line: position?.line ?? 1,
-          column: position?.column ?? 1,
-          severity: "error",
-          ...(position && position.file !== path ? { file: position.file } : {}),
-        },
-        ...warnings,
-      ],
-    };
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? (error as Error).message})`);
   }
-
-  const validated = validateWorkflow(exports);
-  const steps = (pickSteps(exports) ?? []) as unknown[];
-  const problems: WorkflowProblem[] = [
-    ...validated.problems.map((p) => ({ message: p.message, severity: p.severity, ...locate(text!, p.anchor, steps) })),
-    ...warnings,
-  ];
-  if (!validated.workflow) return { problems };
-  const { name, description, steps: valid } = validated.workflow;
-  return {
-    workflow: { file: path, name, ...(description !== undefined ? { description } : {}), steps: valid, sourceMap },
-    problems,
-    loadedFrom: { text: text!, inputs: compiled.inputs },
-  };
-}
-
-function pickSteps(exports: unknown): unknown {
-  const value = (exports as { default?: { steps?: unknown } } | null)?.default;
-  return value && typeof value === "object" ? value.steps : undefined;
 }

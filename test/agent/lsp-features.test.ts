@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -154,18 +154,14 @@ describe("language features served by the agent", () => {
     await refreshed;
   });
 
-  it("does not run the file's code while it is being typed, only when it is saved", async () => {
+  it("checks the text as it is typed by running it in an executor process, never in the agent", async () => {
     const marker = join(home, "ran-top-level-code");
-    const text = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x");\n${SOURCE.replace(" {later}", "")}`;
+    const text = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, String(process.pid));\n${SOURCE.replace(" {later}", "")}`;
     lsp.sendNotification("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text }] });
     assert.deepEqual(await diagnosticsFor(4), []);
-    assert.equal(existsSync(marker), false, "typing compiled the file but did not run it");
-    const seen = published.length;
-    lsp.sendNotification("textDocument/didSave", { textDocument: { uri } });
-    for (;;) {
-      if (published.slice(seen).some((p) => p.uri === uri && p.version === 4)) break;
-      await new Promise<void>((wake) => waiters.push(wake));
-    }
-    assert.equal(existsSync(marker), true, "saving ran the loader, as a run would");
+    assert.equal(existsSync(marker), true, "typing ran the loader, as a run would");
+    const evaluatedBy = Number(readFileSync(marker, "utf8"));
+    assert.notEqual(evaluatedBy, agent.pid, "the file's code ran outside the agent");
+    assert.ok(evaluatedBy > 0);
   });
 });

@@ -1,6 +1,7 @@
 // Runs asked for in the same event-loop turn (a burst of webhooks) are
 // written in one transaction: every promise resolves only once its row is
 // committed, the pool sees no run before that, and one bad request fails alone.
+import { testLoader } from "../helpers/loader";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
@@ -38,7 +39,7 @@ before(() => {
   const pool = {
     submit: (id: string) => submitted.push({ id, visible: visible.get(id) !== undefined }),
   } as unknown as RunPool;
-  control = new RunControl({ store, events: new Events(), pool, ownerPid: process.pid, isStopping: () => stopping });
+  control = new RunControl({ store, events: new Events(), pool, loader: testLoader(), ownerPid: process.pid, isStopping: () => stopping });
 });
 after(() => {
   reader.close();

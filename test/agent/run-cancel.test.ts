@@ -84,7 +84,11 @@ describe("a CLI killed in the middle of a run", () => {
     const [orphan] = await runCliJson<RunSummary[]>(["history", "--json", "--limit", "1"], { env: home.env });
     assert.equal(orphan!.id, runId);
     assert.equal(orphan!.status, "failed");
-    assert.equal(orphan!.error, `the process running this run (pid ${child.pid}) exited before it finished`);
+    assert.match(
+      orphan!.error ?? "",
+      new RegExp(`^interrupted: the process running this run \\(pid ${child.pid}\\) exited before it finished; \\d+ step process(es)? it left running (was|were) ended first$`),
+    );
+    assert.equal(await waitUntilGone(groups.at(-1)!), true, "the step's shell was ended before the run was marked failed");
     const record = await runCliJson<RunRecord>(["show", runId, "--json"], { env: home.env });
     assert.deepEqual(record.steps.map((s) => s.status), ["success", "failed"], "its running step is failed too");
   });
@@ -114,7 +118,10 @@ describe("following a run from another process", () => {
     run.kill("SIGKILL");
     const exit = await follower.exited;
     assert.equal(exit.code, 1);
-    assert.match(follower.stdout, new RegExp(`✗ long failed in .+\n  the process running this run \\(pid ${run.pid}\\) exited before it finished\n$`));
+    assert.match(
+      follower.stdout,
+      new RegExp(`✗ long failed in .+\n  interrupted: the process running this run \\(pid ${run.pid}\\) exited before it finished; .+ ended first\n$`),
+    );
   });
 
   test("logs of a finished run print once and exit 0 without --follow", async () => {

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import { cpSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunRecord } from "../../agent/protocol";
-import { checkWorkflow } from "../../agent/workflow/load";
+import { checkWorkflow } from "../helpers/loader";
 import { runCliJson } from "../helpers/cli";
 import { makeTestHome, repoRoot, type TestHome } from "../helpers/home";
 

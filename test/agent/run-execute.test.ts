@@ -8,6 +8,7 @@ import { executeRun } from "../../agent/runner/executeRun";
 import { openDb, type Db } from "../../agent/store/db";
 import { RunStore } from "../../agent/store/runs";
 import { makeTestHome, workflowSource, type TestHome } from "../helpers/home";
+import { testLoader } from "../helpers/loader";
 
 let home: TestHome;
 let db: Db;
@@ -42,7 +43,7 @@ describe("executing a queued run", () => {
     const run = queue(file, "ok");
     const events = new Events();
     const seen = record(events);
-    const result = await executeRun({ store, events, runId: run.id, signal: new AbortController().signal, ownerPid: 4321 });
+    const result = await executeRun({ loader: testLoader(), store, events, runId: run.id, signal: new AbortController().signal, ownerPid: 4321 });
 
     assert.equal(result.status, "success");
     assert.equal(store.ownerOf(run.id), 4321);
@@ -74,7 +75,7 @@ describe("executing a queued run", () => {
     const file = home.write("when.workflow.ts", workflowSource("when", [`shell("at", "echo {trigger.event} {run.scheduled_for}")`]));
     const due = Date.parse("2026-03-09T08:00:00Z");
     const run = queue(file, "when", { scheduledFor: due });
-    const result = await executeRun({ store, runId: run.id, signal: new AbortController().signal });
+    const result = await executeRun({ loader: testLoader(), store, runId: run.id, signal: new AbortController().signal });
     assert.equal(result.status, "success");
     assert.equal(store.getRun(run.id).steps[0]!.output, "cron 2026-03-09T08:00:00.000Z");
   });
@@ -82,7 +83,7 @@ describe("executing a queued run", () => {
   test("a file that no longer loads fails the run with file:line:column, in the row and in the log", async () => {
     const file = home.write("broken.workflow.ts", `export default {\n  name: "broken",\n  steps: [shell("a", "true")],\n};\n`);
     const run = queue(file, "broken");
-    const result = await executeRun({ store, runId: run.id, signal: new AbortController().signal });
+    const result = await executeRun({ loader: testLoader(), store, runId: run.id, signal: new AbortController().signal });
     assert.equal(result.status, "failed");
     assert.match(result.error!, new RegExp(`^${file}:3:10: loading the file threw ReferenceError: shell is not defined`));
     assert.deepEqual(store.logsAfter(run.id, 0).map((c) => [c.step, c.stream, c.text]), [[null, "info", `${result.error}\n`]]);
@@ -92,9 +93,9 @@ describe("executing a queued run", () => {
     const done = store.insertRun({ workflowName: "x", workflowFile: "/x.ts", triggerKind: "manual", status: "skipped", error: "overlap" });
     const events = new Events();
     const seen = record(events);
-    assert.deepEqual(await executeRun({ store, events, runId: done.id, signal: new AbortController().signal }), done);
+    assert.deepEqual(await executeRun({ loader: testLoader(), store, events, runId: done.id, signal: new AbortController().signal }), done);
     assert.deepEqual(seen, []);
-    const missing = await executeRun({ store, events, runId: "nosuchrun000", signal: new AbortController().signal });
+    const missing = await executeRun({ loader: testLoader(), store, events, runId: "nosuchrun000", signal: new AbortController().signal });
     assert.equal(missing.status, "failed");
     assert.equal(missing.error, "no run with id nosuchrun000");
   });
@@ -106,7 +107,7 @@ describe("cancelling through the signal", () => {
     const run = queue(file, "never");
     const controller = new AbortController();
     controller.abort("the agent is stopping");
-    const result = await executeRun({ store, runId: run.id, signal: controller.signal });
+    const result = await executeRun({ loader: testLoader(), store, runId: run.id, signal: controller.signal });
     assert.equal(result.status, "cancelled");
     assert.equal(result.error, "cancelled: the agent is stopping");
     assert.deepEqual(store.getRun(run.id).steps, []);
@@ -120,7 +121,7 @@ describe("cancelling through the signal", () => {
     events.on("run:log", (chunk) => {
       if (chunk.text.includes("waiting")) controller.abort("cancelled from the run panel");
     });
-    const result = await executeRun({ store, events, runId: run.id, signal: controller.signal });
+    const result = await executeRun({ loader: testLoader(), store, events, runId: run.id, signal: controller.signal });
     assert.equal(result.status, "cancelled");
     assert.equal(result.error, "cancelled: cancelled from the run panel");
     assert.deepEqual(store.getRun(run.id).steps.map((s) => [s.name, s.status]), [["wait", "cancelled"], ["after", "skipped"]]);

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkWorkflow, loadWorkflow, WorkflowLoadError } from "../../agent/workflow/load";
+import { WorkflowLoadError } from "../../agent/workflow/load";
+import { checkWorkflow, loadWorkflow } from "../helpers/loader";
 import { makeTestHome, workflowSource, type TestHome } from "../helpers/home";
 
 let home: TestHome;
@@ -162,7 +163,7 @@ describe("checking for the editor", () => {
     assert.deepEqual(
       result.problems.map((p) => p.message),
       [
-        'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env)',
+        'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env, shell)',
         'duplicate step name "a": step 1 already has it; step names must be unique',
         'step "h" (http): option "url" is required',
       ],

@@ -224,13 +224,13 @@ describe("code steps", () => {
 
   test("a function that ignores its signal still ends at the timeout", async () => {
     const record = await runWorkflow("hang", [`code("forever", () => new Promise(() => {}), { timeout: "200ms" })`]);
-    assert.equal(record.steps[0]!.error, "timed out after 200ms");
+    assert.equal(record.steps[0]!.error, "timed out after 200ms; the executor running it was stopped");
   });
 
   test("a function that leaves timers running cannot keep clockwork run from exiting", async () => {
     const record = await runWorkflow("busy", [`code("ticking", () => { setInterval(() => {}, 1000); return new Promise(() => {}); }, { timeout: "200ms" })`]);
     assert.equal(record.status, "failed");
-    assert.equal(record.steps[0]!.error, "timed out after 200ms");
+    assert.equal(record.steps[0]!.error, "timed out after 200ms; the executor running it was stopped");
   });
 
   test("previous() returns the last successful run's output or undefined", async () => {

@@ -1,4 +1,5 @@
 // The run store against a real SQLite file.
+import { adoptQueuedRuns, failOrphanRuns, orphanReason } from "../../agent/runner/orphans";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
@@ -170,14 +171,21 @@ describe("logs, orphans, deliveries and retention", () => {
     store.finishRun(run.id, "success");
   });
 
-  test("runs whose owner process is gone are failed with a message naming the pid; live owners are left alone", () => {
+  test("a started run whose owner is gone is failed as interrupted; an accepted run that never started stays queued for the next agent", () => {
     const dead = store.insertRun({ workflowName: "o", workflowFile: "/o.ts", triggerKind: "manual", status: "running", ownerPid: 999_999 });
+    const waiting = store.insertRun({ workflowName: "o", workflowFile: "/o.ts", triggerKind: "webhook", status: "queued", ownerPid: 999_998 });
     const alive = store.insertRun({ workflowName: "o", workflowFile: "/o.ts", triggerKind: "manual", status: "running", ownerPid: process.pid });
-    const failed = store.failOrphans((pid) => pid === process.pid, (pid) => `owner ${pid} is gone`);
+    const failed = failOrphanRuns(store);
     assert.deepEqual(failed.map((r) => r.id), [dead.id]);
-    assert.equal(store.getSummary(dead.id)?.error, "owner 999999 is gone");
+    assert.equal(store.getSummary(dead.id)?.error, orphanReason(999_999));
+    assert.match(orphanReason(999_999), /^interrupted: /);
+    assert.equal(store.getSummary(waiting.id)?.status, "queued");
     assert.equal(store.getSummary(alive.id)?.status, "running");
+
+    assert.deepEqual(adoptQueuedRuns(store, 4242).map((r) => r.id), [waiting.id]);
+    assert.equal(store.ownerOf(waiting.id), 4242);
     assert.deepEqual(store.failRunsOwnedBy(process.pid, "the agent stopped").map((r) => r.id), [alive.id]);
+    store.finishRun(waiting.id, "success");
     assert.deepEqual(store.activeRuns(), []);
   });
 

@@ -25,8 +25,8 @@ after(async () => {
   for (const t of agents) await t.stop();
 });
 
-async function agentWithHook(label: string, ms: number) {
-  const t = await startTestAgent(label);
+async function agentWithHook(label: string, ms: number, env: NodeJS.ProcessEnv = {}) {
+  const t = await startTestAgent(label, env);
   agents.push(t);
   const file = writeWorkflow(t.work, "wait.workflow.ts", waitingWorkflow("wait", ms));
   const hook = await registerWebhook(t, file, ["--name", "wait"]);
@@ -56,6 +56,22 @@ test("after SIGTERM the listener answers 503 with Retry-After, and a ?wait=1 cal
   const record = answered.json<RunRecord>();
   assert.equal(record.id, run.id);
   assert.equal(record.status, "success");
+  assert.equal(await t.agent.exited(), 0);
+});
+
+test("a ?wait=1 caller whose run is still queued when the agent stops gets its 202: the run is kept for the next start", async () => {
+  const { t, deliver, running, stopping } = await agentWithHook("shutdown-queued", 1500, { CLOCKWORK_MAX_CONCURRENT_RUNS: "1" });
+  const first = deliver("?wait=1");
+  const run = await running();
+  const second = deliver("?wait=1");
+  const queued = await t.watcher.until((runs) => runs.find((r) => r.id !== run.id && r.status === "queued"), "a second run to queue");
+  process.kill(t.agent.pid, "SIGTERM");
+  await stopping;
+
+  assert.equal((await first).status, 200);
+  const kept = await second;
+  assert.equal(kept.status, 202, kept.text);
+  assert.deepEqual(kept.json(), { run_id: queued.id });
   assert.equal(await t.agent.exited(), 0);
 });
 

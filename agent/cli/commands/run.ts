@@ -11,7 +11,9 @@ import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore, type Store } from "../../store";
-import { loadWorkflow, WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
+import type { UserCode } from "../../executor/userCode";
+import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
+import { WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
 import { reportToAgent } from "../client";
 import { colour, printJson } from "../output";
 import { indent, LogPrinter, runResultLine, stepHeader, stepResultLine } from "../runFormat";
@@ -56,12 +58,13 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
   if (options.body !== undefined) context.body = parseBody(options.body);
 
   const config = loadConfig();
+  const userCode = takeEarlyUserCode() ?? startUserCode();
   const store = openStore(config.dbFile);
   try {
     failOrphanRuns(store.runs);
     let workflow: LoadedWorkflow;
     try {
-      workflow = await loadWorkflow(file);
+      workflow = await userCode.loader.load(file);
     } catch (error) {
       const message = error instanceof WorkflowLoadError ? error.message : `${file}: ${messageOf(error)}`;
       const run = store.runs.insertRun({
@@ -76,13 +79,14 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
       else process.stderr.write(`${colour.errRed("error:")} ${message}\n${colour.dim(`(recorded as failed run ${run.id})`)}\n`);
       return 1;
     }
-    return await execute(store, workflow, context, options);
+    return await execute(store, userCode, workflow, context, options);
   } finally {
+    await userCode.executors.close();
     store.close();
   }
 }
 
-async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
+async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
   const run = store.runs.insertRun({
     workflowName: workflow.name,
     workflowFile: workflow.file,
@@ -109,7 +113,7 @@ async function execute(store: Store, workflow: LoadedWorkflow, context: TriggerC
   process.on("SIGHUP", onSignal);
   let summary: RunSummary;
   try {
-    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env });
+    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env, loader: userCode.loader });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
