@@ -5,7 +5,7 @@
 // a crash (kill -9) releases the lock at once.
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../../agent/config";
 import { isPidAlive, lockHolder } from "../../agent/daemon/lock";
@@ -26,15 +26,20 @@ describe("the agent lock", { timeout: 120_000 }, () => {
     // `cw`: the launcher a user might make with `ln -s`.
     symlinked = join(bin, "cw");
     symlinkSync(join(repoRoot, "bin", "clockwork.js"), symlinked);
-    // A renamed copy of the bundle elsewhere; it finds its dependencies
-    // (the SQLite addon) through NODE_PATH, as an installed copy would
-    // through its own node_modules.
+    // A renamed copy of the bundle elsewhere, with the executor script it
+    // starts beside it; it finds its dependencies (the SQLite addon)
+    // through NODE_PATH, as an installed copy would through its own
+    // node_modules.
     copied = join(bin, "automation-daemon.js");
     copyFileSync(cliBundle, copied);
+    copyFileSync(join(dirname(cliBundle), "executor.js"), join(bin, "executor.js"));
     copyEnv = { ...home.env, NODE_PATH: join(repoRoot, "node_modules") };
   });
   after(async () => {
-    await runCli(["agent", "stop"], { env: home.env });
+    // Whatever a failed test left running is stopped, by force if need be.
+    const holder = lockHolder(loadConfig(home.env));
+    await runCli(["agent", "stop", "--timeout", "5000"], { env: home.env });
+    if (holder?.pid && isPidAlive(holder.pid)) process.kill(holder.pid, "SIGKILL");
     home.cleanup();
   });
 
