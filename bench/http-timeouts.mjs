@@ -5,31 +5,18 @@
 // benchmark rather than a test.
 //
 // Usage: npm run build && node bench/http-timeouts.mjs
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "clockwork.js");
+import { join } from "node:path";
+import { agentEnv, cli, startAgent, stopAgent } from "./agentProcess.mjs";
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 const home = mkdtempSync(join(tmpdir(), "cw-bench-timeouts-"));
 const scratch = mkdtempSync(join(tmpdir(), "cw-bench-timeouts-work-"));
 const workflow = join(scratch, "ok.workflow.ts");
 writeFileSync(workflow, `import { defineWorkflow, code } from "clockwork";\nexport default defineWorkflow({ name: "ok", steps: [code("main", () => "ok")] });\n`);
-const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
-
-function cli(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`clockwork ${args.join(" ")} exited ${code}`))));
-  });
-}
+const env = agentEnv(home);
 
 /** Sends `head`, then `trickle` one byte a second; resolves with how long until the agent answered or hung up, and what it said. */
 function trickle(url, head, trickleBytes) {
@@ -60,16 +47,8 @@ function trickle(url, head, trickleBytes) {
 
 let agent;
 try {
-  agent = spawn(process.execPath, [bundle, "agent"], { env, stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  await new Promise((resolve, reject) => {
-    agent.stdout.on("data", (d) => {
-      out += d;
-      if (/HTTP server listening on/.test(out) && / agent \S+ started /.test(out)) resolve();
-    });
-    agent.once("exit", (code) => reject(new Error(`agent exited ${code}`)));
-  });
-  const hook = JSON.parse(await cli(["register-webhook", workflow, "--name", "slow", "--json"]));
+  agent = await startAgent(env);
+  const hook = JSON.parse(await cli(env, ["register-webhook", workflow, "--name", "slow", "--json"]));
   const { host, pathname } = new URL(hook.url);
   log("two slow senders, about 30 s");
   const [headers, body] = await Promise.all([
@@ -82,10 +61,7 @@ try {
     { sender: "body trickles in", "documented limit s": 30, "cut after s": body.seconds.toFixed(1), answer: body.answer },
   ]);
 } finally {
-  if (agent && agent.exitCode === null) {
-    agent.kill("SIGTERM");
-    await new Promise((r) => agent.once("exit", r));
-  }
+  await stopAgent(agent);
   rmSync(home, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -18,18 +18,14 @@
 //      that growth from round to round (a leak) shows.
 //
 // Usage: npm run build && node bench/webhook-memory.mjs     BENCH_LOAD_ROUNDS=3
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as rpc from "vscode-jsonrpc/node.js";
+import { join } from "node:path";
+import { agentEnv, cli, connectAgent, startAgent, stopAgent } from "./agentProcess.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "clockwork.js");
 const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 3);
 const MiB = 1024 * 1024;
 const TARGET_MB = 300;
@@ -43,15 +39,6 @@ const mb = (bytes) => Math.round(bytes / 1e6);
 const scratch = mkdtempSync(join(tmpdir(), "cw-bench-webmem-work-"));
 const workflow = join(scratch, "ok.workflow.ts");
 writeFileSync(workflow, `import { defineWorkflow, code } from "clockwork";\nexport default defineWorkflow({ name: "ok", steps: [code("main", () => "ok")] });\n`);
-function cli(env, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`clockwork ${args.join(" ")} exited ${code}`))));
-  });
-}
-
 function rss(pid) {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(match[1]) * 1024;
@@ -129,23 +116,12 @@ function post(url, body, headers, agent) {
 /** A fresh agent in a fresh home with the two webhooks, warmed up; `fn` gets it and its baseline RSS. */
 async function withAgent(fn) {
   const home = mkdtempSync(join(tmpdir(), "cw-bench-webmem-"));
-  const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
+  const env = agentEnv(home);
   let agent;
   let conn;
   try {
-    agent = spawn(process.execPath, [bundle, "agent"], { env, stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise((resolve, reject) => {
-      let out = "";
-      agent.stdout.on("data", (d) => {
-        out += d;
-        if (/ agent \S+ started /.test(out)) resolve();
-      });
-      agent.once("exit", (code) => reject(new Error(`agent exited ${code}`)));
-    });
-    const socket = net.connect(join(home, "agent.sock"));
-    await new Promise((r) => socket.once("connect", r));
-    conn = rpc.createMessageConnection(new rpc.SocketMessageReader(socket), new rpc.SocketMessageWriter(socket));
-    conn.listen();
+    agent = await startAgent(env);
+    conn = await connectAgent(home);
     const status = await conn.sendRequest("clockwork/status", null);
     const big = JSON.parse(await cli(env, ["register-webhook", workflow, "--name", "big", "--max-body", "100m", "--json"]));
     const small = JSON.parse(await cli(env, ["register-webhook", workflow, "--name", "small", "--json"]));
@@ -165,10 +141,7 @@ async function withAgent(fn) {
     await fn({ pid: agent.pid, big, small, idle, baseline: rss(agent.pid) });
   } finally {
     conn?.dispose();
-    if (agent && agent.exitCode === null) {
-      agent.kill("SIGTERM");
-      await new Promise((r) => agent.once("exit", r));
-    }
+    await stopAgent(agent);
     rmSync(home, { recursive: true, force: true });
   }
 }
