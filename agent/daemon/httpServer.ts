@@ -252,6 +252,8 @@ export class HttpServer {
       parsed = JSON.parse(Buffer.concat(body.chunks, body.size).toString("utf8"));
     } catch {
       throw new HttpError(400, 'expected a JSON object {"workflow": "<name>", "body": …}', "body is not JSON");
+    } finally {
+      body.release();
     }
     const workflow = isObject(parsed) ? parsed.workflow : undefined;
     if (typeof workflow !== "string" || workflow === "") {
