@@ -38,7 +38,27 @@ const modules = new Map<string, Evaluated>();
 const MODULES_MAX = 64;
 let current: Task | undefined;
 
-const send = (message: ExecutorMessage) => process.send?.(message);
+/**
+ * Messages to the parent. Once the channel is gone the parent is too (or
+ * has let this executor go), and an executor nobody listens to must not
+ * linger: a failed send ends it, rather than raising an error that the
+ * uncaught-exception handler would try to report over the same channel.
+ */
+function send(message: ExecutorMessage): void {
+  if (!process.connected) return endSelf();
+  process.send!(message, undefined, {}, (error) => {
+    if (error) endSelf();
+  });
+}
+
+/** Ends this executor and everything it started (its process group). */
+function endSelf(): void {
+  try {
+    process.kill(-process.pid, "SIGKILL");
+  } catch {
+    process.kill(process.pid, "SIGKILL");
+  }
+}
 
 function main(): void {
   if (!process.send) {
@@ -311,15 +331,16 @@ function watchParent(): void {
       try { process.kill(-workerData.self, "SIGKILL"); } catch {}
       try { process.kill(workerData.self, "SIGKILL"); } catch {}
     }, 500);`;
-  const watcher = new Worker(source, { eval: true, workerData: { parent, self: process.pid } });
-  watcher.unref();
-  process.on("disconnect", () => {
-    try {
-      process.kill(-process.pid, "SIGKILL");
-    } catch {
-      process.kill(process.pid, "SIGKILL");
-    }
-  });
+  try {
+    new Worker(source, { eval: true, workerData: { parent, self: process.pid } }).unref();
+  } catch {
+    // No thread to spare (a limit reached): the checks below still hold
+    // whenever the main thread is free.
+  }
+  process.on("disconnect", endSelf);
+  setInterval(() => {
+    if (process.ppid !== parent) endSelf();
+  }, 1000).unref();
 }
 
 main();
