@@ -1,14 +1,14 @@
-// `clockwork run` runs the workflow's code in an executor process, with this
-// terminal's environment and working directory. Starting one takes about as
-// long as starting Node, so the CLI starts it first thing — this module is
-// the first cli/main.ts imports — and the rest of the command loads
-// meanwhile. It imports nothing heavy for the same reason.
+// `clockwork run` runs the workflow's code in an executor thread (see
+// executor/thread.ts), with this terminal's environment and working
+// directory. The CLI starts it first thing — this module is the first
+// cli/main.ts imports — so the thread loads its script while the rest of
+// the command loads. It imports nothing heavy for the same reason.
 import { createUserCode, userCodeSettings, type UserCode } from "../executor/userCode";
 
 let early: UserCode | undefined;
 
 export function startUserCode(): UserCode {
-  const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 1, env: process.env, cwd: process.cwd() });
+  const userCode = createUserCode({ settings: userCodeSettings(), kind: "thread", max: 1, warm: 1, env: process.env });
   userCode.executors.warmUp();
   return userCode;
 }

@@ -3,7 +3,6 @@
 // bundle, or calling one code step's function. Everything here is plain
 // JSON; a code step's function never leaves the executor.
 import type { Step, TriggerInfo } from "../sdk";
-import type { ValidationProblem } from "../workflow/validate";
 
 /** A compiled workflow, named by the hash of its code; `code` and `map` are sent only to an executor that lacks it. */
 export interface BundleRef {
@@ -15,12 +14,6 @@ export interface BundleRef {
 
 /** A step as the agent holds it: a code step's function stays in the executors. */
 export type StepSpec = Exclude<Step, { kind: "code" }> | Omit<Extract<Step, { kind: "code" }>, "fn">;
-
-export interface Manifest {
-  name: string;
-  description?: string;
-  steps: StepSpec[];
-}
 
 /** What a code step's function receives, minus the signal and logger that the executor adds. */
 export interface CodeTaskContext {
@@ -44,13 +37,8 @@ export interface Where {
 }
 
 export type EvaluateResult =
-  | {
-      ok: true;
-      manifest?: Manifest;
-      problems: ValidationProblem[];
-      /** Each raw step's name, so the agent can place problems in the source. */
-      stepNames: Array<string | undefined>;
-    }
+  /** What the file exports, as plain data with functions marked (workflow/exportsCopy.ts), for the agent to validate. */
+  | { ok: true; exports: { default?: unknown } }
   | { ok: false; error: string; where?: Where };
 
 export type CodeResult = { ok: true; output: string } | { ok: false; error: string; retryable: boolean };
@@ -64,7 +52,9 @@ export type ExecutorMessage =
    * exception from a timer, an unhandled rejection): the current task, if
    * any, has already been failed with it; this executor should not be reused.
    */
-  | { type: "tainted"; reason: string };
+  | { type: "tainted"; reason: string }
+  /** An executor thread's workflow code called process.exit: the exit marker's line, posted just before. */
+  | { type: "exiting"; line: string };
 
 /** A line the executor writes synchronously to stderr before it exits on the workflow's request. */
 export const EXIT_MARKER = "\u0000clockwork-exit ";

@@ -5,9 +5,13 @@
 // replaced, never reused. A task prefers an executor that already holds its
 // bundle, so a module is evaluated once per executor, not once per step.
 import type { BundleRef, CodeResult, CodeTaskContext, EvaluateResult } from "./messages";
-import { ExecutorGone, ExecutorProcess, type ExecutorSpec } from "./process";
+import { ExecutorGone, type Executor, type ExecutorSpec, type TaskLog } from "./executor";
+import { ExecutorProcess } from "./process";
+import { ExecutorThread } from "./thread";
 
 export interface ExecutorPoolOptions extends ExecutorSpec {
+  /** Processes (the agent) or threads of this process (`clockwork run`); see thread.ts. Default processes. */
+  kind?: "process" | "thread";
   /** Most executors alive at once; tasks beyond it wait their turn. */
   max: number;
   /** Idle executors kept ready. */
@@ -18,7 +22,7 @@ export interface ExecutorPoolOptions extends ExecutorSpec {
   log?: (message: string) => void;
 }
 
-export type TaskLog = (stream: "stdout" | "stderr", text: string) => void;
+export type { TaskLog };
 
 export interface EvaluateOptions {
   /** The evaluation is stopped (its executor killed) after this long. */
@@ -52,10 +56,10 @@ export class EvaluationStopped extends Error {
 }
 
 export class ExecutorPool {
-  private readonly idle: ExecutorProcess[] = [];
-  private readonly all = new Set<ExecutorProcess>();
-  private readonly waiting: Array<{ prefer?: string; take: (executor: ExecutorProcess) => void; fail: (error: Error) => void }> = [];
-  private readonly idleTimers = new Map<ExecutorProcess, NodeJS.Timeout>();
+  private readonly idle: Executor[] = [];
+  private readonly all = new Set<Executor>();
+  private readonly waiting: Array<{ prefer?: string; take: (executor: Executor) => void; fail: (error: Error) => void }> = [];
+  private readonly idleTimers = new Map<Executor, NodeJS.Timeout>();
   private starting = 0;
   private closed = false;
 
@@ -164,13 +168,13 @@ export class ExecutorPool {
     await Promise.all(closing);
   }
 
-  private ref(executor: ExecutorProcess, bundle: BundleRef): BundleRef {
+  private ref(executor: Executor, bundle: BundleRef): BundleRef {
     if (executor.bundles.has(bundle.hash)) return { file: bundle.file, hash: bundle.hash };
     executor.bundles.add(bundle.hash);
     return bundle;
   }
 
-  private acquire(prefer: string | undefined, signal?: AbortSignal): Promise<ExecutorProcess> {
+  private acquire(prefer: string | undefined, signal?: AbortSignal): Promise<Executor> {
     if (this.closed) return Promise.reject(new ExecutorGone("the agent is stopping", true));
     const i = this.idle.findIndex((e) => prefer !== undefined && e.bundles.has(prefer));
     const found = i >= 0 ? this.idle.splice(i, 1)[0] : this.idle.pop();
@@ -204,11 +208,11 @@ export class ExecutorPool {
     this.waiting.shift()?.fail(error);
   }
 
-  private async spawn(): Promise<ExecutorProcess | undefined> {
+  private async spawn(): Promise<Executor | undefined> {
     this.starting++;
-    let executor: ExecutorProcess;
+    let executor: Executor;
     try {
-      executor = new ExecutorProcess(this.options);
+      executor = this.options.kind === "thread" ? new ExecutorThread(this.options) : new ExecutorProcess(this.options);
       this.all.add(executor);
       void executor.closed.then((reason) => this.forget(executor, reason));
       await executor.ready;
@@ -223,7 +227,7 @@ export class ExecutorPool {
   }
 
   /** Back to the pool, to a waiting task, or away when it is not fit for reuse. */
-  private release(executor: ExecutorProcess): void {
+  private release(executor: Executor): void {
     if (!executor.alive || executor.tainted || executor.busy) {
       executor.kill();
       this.refill();
@@ -245,7 +249,7 @@ export class ExecutorPool {
     }
   }
 
-  private retire(executor: ExecutorProcess): void {
+  private retire(executor: Executor): void {
     this.idleTimers.delete(executor);
     const at = this.idle.indexOf(executor);
     if (at < 0 || this.idle.length <= this.options.warm) return;
@@ -253,13 +257,13 @@ export class ExecutorPool {
     executor.kill();
   }
 
-  private clearIdleTimer(executor: ExecutorProcess): void {
+  private clearIdleTimer(executor: Executor): void {
     const timer = this.idleTimers.get(executor);
     if (timer) clearTimeout(timer);
     this.idleTimers.delete(executor);
   }
 
-  private forget(executor: ExecutorProcess, reason: string): void {
+  private forget(executor: Executor, reason: string): void {
     this.all.delete(executor);
     this.clearIdleTimer(executor);
     const at = this.idle.indexOf(executor);

@@ -48,6 +48,8 @@ export interface UserCodeOptions {
   /** Most executors at once: one per concurrent run, plus one so loading never waits behind code steps. */
   max: number;
   warm: number;
+  /** Processes (default; the agent) or threads (`clockwork run`). */
+  kind?: "process" | "thread";
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   cacheDir?: string | null;
@@ -58,6 +60,7 @@ export function createUserCode(options: UserCodeOptions): UserCode {
   const executors = new ExecutorPool({
     max: options.max,
     warm: options.warm,
+    ...(options.kind ? { kind: options.kind } : {}),
     memoryMb: options.settings.memoryMb,
     ...(options.env ? { env: options.env } : {}),
     ...(options.cwd ? { cwd: options.cwd } : {}),

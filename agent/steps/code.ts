@@ -3,7 +3,7 @@
 // run's context, relays the function's log lines, and turns how the
 // executor answered — or how it ended — into the step's outcome.
 import type { CodeStep } from "../sdk";
-import { ExecutorGone } from "../executor/process";
+import { ExecutorGone } from "../executor/executor";
 import { CODE_ABORT_GRACE_MS } from "../executor/pool";
 import { StepFailure, type StepContext, type StepOutcome } from "./types";
 

@@ -10,6 +10,8 @@ import type { BundleRef, StepSpec } from "../executor/messages";
 import { EvaluationStopped, type ExecutorPool, type TaskLog } from "../executor/pool";
 import { BundleCache, bundleWorkflow, CompileErrors, type Compiled } from "./compile";
 import { locate } from "./locate";
+import { validateWorkflow } from "./validate";
+import type { Step } from "../sdk";
 
 export interface LoadedWorkflow {
   /** Absolute path. */
@@ -178,14 +180,17 @@ export class WorkflowLoader {
       const position = { line: at?.line ?? 1, column: at?.column ?? 1, ...(at && at.file !== path ? { file: at.file } : {}) };
       return { problems: [{ message: evaluated.error, severity: "error", ...position }, ...warnings] };
     }
-    const stepsForLocate = evaluated.stepNames.map((name) => ({ name }));
+    // The file's code ran in the executor; checking what it exports is policy, done here.
+    const validated = validateWorkflow(evaluated.exports);
+    const steps = (evaluated.exports.default as { steps?: unknown } | undefined)?.steps;
     const problems: WorkflowProblem[] = [
-      ...evaluated.problems.map((p) => ({ message: p.message, severity: p.severity, ...locate(text, p.anchor, stepsForLocate) })),
+      ...validated.problems.map((p) => ({ message: p.message, severity: p.severity, ...locate(text, p.anchor, Array.isArray(steps) ? steps : []) })),
       ...warnings,
     ];
-    if (!evaluated.manifest) return { problems };
+    if (!validated.workflow) return { problems };
+    const { name, description, steps: valid } = validated.workflow;
     return {
-      workflow: { file: path, ...evaluated.manifest, bundle },
+      workflow: { file: path, name, ...(description !== undefined ? { description } : {}), steps: valid.map(asSpec), bundle },
       problems,
       loadedFrom: { text, inputs: compiled.inputs },
     };
@@ -214,6 +219,13 @@ interface Inspection {
   problems: WorkflowProblem[];
   /** What a loaded workflow was built from: the file's text and every local file of the bundle. */
   loadedFrom?: { text: string; inputs: readonly string[] };
+}
+
+/** A step as the agent keeps it: a code step's function (a mark, here) stays in the executors. */
+function asSpec(step: Step): StepSpec {
+  if (step.kind !== "code") return step;
+  const { fn: _fn, ...spec } = step;
+  return spec;
 }
 
 const fail = (message: string): { problems: WorkflowProblem[] } => ({ problems: [{ message, line: 1, column: 1, severity: "error" }] });

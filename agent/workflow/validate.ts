@@ -6,6 +6,7 @@ import { parseDuration } from "../core/duration";
 import { shellInterpreterProblem } from "../core/shellInterpreter";
 import { classify, envName, parseTemplate, PlaceholderError, shellVariableHint, suggest } from "../core/placeholders";
 import type { Step } from "../sdk";
+import { isFunctionMark, pickDefault } from "./exportsCopy";
 
 export interface ValidWorkflow {
   name: string;
@@ -181,7 +182,8 @@ export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; 
         error(`${label}: option "shell" applies to a string command; an array runs its program directly`, at({ name: named, option: "shell" }));
       }
     }
-    if (kind === "code" && typeof step.fn !== "function") {
+    // A function, or the mark that stands for one in the copy an executor sends.
+    if (kind === "code" && typeof step.fn !== "function" && !isFunctionMark(step.fn)) {
       error(`${label}: the second argument must be a function, e.g. code("${named ?? "name"}", async (ctx) => "result")`, at({ name: named }));
     }
     const options = step.options ?? {};
@@ -206,16 +208,6 @@ export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; 
   const steps = def.steps as Step[];
   problems.push(...placeholderProblems(steps));
   return { workflow: { name: def.name as string, description: def.description as string | undefined, steps }, problems };
-}
-
-function pickDefault(exports: unknown): unknown {
-  if (exports !== null && typeof exports === "object") {
-    const mod = exports as Record<string, unknown>;
-    if ("default" in mod) return mod.default;
-    // A CommonJS file may assign the workflow to module.exports directly.
-    if ("steps" in mod && "name" in mod) return mod;
-  }
-  return undefined;
 }
 
 function issueMessages(
@@ -284,7 +276,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "function") return "a function";
+  if (typeof value === "function" || isFunctionMark(value)) return "a function";
   if (typeof value === "object") return "an object";
   return `${typeof value} ${JSON.stringify(value)}`;
 }

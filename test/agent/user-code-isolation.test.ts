@@ -264,3 +264,24 @@ describe("editor features never run user code on the agent's loop", () => {
     }
   });
 });
+
+describe("clockwork run in a terminal runs the workflow's code in an executor thread", () => {
+  const endings: Array<[string, string, RegExp]> = [
+    ["a top-level process.exit", topLevelWorkflow("cli-exit", "process.exit(4);"), /the workflow code called process\.exit\(4\) at .*process-exit\.workflow\.ts:2:/],
+    ["a top-level endless loop", topLevelWorkflow("cli-loop", "for (;;) {}"), /evaluating the file did not finish within 4000 ms/],
+    ["a code step's process.exit", codeWorkflow("cli-step-exit", `() => process.exit(2)`), /step "bad" failed: the workflow code called process\.exit\(2\)/],
+    ["a code step that spins past its timeout", codeWorkflow("cli-spin", `() => { for (;;) {} }`, `{ timeout: "1s" }`), /step "bad" failed: timed out after 1\.0s; the executor running it was stopped/],
+    ["a code step that fills the heap", codeWorkflow("cli-heap", `() => { const a: number[][] = []; for (;;) a.push(new Array(1e6).fill(1.5)); }`), /ran out of memory/],
+    ["a code step's chdir", codeWorkflow("cli-chdir", `() => { process.chdir("/"); }`), /process\.chdir\(\) is not available to workflow code run by `clockwork run`/],
+  ];
+  for (const [what, source, expected] of endings) {
+    test(`${what}: the command says why, exits 1, and the run is recorded failed`, async () => {
+      const file = writeWorkflow(work, `cli-${what.replace(/\W+/g, "-")}.workflow.ts`, source);
+      const result = await cli(home, ["run", file, "--json"], { CLOCKWORK_EVAL_TIMEOUT: `${EVAL_TIMEOUT_MS}ms`, CLOCKWORK_EXECUTOR_MEMORY_MB: "128" });
+      assert.equal(result.code, 1, result.stderr);
+      const run = JSON.parse(result.stdout) as { status: string; error: string };
+      assert.equal(run.status, "failed");
+      assert.match(run.error, expected);
+    });
+  }
+});
