@@ -220,8 +220,10 @@ export const UnregisterTrigger = new RequestType<{ name: string }, { name: strin
   "clockwork/triggers/unregister",
 );
 
-/** Runs a registered trigger's workflow now, as a manual run. */
-export const FireTrigger = new RequestType<{ name: string }, { runId: string }, void>("clockwork/triggers/fire");
+/** Runs a registered trigger's workflow now, as a manual run; `body` becomes `{trigger.body}`. */
+export const FireTrigger = new RequestType<{ name: string; body?: unknown }, { runId: string }, void>(
+  "clockwork/triggers/fire",
+);
 
 /** Runs a workflow file now (manual). */
 export const StartRun = new RequestType<{ file: string; body?: unknown }, { runId: string }, void>(

@@ -185,7 +185,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       startRun: (input) => runControl.startRun(input),
       startRunSoon: (input) => runControl.startRunSoon(input),
       startFile: (file, context) => runControl.startFile(file, context),
-      fireTrigger: (name) => runControl.fireTrigger(name),
+      fireTrigger: (name, context) => runControl.fireTrigger(name, context),
       cancelRun: (id) => runControl.cancelRun(id),
       waitForRun: (id, signal) => runControl.waitForRun(id, signal),
       cronPreview: (expression, timezone, count = 5) => cronPreview(expression, timezone ?? defaultTimezone(), count, now()),

@@ -110,7 +110,9 @@ export const requestHandlers: RequestHandler[] = [
 
   handler(P.UnregisterTrigger, z.strictObject({ name }), (p, s) => s.triggerOps.unregister(p.name)),
 
-  handler(P.FireTrigger, z.strictObject({ name }), (p, s) => ({ runId: s.fireTrigger(p.name).id })),
+  handler(P.FireTrigger, z.strictObject({ name, body: z.unknown().optional() }), (p, s) => ({
+    runId: s.fireTrigger(p.name, p.body === undefined ? undefined : { body: p.body }).id,
+  })),
 
   handler(P.StartRun, z.strictObject({ file: name, body: z.unknown().optional() }), async (p, s) => {
     const run = await s.startFile(p.file, p.body === undefined ? {} : { body: p.body });

@@ -160,15 +160,17 @@ export class RunControl {
     return this.startRun(input);
   }
 
-  fireTrigger(name: string): RunSummary {
+  fireTrigger(name: string, context?: TriggerContext): RunSummary {
     const row = this.deps.store.triggers.require(name);
-    return this.startRun({
+    const input: StartRunInput = {
       workflowName: row.workflowName,
       workflowFile: row.workflowFile,
       triggerKind: "manual",
       triggerId: row.id,
       triggerName: row.name,
-    });
+    };
+    if (context !== undefined) input.context = context;
+    return this.startRun(input);
   }
 
   async cancelRun(idOrPrefix: string): Promise<RunSummary> {

@@ -60,8 +60,8 @@ export interface AgentServices {
   startRunSoon(input: StartRunInput): Promise<RunSummary>;
   /** Loads a workflow file (Invalid error when it does not load) and starts a manual run of it. */
   startFile(file: string, context?: TriggerContext): Promise<RunSummary>;
-  /** Runs a registered trigger's workflow now, as a manual run (overlap policies do not apply). */
-  fireTrigger(name: string): RunSummary;
+  /** Runs a registered trigger's workflow now, as a manual run (overlap policies do not apply), with an optional body. */
+  fireTrigger(name: string, context?: TriggerContext): RunSummary;
   /**
    * Cancels a queued or running run (id or unique prefix). A run owned by the
    * agent is aborted here; a run executing in a `clockwork run` process is
