@@ -2,13 +2,13 @@
 // (and over Streamable HTTP) by the MCP SDK's own Client, in front of a real
 // agent process in a temporary CLOCKWORK_HOME.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { RunRecord, TriggerRecord } from "../../agent/protocol";
 import { runCli, startCli, type CliProcess } from "../helpers/cli";
 import { cliBundle, makeTestHome, workflowSource, type TestHome } from "../helpers/home";
@@ -77,6 +77,47 @@ async function cliError(t: TestHome, args: string[]): Promise<string> {
   const result = await runCli(args, { env: t.env, cwd: t.work });
   assert.equal(result.code, 1, `clockwork ${args.join(" ")} should fail:\n${result.stdout}`);
   return result.stderr.replace(/^error: /, "").trimEnd();
+}
+
+/** `clockwork mcp` driven by hand, line by line, to see the exact order of what it writes. */
+class RawStdio {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly received: Array<{ id?: number; method?: string; params?: any; result?: any }> = [];
+  readonly exited: Promise<number | null>;
+  private buffer = "";
+  private wake: () => void = () => {};
+
+  constructor(t: TestHome, args: string[] = []) {
+    this.child = spawn(process.execPath, [cliBundle, "mcp", ...args], { env: t.env, cwd: t.work });
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.child.stdout.on("data", (d: Buffer) => {
+      this.buffer += d.toString();
+      for (let nl = this.buffer.indexOf("\n"); nl >= 0; nl = this.buffer.indexOf("\n")) {
+        this.received.push(JSON.parse(this.buffer.slice(0, nl)));
+        this.buffer = this.buffer.slice(nl + 1);
+      }
+      this.wake();
+    });
+  }
+
+  send(message: object): void {
+    this.child.stdin.write(JSON.stringify({ jsonrpc: "2.0", ...message }) + "\n");
+  }
+
+  /** Sends a request and resolves with everything received up to its response. */
+  async request(id: number, method: string, params: object): Promise<RawStdio["received"]> {
+    const from = this.received.length;
+    this.send({ id, method, params });
+    while (!this.received.slice(from).some((m) => m.id === id && !m.method)) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    return this.received.slice(from);
+  }
+
+  async initialize(): Promise<void> {
+    await this.request(0, "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } });
+    this.send({ method: "notifications/initialized" });
+  }
 }
 
 const helloSource = workflowSource("hello", ['shell("greet", "echo hello from mcp")', 'shell("shout", "echo {greet} | tr a-z A-Z")']);
@@ -150,15 +191,8 @@ describe("clockwork mcp over stdio, with an agent running", { timeout: 120_000 }
     assert.equal(viaCli.find((x) => x.name === "weekday-hello")?.schedule?.nextFireAt, trigger.schedule?.nextFireAt);
   });
 
-  test("run_workflow with wait returns the finished run, reporting progress, and get_run and get_run_logs read it back", async () => {
-    const progress: string[] = [];
-    const result = (await mcp.client.callTool(
-      { name: "run_workflow", arguments: { file: t.path("hello.workflow.ts"), wait: true } },
-      CallToolResultSchema,
-      { onprogress: (p) => progress.push(p.message ?? "") },
-    )) as CallToolResult;
-    assert.ok(!result.isError, textOf(result));
-    const run = result.structuredContent as unknown as RunRecord;
+  test("run_workflow with wait returns the finished run, and get_run and get_run_logs read it back", async () => {
+    const run = await ok<RunRecord>(mcp.client, "run_workflow", { file: t.path("hello.workflow.ts"), wait: true });
     assert.equal(run.status, "success", run.error ?? "");
     assert.equal(run.triggerKind, "manual");
     assert.deepEqual(
@@ -168,7 +202,6 @@ describe("clockwork mcp over stdio, with an agent running", { timeout: 120_000 }
         ["shout", "success", "HELLO FROM MCP"],
       ],
     );
-    assert.ok(progress.includes("step greet: success") && progress.includes("step shout: success"), progress.join(", "));
 
     const again = await ok<RunRecord>(mcp.client, "get_run", { id: run.id.slice(0, 6) });
     assert.deepEqual(again, run);
@@ -180,6 +213,31 @@ describe("clockwork mcp over stdio, with an agent running", { timeout: 120_000 }
 
     const listed = await ok<{ runs: Array<{ id: string }> }>(mcp.client, "list_runs", { workflow: "hello", status: "success", limit: 5 });
     assert.ok(listed.runs.some((r) => r.id === run.id));
+  });
+
+  test("run_workflow with wait sends a progress notification for each step change, all before its result", async () => {
+    const raw = new RawStdio(t);
+    try {
+      await raw.initialize();
+      const call = { name: "run_workflow", arguments: { file: "hello.workflow.ts", wait: true }, _meta: { progressToken: "p-1" } };
+      const messages = await raw.request(1, "tools/call", call);
+      const progress = messages.filter((m) => m.method === "notifications/progress").map((m) => m.params);
+      assert.deepEqual(
+        progress.map((p) => [p.progressToken, p.progress, p.message]),
+        [
+          ["p-1", 1, "step greet: running"],
+          ["p-1", 2, "step greet: success"],
+          ["p-1", 3, "step shout: running"],
+          ["p-1", 4, "step shout: success"],
+        ],
+      );
+      const result = messages[messages.length - 1]!;
+      assert.equal(result.id, 1, "the result comes last");
+      assert.equal(result.result.structuredContent.status, "success");
+    } finally {
+      raw.child.stdin.end();
+      await raw.exited;
+    }
   });
 
   test("run_workflow runs a registered trigger's workflow with a body, recorded under the trigger", async () => {
@@ -322,17 +380,11 @@ describe("clockwork mcp with no agent running", { timeout: 120_000 }, () => {
   test("the server exits with 0 when the host closes its standard input", async () => {
     const t = makeTestHome("mcp-eof");
     try {
-      const child = spawn(process.execPath, [cliBundle, "mcp", "--no-start-agent"], { env: t.env, stdio: ["pipe", "pipe", "pipe"] });
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      const answered = new Promise<void>((resolve) => child.stdout.on("data", () => out.includes('"id":1') && resolve()));
-      const initialize = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } };
-      child.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: initialize }) + "\n");
-      await answered;
-      assert.match(out, /"serverInfo":\{"name":"clockwork"/);
-      child.stdin.end();
-      assert.equal(await exited, 0);
+      const raw = new RawStdio(t, ["--no-start-agent"]);
+      const [answer] = await raw.request(1, "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } });
+      assert.equal(answer!.result.serverInfo.name, "clockwork");
+      raw.child.stdin.end();
+      assert.equal(await raw.exited, 0);
     } finally {
       t.cleanup();
     }
