@@ -19,8 +19,12 @@ const outputCap = z
   .optional()
   .describe(`the most bytes shown of each step's output and error (default ${DEFAULT_OUTPUT_CAP_BYTES}); longer text ends with a truncation marker, and get_run_logs has everything the run wrote`);
 
-/** How long run_workflow waits by default before answering with the run as it stands. */
-export const DEFAULT_WAIT_SECONDS = 120;
+/**
+ * How long run_workflow waits by default before answering with the run as it
+ * stands: under the 60 s after which many MCP clients give up on a call, so
+ * the model gets the run's id and state rather than a timeout.
+ */
+export const DEFAULT_WAIT_SECONDS = 50;
 /** Chunks read per get_run_logs call; the byte cap usually stops a page first. */
 const LOG_CHUNKS_PER_CALL = 2000;
 
