@@ -8,6 +8,8 @@ import { serveStdio } from "./stdio";
 
 export interface McpRunOptions {
   config: Config;
+  /** Relative workflow paths in tool calls are taken from here. */
+  cwd: string;
   /** Serve Streamable HTTP on this loopback port (with `config.apiToken`); stdio when absent. */
   httpPort?: number;
   startAgent: boolean;
@@ -17,7 +19,7 @@ export interface McpRunOptions {
 /** Serves over stdio until the host closes it, or over HTTP until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runMcp(options: McpRunOptions): Promise<number> {
   const agent = new AgentAccess({ config: options.config, startAgent: options.startAgent, log: options.log });
-  const newServer = () => createMcpServer({ agent, cwd: process.cwd() });
+  const newServer = () => createMcpServer({ agent, cwd: options.cwd });
   if (options.httpPort === undefined) {
     await serveStdio(newServer());
     return 0;

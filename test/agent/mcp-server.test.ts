@@ -38,9 +38,10 @@ interface McpSession {
 async function connectStdio(t: TestHome, args: string[] = []): Promise<McpSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliBundle, "mcp", ...args],
+    // Started elsewhere, as hosts do: --cwd says where relative paths start.
+    args: [cliBundle, "mcp", "--cwd", t.work, ...args],
     env: t.env as Record<string, string>,
-    cwd: t.work,
+    cwd: t.root,
     stderr: "pipe",
   });
   let stderr = "";
@@ -167,7 +168,7 @@ describe("clockwork mcp over stdio, with an agent running", { timeout: 120_000 }
     ]);
   });
 
-  test("register_schedule registers a schedule in the agent, with a path relative to the server's folder", async () => {
+  test("register_schedule registers a schedule in the agent, with a path relative to --cwd", async () => {
     const trigger = await ok<TriggerRecord>(mcp.client, "register_schedule", {
       file: "hello.workflow.ts",
       cron: "0 9 * * 1-5",
@@ -392,7 +393,7 @@ describe("clockwork mcp with no agent running", { timeout: 120_000 }, () => {
 });
 
 describe("clockwork mcp --http", { timeout: 120_000 }, () => {
-  test("refuses to start without CLOCKWORK_API_TOKEN, saying why, and serves nothing", async () => {
+  test("refuses to start without CLOCKWORK_API_TOKEN, or with a bad port or folder, saying why", async () => {
     const t = makeTestHome("mcp-http-notoken");
     try {
       const result = await runCli(["mcp", "--http", "0"], { env: { ...t.env, CLOCKWORK_API_TOKEN: "" } });
@@ -402,6 +403,9 @@ describe("clockwork mcp --http", { timeout: 120_000 }, () => {
       const badPort = await runCli(["mcp", "--http", "99999"], { env: { ...t.env, CLOCKWORK_API_TOKEN: TOKEN } });
       assert.equal(badPort.code, 1);
       assert.match(badPort.stderr, /--http: "99999" is not a port number/);
+      const badFolder = await runCli(["mcp", "--cwd", t.path("nowhere")], { env: t.env });
+      assert.equal(badFolder.code, 1);
+      assert.match(badFolder.stderr, /--cwd: .*nowhere is not a folder/);
     } finally {
       t.cleanup();
     }

@@ -6,8 +6,8 @@
 // The MCP server is a bundle of its own (dist/mcp.js, from agent/mcp/main.ts),
 // loaded only when this command runs: the SDK would otherwise add to the
 // start-up time of every other command.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
 import { invalid } from "../../errors";
@@ -15,6 +15,7 @@ import { exitWithError } from "../output";
 
 interface McpOptions {
   http?: string;
+  cwd?: string;
   startAgent: boolean;
 }
 
@@ -23,6 +24,7 @@ export function mcpCommands(program: Command): void {
     .command("mcp")
     .description("Serve Clockwork's tools to AI assistants over MCP: stdio by default, or --http on loopback with a token")
     .option("--http <port>", "serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio (0: any free port); needs CLOCKWORK_API_TOKEN")
+    .option("--cwd <folder>", "take relative workflow paths in tool calls from this folder (default: the current one)")
     .option("--no-start-agent", "do not start the agent when none is running; tools then fail with how to start it")
     .addHelpText(
       "after",
@@ -31,7 +33,8 @@ Tools: list_triggers, list_runs, get_run, get_run_logs, run_workflow,
 cancel_run, register_schedule, pause_trigger, resume_trigger, preview_cron.
 
 In VS Code's .vscode/mcp.json:
-  { "servers": { "clockwork": { "type": "stdio", "command": "clockwork", "args": ["mcp"] } } }
+  { "servers": { "clockwork": { "type": "stdio", "command": "clockwork",
+                                "args": ["mcp", "--cwd", "\${workspaceFolder}"] } } }
 
 Over HTTP, clients send Authorization: Bearer $CLOCKWORK_API_TOKEN:
   CLOCKWORK_API_TOKEN=... clockwork mcp --http 8788
@@ -42,6 +45,7 @@ See docs/mcp.md.`,
       const config = loadConfig();
       const log = (line: string) => process.stderr.write(`clockwork mcp: ${line}\n`);
       const port = options.http === undefined ? undefined : parsePort(options.http);
+      const cwd = options.cwd === undefined ? process.cwd() : checkFolder(options.cwd);
       if (port !== undefined && !config.apiToken) {
         exitWithError(
           invalid(
@@ -50,7 +54,7 @@ See docs/mcp.md.`,
         );
       }
       const { runMcp } = loadMcpBundle();
-      const code = await runMcp({ config, startAgent: options.startAgent, log, ...(port === undefined ? {} : { httpPort: port }) }).catch(
+      const code = await runMcp({ config, cwd, startAgent: options.startAgent, log, ...(port === undefined ? {} : { httpPort: port }) }).catch(
         (error: unknown) => exitWithError(port === undefined ? error : listenError(port, error)),
       );
       process.exit(code);
@@ -61,6 +65,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) exitWithError(invalid(`--http: "${value}" is not a port number (0-65535)`));
   return port;
+}
+
+function checkFolder(value: string): string {
+  const folder = resolve(value);
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) exitWithError(invalid(`--cwd: ${folder} is not a folder`));
+  return folder;
 }
 
 function listenError(port: number, error: unknown): Error {
