@@ -5,10 +5,11 @@ import { AgentAccess } from "./agentAccess";
 import { serveHttp } from "./http";
 import { createMcpServer } from "./server";
 import { serveStdio } from "./stdio";
+import { workflowFiles } from "./workflowFiles";
 
 export interface McpRunOptions {
   config: Config;
-  /** Relative workflow paths in tool calls are taken from here. */
+  /** Relative workflow paths in tool calls are taken from here; over HTTP, files must be inside it. */
   cwd: string;
   /** Serve Streamable HTTP on this loopback port (with `config.apiToken`); stdio when absent. */
   httpPort?: number;
@@ -19,7 +20,8 @@ export interface McpRunOptions {
 /** Serves over stdio until the host closes it, or over HTTP until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runMcp(options: McpRunOptions): Promise<number> {
   const agent = new AgentAccess({ config: options.config, startAgent: options.startAgent, log: options.log });
-  const newServer = () => createMcpServer({ agent, cwd: options.cwd });
+  const files = workflowFiles(options.cwd, options.httpPort !== undefined);
+  const newServer = () => createMcpServer({ agent, files });
   if (options.httpPort === undefined) {
     await serveStdio(newServer());
     return 0;

@@ -1,7 +1,6 @@
 // The MCP tools about runs: list them, read one (steps and outputs, capped),
 // read its log, start one (optionally waiting for its end) and cancel one.
 // Each is one or two requests to the agent over its socket.
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { requireActive } from "../cli/commands/runControl";
 import { invalid } from "../errors";
@@ -104,7 +103,7 @@ export const runWorkflow = defineTool({
       .string()
       .min(1)
       .optional()
-      .describe("a workflow file (*.workflow.ts, .js or .mjs): an absolute path, or one relative to this server's working directory; give this or trigger"),
+      .describe("a workflow file (*.workflow.ts, .js or .mjs): an absolute path, or one relative to this server's folder (over HTTP it must be inside that folder); give this or trigger"),
     body: z
       .unknown()
       .optional()
@@ -124,14 +123,15 @@ export const runWorkflow = defineTool({
     if ((args.trigger === undefined) === (args.file === undefined)) {
       throw invalid("give either `trigger` (the name of a registered trigger, see list_triggers) or `file` (a workflow file), not both");
     }
+    const file = args.file === undefined ? undefined : context.files.resolve(args.file);
     return context.agent.with(async (client) => {
       // Listening starts before the run does, so not even its first step is missed.
       const watch = args.wait ? new RunWatch(client) : null;
       try {
         const { runId } =
-          args.trigger !== undefined
-            ? await client.request(FireTrigger, { name: args.trigger, body: args.body })
-            : await client.request(StartRun, { file: absolute(args.file!, context.cwd), body: args.body });
+          file === undefined
+            ? await client.request(FireTrigger, { name: args.trigger!, body: args.body })
+            : await client.request(StartRun, { file, body: args.body });
         const seconds = args.timeout_seconds ?? DEFAULT_WAIT_SECONDS;
         const outcome = watch ? await watch.until(runId, waitOptions(seconds, context)) : "started";
         const run = cappedRun(await client.request(GetRun, { id: runId }), args.max_output_bytes ?? DEFAULT_OUTPUT_CAP_BYTES);
@@ -160,10 +160,6 @@ export const cancelRun = defineTool({
     return { data: run };
   },
 });
-
-function absolute(file: string, cwd: string): string {
-  return isAbsolute(file) ? file : resolve(cwd, file);
-}
 
 function waitOptions(seconds: number, context: ToolContext) {
   return {

@@ -7,6 +7,7 @@ import { VERSION } from "../config";
 import type { AgentAccess } from "./agentAccess";
 import { cancelRun, getRun, getRunLogs, listRuns, runWorkflow } from "./runTools";
 import { listTriggers, pauseTrigger, previewCron, registerSchedule, resumeTrigger } from "./triggerTools";
+import type { WorkflowFiles } from "./workflowFiles";
 import { toolError, toolResult, type ToolContext, type ToolDefinition } from "./tool";
 
 /** Every tool, in the order `tools/list` gives them. */
@@ -29,8 +30,7 @@ To see what is set up: list_triggers. To see what happened: list_runs, then get_
 
 export interface ServerOptions {
   agent: AgentAccess;
-  /** Relative workflow paths in tool calls are taken from here. */
-  cwd: string;
+  files: WorkflowFiles;
 }
 
 /** A new McpServer with every tool registered; connect it to one transport. */
@@ -48,7 +48,7 @@ export function createMcpServer(options: ServerOptions): McpServer {
         const sending: Array<Promise<void>> = [];
         const context: ToolContext = {
           agent: options.agent,
-          cwd: options.cwd,
+          files: options.files,
           signal: extra.signal,
           progress(message) {
             if (progressToken === undefined) return;

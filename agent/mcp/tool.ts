@@ -10,11 +10,12 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import { messageOf } from "../errors";
 import type { AgentAccess } from "./agentAccess";
+import type { WorkflowFiles } from "./workflowFiles";
 
 export interface ToolContext {
   agent: AgentAccess;
-  /** Relative workflow paths are taken from here (the server's working directory). */
-  cwd: string;
+  /** Turns a workflow file named in a call into the absolute path the agent gets (or refuses it). */
+  files: WorkflowFiles;
   /** Aborts when the client cancels the call. */
   signal: AbortSignal;
   /** Reports progress to a client that asked for it (a progress token); otherwise does nothing. */

@@ -2,7 +2,6 @@
 // schedule, pause and resume any trigger, and explain a cron expression
 // (the same pure function `clockwork cron` and the editor's preview use, so
 // it needs no agent).
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { cronPreview } from "../core/cron";
 import { invalid } from "../errors";
@@ -40,7 +39,7 @@ export const registerSchedule = defineTool({
     file: z
       .string()
       .min(1)
-      .describe("the workflow file (*.workflow.ts, .js or .mjs): an absolute path, or one relative to this server's working directory"),
+      .describe("the workflow file (*.workflow.ts, .js or .mjs): an absolute path, or one relative to this server's folder (over HTTP it must be inside that folder)"),
     cron: z
       .string()
       .min(1)
@@ -57,8 +56,8 @@ export const registerSchedule = defineTool({
       .describe("after the agent was down or the machine asleep: fire once for the missed time (default), or skip it"),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async call(args, { agent, cwd }) {
-    const params = { ...args, file: isAbsolute(args.file) ? args.file : resolve(cwd, args.file) };
+  async call(args, { agent, files }) {
+    const params = { ...args, file: files.resolve(args.file) };
     return { data: await agent.with((client) => client.request(RegisterSchedule, params)) };
   },
 });

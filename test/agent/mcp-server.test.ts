@@ -3,7 +3,9 @@
 // agent process in a temporary CLOCKWORK_HOME.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -445,6 +447,26 @@ describe("clockwork mcp --http", { timeout: 120_000 }, () => {
         const run = await ok<RunRecord>(client, "run_workflow", { file: "hello.workflow.ts", wait: true });
         assert.deepEqual([run.status, run.steps[1]?.output], ["success", "HELLO FROM MCP"]);
         assert.match(await toolError(client, "get_run", { id: "zzzzzz" }), /no run with id "zzzzzz"/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test("workflow files must lie inside the served folder: no path, .. or link leads out", async () => {
+      const marker = join(t.root, "RAN");
+      const outside = join(t.root, "outside.workflow.ts");
+      writeFileSync(outside, workflowSource("outside", [`shell("touch", ${JSON.stringify(`touch ${marker}`)})`]));
+      symlinkSync(outside, t.path("link.workflow.ts"));
+      const client = new Client({ name: "clockwork-test", version: "0.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      try {
+        for (const file of [outside, "../outside.workflow.ts", "link.workflow.ts"]) {
+          const message = await toolError(client, "run_workflow", { file, wait: true });
+          assert.match(message, /is outside .*: over HTTP, clockwork mcp takes only workflow files inside the folder it serves \(--cwd\)/, file);
+          assert.match(await toolError(client, "register_schedule", { file, cron: "@daily", name: "outside" }), /is outside/);
+        }
+        assert.equal(existsSync(marker), false, "nothing ran");
+        assert.deepEqual((await ok<{ triggers: unknown[] }>(client, "list_triggers")).triggers, []);
       } finally {
         await client.close();
       }
