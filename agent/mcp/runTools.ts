@@ -121,7 +121,7 @@ export const runWorkflow = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async call(args, context) {
     if ((args.trigger === undefined) === (args.file === undefined)) {
-      throw invalid("give either `trigger` (the name of a registered trigger, see list_triggers) or `file` (a workflow file), not both");
+      throw invalid("give exactly one of `trigger` (the name of a registered trigger, see list_triggers) and `file` (a workflow file)");
     }
     const file = args.file === undefined ? undefined : context.files.resolve(args.file);
     return context.agent.with(async (client) => {

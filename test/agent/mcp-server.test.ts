@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, symlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,6 +14,7 @@ import type { RunRecord, TriggerRecord } from "../../agent/protocol";
 import { runCli, startCli, type CliProcess } from "../helpers/cli";
 import { cliBundle, makeTestHome, workflowSource, type TestHome } from "../helpers/home";
 import { AgentProcess, type Watcher } from "./agent-harness";
+import { send } from "./webhook-harness";
 
 const TOOLS = [
   "list_triggers",
@@ -330,8 +330,9 @@ describe("clockwork mcp over stdio, with an agent running", { timeout: 120_000 }
     assert.equal(await toolError(mcp.client, "pause_trigger", { name: "nope" }), await cliError(t, ["pause", "nope"]));
     assert.equal(await toolError(mcp.client, "run_workflow", { trigger: "nope" }), await cliError(t, ["fire", "nope"]));
 
-    assert.match(await toolError(mcp.client, "run_workflow", {}), /give either `trigger`.* or `file`/);
-    assert.match(await toolError(mcp.client, "run_workflow", { trigger: "weekday-hello", file: "hello.workflow.ts" }), /not both/);
+    for (const both of [{}, { trigger: "weekday-hello", file: "hello.workflow.ts" }]) {
+      assert.match(await toolError(mcp.client, "run_workflow", both), /give exactly one of `trigger` .* and `file`/);
+    }
     assert.match(await toolError(mcp.client, "run_workflow", { file: "missing.workflow.ts" }), /missing\.workflow\.ts/);
     assert.match(await toolError(mcp.client, "list_runs", { limit: 0 }), /limit/);
     assert.match(await toolError(mcp.client, "list_runs", { status: "done" }), /status/);
@@ -484,7 +485,7 @@ describe("clockwork mcp --http", { timeout: 120_000 }, () => {
       }
       const raw = await post(url, { authorization: "Bearer nope" });
       assert.equal(raw.status, 401);
-      assert.match(raw.headers["www-authenticate"] ?? "", /^Bearer/);
+      assert.match(String(raw.headers["www-authenticate"]), /^Bearer/);
     });
 
     test("a Host or Origin that is not loopback is refused with 403, even with the token", async () => {
@@ -503,23 +504,14 @@ describe("clockwork mcp --http", { timeout: 120_000 }, () => {
 });
 
 /** A raw request with a valid `initialize` body, so only the headers decide the answer. */
-function post(url: string, headers: Record<string, string>, method = "POST"): Promise<{ status: number; headers: Record<string, string | undefined> }> {
-  const body = JSON.stringify({
+function post(url: string, headers: Record<string, string>, method = "POST") {
+  const initialize = {
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
     params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
-  });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method, headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string | undefined> }));
-      },
-    );
-    req.on("error", reject);
-    req.end(method === "POST" ? body : undefined);
+  };
+  return send(method, url, method === "POST" ? JSON.stringify(initialize) : null, {
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
   });
 }
