@@ -433,8 +433,12 @@ describe("clockwork mcp --http", { timeout: 120_000 }, () => {
       t.cleanup();
     });
 
-    test("listens on loopback only", () => {
+    test("listens on loopback only; a port in use is a clear error", async () => {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const port = new URL(url).port;
+      const second = await runCli(["mcp", "--http", port], { env: t.env });
+      assert.equal(second.code, 1);
+      assert.equal(second.stderr, `error: --http ${port}: cannot listen on 127.0.0.1 (EADDRINUSE)\n`);
     });
 
     test("a client sending the token lists the tools and runs a workflow, waiting for it", async () => {
