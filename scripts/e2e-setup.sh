@@ -3,7 +3,9 @@
 # only the npm registry and Debian's apt repositories:
 #   - Debian packages: chromium (driven by playwright-core), libkrb5-dev (lets
 #     code-server's `kerberos` dependency build from source), ripgrep (stands in
-#     for the ripgrep binary that @vscode/ripgrep would download from GitHub).
+#     for the ripgrep binary that @vscode/ripgrep would download from GitHub),
+#     zsh (test/agent/shell-interpreters.test.ts runs the shell-injection corpus
+#     under it; without it those tests are skipped).
 #   - code-server (VS Code in a browser, with the real Node extension host) into
 #     the git-ignored folder .cache/code-server of this repository.
 # Idempotent: whatever is already installed and working is skipped.
@@ -14,7 +16,7 @@ CODE_SERVER_VERSION="4.100.3"
 # folder under $TMPDIR before it tries to download it.
 RIPGREP_CACHE_DIR_NAME="vscode-ripgrep-cache-1.15.11"
 RIPGREP_TARBALL="ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
-APT_PACKAGES=(chromium libkrb5-dev ripgrep)
+APT_PACKAGES=(chromium libkrb5-dev ripgrep zsh)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="$ROOT/.cache"
@@ -60,7 +62,7 @@ else
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-for b in /usr/bin/chromium /usr/bin/rg; do
+for b in /usr/bin/chromium /usr/bin/rg /usr/bin/zsh; do
   [ -x "$b" ] || die "$b is missing after the apt install"
 done
 

@@ -1,5 +1,7 @@
 // The `clockwork` command. Each command lives in its own file under
 // commands/ and adds itself to the program; this file only wires them up.
+// First, before the heavier modules initialise: `clockwork run` starts its executor.
+import "./earlyExecutor";
 import { Command } from "commander";
 import { VERSION } from "../config";
 import { exitWithError } from "./output";

@@ -6,7 +6,7 @@
 // PlaceholderError naming the placeholder and the reason; it never becomes
 // an empty string and its braces never reach a command.
 import { ALLOWED_HEADERS } from "./webhookHeaders";
-import { quoteShellWord, shellSlotContexts, spliceShellValue } from "./shellQuote";
+import { quoteShellWord, ShellPlacementError, shellSlotContexts, spliceShellValue } from "./shellQuote";
 
 export type TemplatePart =
   | { kind: "text"; text: string }
@@ -292,12 +292,12 @@ export function renderTemplate(template: string, ctx: ResolveContext, mode: Rend
     try {
       out += spliceShellValue(contexts[i]!, values.get(slot)!);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new PlaceholderError(
-        `${slot.text} cannot be placed safely in this shell command: ${why}. Its value is also in $${envVarFor(slot.path)}`,
-        slot.offset,
-        slot.text,
-      );
+      if (!(error instanceof ShellPlacementError)) throw error;
+      // An evaluated place refuses the variable's value just the same, so only say what to write instead.
+      const message = error.evaluated
+        ? `${slot.text} ${error.message}`
+        : `${slot.text} cannot be placed safely in this shell command: ${error.message}. Its value is also in $${envVarFor(slot.path)}`;
+      throw new PlaceholderError(message, slot.offset, slot.text);
     }
     out += texts[i + 1]!;
   });

@@ -10,7 +10,6 @@ import { Worker } from "node:worker_threads";
 import { capText } from "../core/outputCap";
 import type { CodeFunction } from "../sdk";
 import { BundleMap, evaluateBundle } from "../workflow/evaluate";
-import { validateWorkflow } from "../workflow/validate";
 import {
   EXIT_MARKER,
   type AgentMessage,
@@ -39,14 +38,33 @@ const modules = new Map<string, Evaluated>();
 const MODULES_MAX = 64;
 let current: Task | undefined;
 
-const send = (message: ExecutorMessage) => process.send?.(message);
+/**
+ * Messages to the parent. Once the channel is gone the parent is too (or
+ * has let this executor go), and an executor nobody listens to must not
+ * linger: a failed send ends it, rather than raising an error that the
+ * uncaught-exception handler would try to report over the same channel.
+ */
+function send(message: ExecutorMessage): void {
+  if (!process.connected) return endSelf();
+  process.send!(message, undefined, {}, (error) => {
+    if (error) endSelf();
+  });
+}
+
+/** Ends this executor and everything it started (its process group). */
+function endSelf(): void {
+  try {
+    process.kill(-process.pid, "SIGKILL");
+  } catch {
+    process.kill(process.pid, "SIGKILL");
+  }
+}
 
 function main(): void {
   if (!process.send) {
     process.stderr.write("the executor is started by the Clockwork agent, not by hand\n");
     process.exit(2);
   }
-  watchParent();
   captureOutput("stdout");
   captureOutput("stderr");
   interceptExit();
@@ -54,7 +72,17 @@ function main(): void {
   process.on("unhandledRejection", (reason) => strayFailure("an unhandled promise rejection", reason));
   process.on("message", (message: AgentMessage) => void handle(message));
   send({ type: "ready" });
+  // Ready first, then the rest: whoever started this executor (a `clockwork
+  // run` still opening its store) goes on in parallel with these.
+  setImmediate(() => {
+    watchParent();
+    void validation();
+  });
 }
+
+/** The validator (and zod under it) loads once, after the executor said it is ready. */
+let validator: Promise<typeof import("../workflow/validate")> | undefined;
+const validation = () => (validator ??= import("../workflow/validate"));
 
 async function handle(message: AgentMessage): Promise<void> {
   if (message.type === "abort") {
@@ -71,7 +99,7 @@ async function handle(message: AgentMessage): Promise<void> {
   const restore = snapshotProcessState();
   let result: EvaluateResult | CodeResult;
   try {
-    result = message.type === "evaluate" ? evaluate(message.bundle, task) : await runCode(message, task);
+    result = message.type === "evaluate" ? await evaluate(message.bundle, task) : await runCode(message, task);
   } finally {
     restore();
     current = undefined;
@@ -111,7 +139,8 @@ function moduleFor(ref: BundleRef, task: Task, fresh = false): Evaluated {
   return evaluated;
 }
 
-function evaluate(ref: BundleRef, task: Task): EvaluateResult {
+async function evaluate(ref: BundleRef, task: Task): Promise<EvaluateResult> {
+  const { validateWorkflow } = await validation();
   let evaluated: Evaluated;
   try {
     // The agent asks for an evaluation when it wants the file loaded anew (a
@@ -302,15 +331,16 @@ function watchParent(): void {
       try { process.kill(-workerData.self, "SIGKILL"); } catch {}
       try { process.kill(workerData.self, "SIGKILL"); } catch {}
     }, 500);`;
-  const watcher = new Worker(source, { eval: true, workerData: { parent, self: process.pid } });
-  watcher.unref();
-  process.on("disconnect", () => {
-    try {
-      process.kill(-process.pid, "SIGKILL");
-    } catch {
-      process.kill(process.pid, "SIGKILL");
-    }
-  });
+  try {
+    new Worker(source, { eval: true, workerData: { parent, self: process.pid } }).unref();
+  } catch {
+    // No thread to spare (a limit reached): the checks below still hold
+    // whenever the main thread is free.
+  }
+  process.on("disconnect", endSelf);
+  setInterval(() => {
+    if (process.ppid !== parent) endSelf();
+  }, 1000).unref();
 }
 
 main();

@@ -28,6 +28,11 @@ export interface ShellOptions extends CommonStepOptions {
   cwd?: string;
   /** Extra environment variables (values may contain placeholders). */
   env?: Record<string, string>;
+  /**
+   * The POSIX shell that runs a string command with `-c`, as an absolute path
+   * (e.g. "/bin/bash"). Default: $CLOCKWORK_SHELL, else /bin/sh.
+   */
+  shell?: string;
 }
 
 export interface HttpOptions extends CommonStepOptions {
@@ -130,7 +135,7 @@ export function defineWorkflow(definition: WorkflowDefinition): Workflow {
   return { ...definition, __clockwork: "workflow" };
 }
 
-/** Runs `command` with /bin/sh -c, or an argv array directly (no shell). Output: trimmed stdout. */
+/** Runs `command` with /bin/sh -c (or `options.shell`), or an argv array directly (no shell). Output: trimmed stdout. */
 export function shell(name: string, command: string | string[], options: ShellOptions = {}): ShellStep {
   return { kind: "shell", name, command, options };
 }

@@ -1,4 +1,4 @@
-// shell steps: a string runs under /bin/sh -c, an argv array runs directly.
+// shell steps: a string runs under /bin/sh -c (or the step's `shell`), an argv array runs directly.
 // The child leads its own process group so that a timeout or cancel can
 // kill everything it started, not just the shell.
 import { spawn } from "node:child_process";
@@ -9,6 +9,9 @@ import { StringDecoder } from "node:string_decoder";
 import { formatBytes } from "../core/duration";
 import { CappedOutput } from "../core/outputCap";
 import type { PlaceholderEnv } from "../core/placeholderEnv";
+import { hasPlaceholders } from "../core/placeholders";
+import { DEFAULT_SHELL, shellInterpreterProblem } from "../core/shellInterpreter";
+import { evaluatedVariableProblem } from "../core/shellQuote";
 import type { ShellStep } from "../sdk";
 import { StepFailure, type StepContext, type StepOutcome } from "./types";
 
@@ -21,7 +24,9 @@ const MAX_ARG_BYTES = 128 * 1024;
 
 export async function runShell(step: ShellStep, ctx: StepContext): Promise<StepOutcome> {
   const argv =
-    typeof step.command === "string" ? ["/bin/sh", "-c", ctx.render(step.command, "shell")] : step.command.map((part) => ctx.render(part));
+    typeof step.command === "string"
+      ? [interpreter(step, ctx.env), "-c", ctx.render(step.command, "shell")]
+      : step.command.map((part) => ctx.render(part));
   for (const arg of argv) {
     const bytes = Buffer.byteLength(arg);
     if (bytes >= MAX_ARG_BYTES) {
@@ -39,10 +44,37 @@ export async function runShell(step: ShellStep, ctx: StepContext): Promise<StepO
   const largeValues = omitted.length > 0 ? writeLargeValues(omitted, ctx) : undefined;
   const env = { ...ctx.env, ...placeholderVars, ...largeValues?.env, ...stepEnv };
   try {
+    if (typeof step.command === "string") checkEvaluatedVariables(argv[2]!, { ...placeholderVars, ...runDataEnv(step, stepEnv) });
     return await spawnStep(argv, cwd, env, ctx);
   } finally {
     if (largeValues) rmSync(largeValues.dir, { recursive: true, force: true });
   }
+}
+
+/** The shell of a string command: the step's `shell` option, else $CLOCKWORK_SHELL, else /bin/sh. */
+function interpreter(step: ShellStep, env: NodeJS.ProcessEnv): string {
+  if (step.options.shell !== undefined) return step.options.shell; // checked when the workflow loaded
+  const fromEnv = env.CLOCKWORK_SHELL;
+  if (!fromEnv) return DEFAULT_SHELL;
+  const problem = shellInterpreterProblem(fromEnv);
+  if (problem) throw new StepFailure(`CLOCKWORK_SHELL ${problem}`, { retryable: false });
+  return fromEnv;
+}
+
+/** The `env` option's variables whose values came from placeholders, i.e. from run data. */
+function runDataEnv(step: ShellStep, rendered: Record<string, string>): Record<string, string> {
+  const templates = step.options.env ?? {};
+  return Object.fromEntries(Object.entries(rendered).filter(([key]) => hasPlaceholders(templates[key] ?? "")));
+}
+
+/**
+ * Before anything runs: a variable the agent set, used where bash or zsh
+ * evaluate its value (`(( $CLOCKWORK_X ))`, `[[ "$N" -gt 5 ]]`), must hold a
+ * value that evaluation cannot turn into a command.
+ */
+function checkEvaluatedVariables(command: string, values: Record<string, string>): void {
+  const problem = evaluatedVariableProblem(command, values);
+  if (problem) throw new StepFailure(`${problem} Nothing was run.`, { retryable: false });
 }
 
 /**

@@ -3,6 +3,7 @@
 // source are found later (locate.ts) from the anchors given here.
 import { z } from "zod";
 import { parseDuration } from "../core/duration";
+import { shellInterpreterProblem } from "../core/shellInterpreter";
 import { classify, envName, parseTemplate, PlaceholderError, shellVariableHint, suggest } from "../core/placeholders";
 import type { Step } from "../sdk";
 
@@ -52,10 +53,14 @@ const common = {
 };
 
 const stringMap = z.record(z.string(), z.string());
+const interpreter = z.string().superRefine((path, ctx) => {
+  const problem = shellInterpreterProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 const status = z.number().int().min(100).max(599);
 
 const optionSchemas = {
-  shell: z.strictObject({ ...common, cwd: z.string().min(1).optional(), env: stringMap.optional() }),
+  shell: z.strictObject({ ...common, cwd: z.string().min(1).optional(), env: stringMap.optional(), shell: interpreter.optional() }),
   http: z.strictObject({
     ...common,
     url: z.string().min(1),
@@ -171,6 +176,10 @@ export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; 
         (typeof command === "string" && command.trim().length > 0) ||
         (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === "string") && command[0] !== "");
       if (!ok) error(`${label}: the command must be a non-empty string or an array of strings such as ["git", "status"]`, at({ name: named }));
+      const options = step.options as { shell?: unknown } | undefined;
+      if (Array.isArray(command) && options?.shell !== undefined) {
+        error(`${label}: option "shell" applies to a string command; an array runs its program directly`, at({ name: named, option: "shell" }));
+      }
     }
     if (kind === "code" && typeof step.fn !== "function") {
       error(`${label}: the second argument must be a function, e.g. code("${named ?? "name"}", async (ctx) => "result")`, at({ name: named }));

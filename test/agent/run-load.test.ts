@@ -163,7 +163,7 @@ describe("checking for the editor", () => {
     assert.deepEqual(
       result.problems.map((p) => p.message),
       [
-        'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env)',
+        'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env, shell)',
         'duplicate step name "a": step 1 already has it; step names must be unique',
         'step "h" (http): option "url" is required',
       ],

@@ -60,3 +60,46 @@ export default defineWorkflow({
     });
   }
 });
+
+// The report that started this: an agent whose /bin/sh is bash (here: told so
+// by CLOCKWORK_SHELL) ran `touch pwned` from this body, because bash evaluates
+// the operands of `[[ … -gt … ]]` as arithmetic, subscripts and all.
+describe("the arithmetic injection through a webhook, under bash", { timeout: 30_000 }, () => {
+  let t: TestAgent;
+  let hook: RegisteredWebhook;
+
+  before(async () => {
+    t = await startTestAgent("inject-bash", { CLOCKWORK_SHELL: "/bin/bash" });
+    const source = `import { defineWorkflow, shell } from "clockwork";
+export default defineWorkflow({
+  name: "dbl",
+  steps: [shell("dbl", "if [[ {trigger.body.n} -gt 5 ]]; then echo big; fi", { cwd: ${JSON.stringify(t.work)} })],
+});
+`;
+    hook = await registerWebhook(t, writeWorkflow(t.work, "dbl.workflow.ts", source), ["--name", "dbl"]);
+  });
+  after(async () => t.stop());
+
+  const deliver = async (body: string) => {
+    const res = await post(`${hook.url}?wait=1`, body, { headers: { "x-clockwork-signature": signBody(hook.secret, body) } });
+    assert.equal(res.status, 200, res.text);
+    return res.json<RunRecord>();
+  };
+
+  test('{"n":"a[$(touch pwned)]"} fails the step with the reason and runs nothing', async () => {
+    const run = await deliver('{"n":"a[$(touch pwned)]"}');
+    assert.equal(run.status, "failed");
+    assert.equal(
+      run.steps[0]!.error,
+      '{trigger.body.n} is used as a number in an operand of [[ … -gt … ]], where bash or zsh evaluates it as arithmetic and would run a command hidden in it (such as a[$(…)]); only a plain integer is accepted there, and its value "a[$(touch pwned)]" is not one. Compare it as text instead ([[ $X == 5 ]], case), or check or convert it in an earlier step (a code step can return Number(…)).',
+    );
+    assert.equal(run.error, `step "dbl" failed: ${run.steps[0]!.error}`);
+    assert.deepEqual(readdirSync(t.work).filter((f) => f !== "dbl.workflow.ts"), []);
+  });
+
+  test("a number still works, under bash", async () => {
+    const run = await deliver('{"n":7}');
+    assert.equal(run.status, "success", run.error ?? "");
+    assert.equal(run.steps[0]!.output, "big");
+  });
+});

@@ -38,11 +38,19 @@ describe("the quoting context of each placeholder", () => {
     assert.deepEqual(contexts("echo $#{}"), ["plain"]);
   });
 
-  test("backquotes, ${ }, $(( )) and here-documents are refused", () => {
+  test("backquotes, ${ } words, $'…' and here-documents are refused", () => {
     assert.match(contexts("echo `echo {}`")[0]!, /refused: it is inside backquotes/);
     assert.match(contexts("echo ${X:-{}}")[0]!, /refused: it is inside \$\{ \}/);
-    assert.match(contexts("echo $(( 1 + {} ))")[0]!, /refused: it is inside \$\(\( \)\)/);
+    assert.match(contexts("echo $'a {} b'")[0]!, /refused: it is inside \$'…', where a backslash escapes the closing quote/);
     assert.match(contexts("cat <<EOF\nhello {}\nEOF\necho {}")[0]!, /refused: it is inside a here-document/);
+    assert.equal(contexts("cat <<EOF\nhello {}\nEOF\necho {}")[1], "plain");
+  });
+
+  test("after a backslash only that placeholder is refused; the next one keeps its own context", () => {
+    assert.deepEqual(
+      contexts('echo \\{} "{}"').map((c) => c.split(":")[0]),
+      ["refused", "double"],
+    );
   });
 
   test("a here-document ends at its delimiter line, <<- strips tabs, and here-strings are plain", () => {

@@ -59,7 +59,19 @@ describe("validating a workflow's default export", () => {
 
   test("unknown options suggest the right one and list what the step takes", () => {
     const [message] = messages(wf({ name: "x", steps: [shell("a", "true", { timout: "5s" } as never)] }));
-    assert.equal(message, 'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env)');
+    assert.equal(message, 'step "a" (shell): unknown option "timout" (did you mean "timeout"?) (shell steps take: timeout, retries, cwd, env, shell)');
+  });
+
+  test("the shell option takes the absolute path of a POSIX shell, for a string command only", () => {
+    const one = (step: unknown) => messages(wf({ name: "x", steps: [step] }));
+    assert.deepEqual(one(shell("a", "true", { shell: "/bin/bash" })), []);
+    assert.deepEqual(one(shell("a", "true", { shell: "/usr/local/bin/zsh-5.9" })), []);
+    assert.deepEqual(one(shell("a", "true", { shell: "bash" })), ['step "a" (shell): option "shell": must be an absolute path, such as "/bin/bash", not "bash"']);
+    assert.match(one(shell("a", "true", { shell: "/usr/bin/fish" }))[0]!, /option "shell": must be a POSIX shell \(sh, bash, dash, .*\), since placeholders are quoted for their syntax; "fish" is not one/);
+    assert.match(one(shell("a", "true", { shell: "/usr/bin/python3" }))[0]!, /"python3" is not one \(run other interpreters with an argv array/);
+    assert.deepEqual(one(shell("a", ["true"], { shell: "/bin/bash" })), [
+      'step "a" (shell): option "shell" applies to a string command; an array runs its program directly',
+    ]);
   });
 
   test("option values are checked with a message per problem", () => {

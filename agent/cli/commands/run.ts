@@ -11,7 +11,8 @@ import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore, type Store } from "../../store";
-import { createUserCode, userCodeSettings, type UserCode } from "../../executor/userCode";
+import type { UserCode } from "../../executor/userCode";
+import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
 import { WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
 import { reportToAgent } from "../client";
 import { colour, printJson } from "../output";
@@ -57,10 +58,7 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
   if (options.body !== undefined) context.body = parseBody(options.body);
 
   const config = loadConfig();
-  // The workflow's code runs in an executor process with this terminal's
-  // environment and working directory; it starts while the store opens.
-  const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 1, env: process.env, cwd: process.cwd() });
-  userCode.executors.warmUp();
+  const userCode = takeEarlyUserCode() ?? startUserCode();
   const store = openStore(config.dbFile);
   try {
     failOrphanRuns(store.runs);
