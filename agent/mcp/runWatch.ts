@@ -39,10 +39,11 @@ export class RunWatch {
 
   /** Resolves once run `runId` has finished, or with "timeout"; rejects when aborted or when the agent goes away. */
   async until(runId: string, options: WaitOptions): Promise<WaitOutcome> {
-    // A run that finished some other way than we heard of (or before we
-    // could hear) is read from the record once.
+    // A run that finished some other way than we heard of is read from the
+    // record once. Its steps' notifications came before this answer, so they
+    // are still reported below.
     const record = await this.client.request(GetRun, { id: runId });
-    if (FINISHED_STATUSES.includes(record.status)) return "finished";
+    if (FINISHED_STATUSES.includes(record.status)) this.finished.add(runId);
     let timer: NodeJS.Timeout | undefined;
     let abort = () => {};
     const timedOut = new Promise<WaitOutcome>((resolve) => (timer = setTimeout(() => resolve("timeout"), options.timeoutMs)));
