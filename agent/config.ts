@@ -10,7 +10,10 @@ export interface Config {
   home: string;
   dbFile: string;
   socketPath: string;
+  /** Held with an OS lock by the running agent (one agent per home). */
   lockFile: string;
+  /** The pid of the agent holding the lock, for messages and `agent stop`. */
+  pidFile: string;
   logFile: string;
   httpHost: string;
   httpPort: number;
@@ -30,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? `\\\\.\\pipe\\clockwork-${Buffer.from(home).toString("hex").slice(-32)}`
         : join(home, "agent.sock"),
     lockFile: join(home, "agent.lock"),
+    pidFile: join(home, "agent.pid"),
     logFile: join(home, "agent.log"),
     httpHost: env.CLOCKWORK_HTTP_HOST ?? "127.0.0.1",
     httpPort: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 8787,

@@ -136,6 +136,8 @@ export interface AgentStatus {
   nextFire: { trigger: string; at: string } | null;
   /** True while SIGTERM's grace period runs. */
   stopping: boolean;
+  /** Present when the agent's store was deleted, replaced or moved while it ran: what happened. The agent accepts no work and is exiting. */
+  storeError?: string;
 }
 
 export type CronPreview =

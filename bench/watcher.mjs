@@ -9,16 +9,10 @@
 // apart (a slow writer) and measures from the last part.
 //
 // Usage: npm run build && node bench/watcher.mjs     BENCH_ROUNDS=40
-import { spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as rpc from "vscode-jsonrpc/node.js";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "clockwork.js");
+import { join } from "node:path";
+import { agentEnv, cli, connectAgent, startAgent, stopAgent } from "./agentProcess.mjs";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const DEBOUNCE_MS = 500;
 
@@ -42,36 +36,15 @@ writeFileSync(
 export default defineWorkflow({ name: "seen", steps: [code("main", (ctx) => ctx.trigger.path ?? "")] });
 `,
 );
-const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
-
-function cli(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`clockwork ${args.join(" ")} exited ${code}`))));
-  });
-}
+const env = agentEnv(home);
 
 let agent;
 let conn;
 try {
-  agent = spawn(process.execPath, [bundle, "agent"], { env, stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise((resolve, reject) => {
-    let out = "";
-    agent.stdout.on("data", (d) => {
-      out += d;
-      if (/ agent \S+ started /.test(out)) resolve();
-    });
-    agent.once("exit", (code) => reject(new Error(`agent exited ${code}`)));
-  });
-  const socket = net.connect(join(home, "agent.sock"));
-  await new Promise((r) => socket.once("connect", r));
-  conn = rpc.createMessageConnection(new rpc.SocketMessageReader(socket), new rpc.SocketMessageWriter(socket));
-  conn.listen();
-  await conn.sendRequest("clockwork/status", null);
+  agent = await startAgent(env);
+  conn = await connectAgent(home);
   // Returns once the agent is watching the folder.
-  await cli(["register-watcher", workflow, "--path", watched, "--events", "created", "--name", "bench"]);
+  await cli(env, ["register-watcher", workflow, "--path", watched, "--events", "created", "--name", "bench"]);
 
   // Run-started notifications, by the file the run is for (fetched once per run).
   const waiting = new Map();
@@ -119,9 +92,6 @@ try {
   ]);
 } finally {
   conn?.dispose();
-  if (agent) {
-    agent.kill("SIGTERM");
-    await new Promise((r) => agent.once("exit", r));
-  }
+  await stopAgent(agent);
   rmSync(home, { recursive: true, force: true });
 }

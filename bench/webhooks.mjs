@@ -30,6 +30,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { tsImport } from "tsx/esm/api";
+import { cli as runCli } from "./agentProcess.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "clockwork.js");
@@ -120,14 +121,7 @@ function waitForLine(child, pattern) {
   });
 }
 
-function cli(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`clockwork ${args.join(" ")} exited ${code}`))));
-  });
-}
+const cli = (args) => runCli(env, args);
 
 function cannon(url, signature, extra = {}, runIds = null) {
   const headers = { "content-type": "application/json", "x-clockwork-signature": signature };

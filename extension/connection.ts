@@ -15,6 +15,7 @@ import {
 } from "vscode-languageclient/node";
 import type { NotificationType, RequestType } from "vscode-languageserver-protocol";
 import { AgentStatusChanged, Status, type AgentStatus } from "../agent/protocol";
+import { checkSocketOwner } from "../agent/privateHome";
 import type { Session } from "./supervisor";
 
 /** Workflow files, whatever language mode VS Code opened them in. */
@@ -66,6 +67,8 @@ export class AgentConnection implements Session {
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
     const serverOptions = (): Promise<StreamInfo> =>
       new Promise((resolve, reject) => {
+        // Nothing is sent to a socket another user owns.
+        checkSocketOwner(socketPath);
         const socket = net.connect(socketPath);
         socket.once("connect", () => resolve({ reader: socket, writer: socket }));
         socket.once("error", reject);

@@ -29,6 +29,7 @@ import {
   RunCancelRequested,
   Status,
 } from "../protocol";
+import { checkSocketOwner } from "../privateHome";
 import { openStore, type Store } from "../store";
 
 export interface AgentClient {
@@ -52,6 +53,8 @@ export async function tryConnect(
   config: Pick<Config, "socketPath">,
   options: ConnectOptions = {},
 ): Promise<AgentClient | null> {
+  // A socket someone else owns is refused before a byte is sent to it.
+  checkSocketOwner(config.socketPath);
   const socket = await openSocket(config.socketPath, options.timeoutMs ?? 3000);
   return socket ? wrap(socket) : null;
 }

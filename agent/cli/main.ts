@@ -3,7 +3,8 @@
 // First, before the heavier modules initialise: `clockwork run` starts its executor.
 import "./earlyExecutor";
 import { Command } from "commander";
-import { VERSION } from "../config";
+import { loadConfig, VERSION } from "../config";
+import { checkPrivateHome } from "../privateHome";
 import { exitWithError } from "./output";
 import { runCommands } from "./commands/run";
 import { historyCommands } from "./commands/history";
@@ -28,7 +29,9 @@ export function buildProgram(): Command {
     .description("Local workflow automation: run workflows on demand, on schedules, on webhooks and on file changes.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError()
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Before any command reads or writes the home: only the user's own files are used.
+    .hook("preAction", () => checkPrivateHome(loadConfig()));
   for (const add of commandModules) add(program);
   return program;
 }

@@ -25,7 +25,8 @@ const DIGEST_BYTES = 32;
 export interface SignatureInput {
   /** Request headers with lower-case names, as node:http gives them. */
   headers: Record<string, string | string[] | undefined>;
-  rawBody: Buffer;
+  /** The body as received: one buffer, or the chunks it arrived in (never joined just to be refused). */
+  rawBody: Buffer | readonly Buffer[];
   secret: string;
   nowMs: number;
   toleranceMs?: number;
@@ -48,6 +49,16 @@ function pickHeader(headers: SignatureInput["headers"]): { scheme: SignatureSche
     if (typeof value === "string") return { scheme, value };
   }
   return { scheme: null, value: "" };
+}
+
+/**
+ * True when the request carries any of the signature headers. A request
+ * without one is refused before its body is read: whether a header is
+ * present is no secret, and reading a body only to refuse it lets any
+ * sender make the agent buffer large bodies.
+ */
+export function hasSignatureHeader(headers: SignatureInput["headers"]): boolean {
+  return pickHeader(headers).scheme !== null;
 }
 
 const PADDING = "0".repeat(DIGEST_BYTES * 2);
@@ -81,7 +92,11 @@ function decodeDigest(hex: string): { bytes: Buffer; valid: boolean } {
   return { bytes, valid: bad === 0 };
 }
 
-function hmac(secret: string, parts: Array<string | Buffer>): Buffer {
+function partsOf(body: Buffer | readonly Buffer[]): ReadonlyArray<Buffer> {
+  return Buffer.isBuffer(body) ? [body] : body;
+}
+
+function hmac(secret: string, parts: ReadonlyArray<string | Buffer>): Buffer {
   const mac = createHmac("sha256", secret);
   for (const part of parts) mac.update(part);
   return mac.digest();
@@ -111,7 +126,7 @@ export function verifySignature(input: SignatureInput): SignatureResult {
   // malformed value.
   const prefixOk = value.startsWith("sha256=");
   const digest = decodeDigest(prefixOk ? value.slice(7) : "");
-  const expected = hmac(input.secret, [input.rawBody]);
+  const expected = hmac(input.secret, partsOf(input.rawBody));
   const equal = timingSafeEqual(expected, digest.bytes);
   const ok = equal && digest.valid && prefixOk && scheme !== null;
   if (ok) return { ok: true, scheme: scheme! };
@@ -129,7 +144,7 @@ export function verifySignature(input: SignatureInput): SignatureResult {
 function verifyStripe(input: SignatureInput, value: string): SignatureResult {
   const tolerance = input.toleranceMs ?? STRIPE_TOLERANCE_MS;
   const { timestamp, v1 } = parseStripeHeader(value);
-  const expected = hmac(input.secret, [`${timestamp ?? 0}.`, input.rawBody]);
+  const expected = hmac(input.secret, [`${timestamp ?? 0}.`, ...partsOf(input.rawBody)]);
   // Compare every v1 candidate (Stripe sends several while a secret rotates)
   // and at least one dummy, accumulating without short-circuiting.
   let matched = false;

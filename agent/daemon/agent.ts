@@ -3,7 +3,6 @@
 // behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
 // watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
 // with a grace period for running runs before they are cancelled.
-import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config";
 import { VERSION } from "../config";
@@ -12,6 +11,7 @@ import { invalid, messageOf } from "../errors";
 import { registerLanguageFeatures } from "../lsp";
 import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
+import { makePrivateHome } from "../privateHome";
 import { openStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
 import { createUserCode, userCodeSettings } from "../executor/userCode";
@@ -26,6 +26,8 @@ import { RunPool } from "./runPool";
 import { Scheduler } from "./scheduler";
 import { watchScheduleHealth } from "./scheduleHealth";
 import type { AgentComponent, AgentServices } from "./services";
+import { graceCutShortReason, graceEndedReason } from "./stopReasons";
+import { watchStore } from "./storeWatch";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
 import { watcherComponent } from "./watcherComponent";
@@ -60,8 +62,14 @@ export interface AgentOptions {
 export interface RunningAgent {
   readonly services: AgentServices;
   readonly socketPath: string;
-  /** Graceful stop; a second call while stopping cuts the grace period short. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop; `cause` (a signal's name, what happened to the store) is
+   * named in the log and in the outcome of runs it cancels. A second call
+   * while stopping cuts the grace period short.
+   */
+  stop(cause?: string): Promise<void>;
+  /** Resolves with what happened when the agent cannot go on (its store vanished); it must then stop and exit non-zero. */
+  readonly failure: Promise<string>;
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
@@ -69,9 +77,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const pid = process.pid;
-  makePrivateHome(config.home);
+  makePrivateHome(config);
 
-  const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config.lockFile, config.home);
+  const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config);
   const socketPath = options.unsafeNoLock ? join(config.home, `agent-${pid}.sock`) : config.socketPath;
   const cleanups: Array<() => void> = [];
   const cleanup = () => {
@@ -131,6 +139,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     runCode.executors.warmUp();
 
     let stopping = false;
+    // Set when the store file vanished from under the agent (storeWatch.ts).
+    let storeError: string | null = null;
     const startedAt = now();
     const pool = new RunPool({
       limit: config.maxConcurrentRuns,
@@ -146,7 +156,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         if (run) events.emit("run:finished", run);
       },
     });
-    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping });
+    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping || storeError !== null });
     if (resumed.length > 0) {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) runControl.resume(run);
@@ -173,6 +183,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         },
         nextFire: next ? { trigger: next.name, at: new Date(next.at).toISOString() } : null,
         stopping,
+        ...(storeError === null ? {} : { storeError }),
       };
     };
 
@@ -197,6 +208,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       get stopping() {
         return stopping;
       },
+      get storeError() {
+        return storeError;
+      },
     };
 
     // The heartbeat is read against the wall clock by `clockwork status`, so
@@ -211,11 +225,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const socket: SocketServer = await startSocketServer(services, socketPath, languageFeatures);
     cleanups.push(() => void socket.close());
 
-    const stops: Array<{ name: string; stop(): Promise<void> | void }> = [];
+    const stops: Array<{ name: string; afterRuns: boolean; stop(): Promise<void> | void }> = [];
     for (const component of components) {
       try {
         const handle = await component.start(services);
-        if (handle) stops.push({ name: component.name, stop: () => handle.stop() });
+        if (handle) stops.push({ name: component.name, afterRuns: component.stopAfterRuns === true, stop: () => handle.stop() });
       } catch (error) {
         // One part failing (a port in use) must not keep schedules from firing.
         log("error", `${component.name} did not start: ${messageOf(error)}`);
@@ -250,32 +264,51 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     for (const name of ["triggers:changed", "run:started", "run:finished", "schedule:fired"] as const) {
       cleanups.push(events.on(name, statusSoon));
     }
+    let reportFailure!: (reason: string) => void;
+    const failure = new Promise<string>((resolve) => (reportFailure = resolve));
+    cleanups.push(
+      watchStore(config, (reason) => {
+        storeError = reason;
+        log("error", `${reason}: the agent accepts no more work and exits; restart it once the store is back`);
+        events.emit("agent:status", status());
+        reportFailure(reason);
+      }),
+    );
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
     events.emit("agent:status", status());
 
     let stopped: Promise<void> | undefined;
-    let hurry: (() => void) | undefined;
-    const stop = (): Promise<void> => {
+    let hurry: ((second: string) => void) | undefined;
+    const stopParts = async (parts: typeof stops) => {
+      for (const part of parts.reverse()) {
+        try {
+          await part.stop();
+        } catch (error) {
+          log("warn", `${part.name} did not stop cleanly: ${messageOf(error)}`);
+        }
+      }
+    };
+    const stop = (cause = "asked to stop"): Promise<void> => {
       if (stopped) {
-        hurry?.();
+        hurry?.(cause);
         return stopped;
       }
       stopped = (async () => {
         stopping = true;
         scheduler.stop();
-        log("info", `agent stopping: no new triggers; running runs get ${graceMs} ms to finish`);
+        // Runs of a store that is gone cannot be recorded: no grace then.
+        const grace = storeError === null ? graceMs : 0;
+        log("info", `agent stopping (${cause}): no new triggers; running runs get ${grace} ms to finish`);
         events.emit("agent:status", status());
-        for (const part of stops.reverse()) {
-          try {
-            await part.stop();
-          } catch (error) {
-            log("warn", `${part.name} did not stop cleanly: ${messageOf(error)}`);
-          }
-        }
-        const cutShort = new Promise<void>((resolve) => (hurry = resolve));
-        const kept = await pool.drain(graceMs, cutShort);
+        await stopParts(stops.filter((part) => !part.afterRuns));
+        const startedStopping = Date.now();
+        const cutShort = new Promise<string>((resolve) => {
+          hurry = (second) => resolve(graceCutShortReason(cause, second, Date.now() - startedStopping, grace));
+        });
+        const kept = await pool.drain(grace, cutShort, graceEndedReason(cause, grace));
         if (kept > 0) log("info", `${kept} queued run(s) that had not started stay queued and run when the agent starts again`);
+        await stopParts(stops.filter((part) => part.afterRuns));
         await socket.close();
         log("info", "agent stopped");
         cleanup();
@@ -283,17 +316,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return stopped;
     };
 
-    return { services, socketPath, stop };
+    return { services, socketPath, stop, failure };
   } catch (error) {
     cleanup();
     throw error;
   }
-}
-
-/** $CLOCKWORK_HOME is private: 0700, tightened if it already existed with a wider mode. */
-function makePrivateHome(home: string): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  if (process.platform !== "win32") chmodSync(home, 0o700);
 }
 
 /** Shutdown grace from the environment (CLOCKWORK_SHUTDOWN_GRACE_MS), or the default. */

@@ -10,17 +10,34 @@
 // answers 200 with its RunRecord. The server only talks HTTP: finding the
 // trigger, writing the run row and running it are the injected `deps`, so
 // the same code serves the agent and the tests' fakes.
+//
+// Nothing is buffered before it has to be: a webhook without any signature
+// header and a `/run` without the bearer token are refused before their
+// body is read, and the bodies that are read share one memory budget
+// (core/bodyBudget.ts); a body that does not fit is answered 503 with
+// Retry-After before it is read (or as soon as it outgrows the budget).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Events } from "../events";
 import { messageOf } from "../errors";
 import type { RunRecord, TriggerContext } from "../protocol";
-import { verifyBearer, verifySignature } from "../core/signature";
+import { BodyBudget } from "../core/bodyBudget";
+import { hasSignatureHeader, verifyBearer, verifySignature } from "../core/signature";
 import { deliveryIdOf, parseBody, pickHeaders } from "../core/webhookHeaders";
+import { discardRest, reserveBody } from "./requestBody";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Deliveries with the same id inside this window return the first run. */
 export const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Slow senders: all headers within this, the whole request (body included) within REQUEST_TIMEOUT_MS. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** Retry-After (seconds) while the agent is stopping or its store is gone: a restart takes a few seconds. */
+const RETRY_AFTER_STOPPING_S = 30;
+/** Retry-After (seconds) when the body budget is full: bodies in flight finish within seconds. */
+const RETRY_AFTER_BUSY_S = 5;
+/** How long closing waits for answers still being written (a `?wait=1` whose run just finished). */
+const CLOSE_FLUSH_MS = 2000;
 
 /** An enabled webhook, as the server needs it. */
 export interface WebhookTarget {
@@ -61,8 +78,10 @@ export interface HttpServerDeps {
   startRun(request: TriggeredRunRequest): Promise<{ runId: string }> | { runId: string };
   /** Resolves with the run's record once it has finished. */
   waitForRun(runId: string): Promise<RunRecord>;
-  /** False while the agent shuts down: new deliveries get 503. */
-  isAccepting?(): boolean;
+  /** Why new requests are refused (503) right now — the agent is shutting down, its store is gone — or null. */
+  refusal?(): string | null;
+  /** The memory budget shared by every request body in flight (default: a budget of DEFAULT_BODY_BUDGET_BYTES). */
+  bodyBudget?: BodyBudget;
 }
 
 export interface HttpCounters {
@@ -78,21 +97,30 @@ class HttpError extends Error {
     message: string,
     /** What goes into the log; never a secret. Defaults to the message. */
     readonly reason: string = message,
+    /** Seconds for a Retry-After header (503s). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
 }
-
-type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: boolean };
 
 export class HttpServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly inflight = new Map<string, Promise<string>>();
   private boundUrl: string | null = null;
+  /** Requests whose answer has not been sent yet; closing waits for them a moment. */
+  private answering = 0;
+  private onAnswered: (() => void) | null = null;
+  private readonly budget: BodyBudget;
+  /** Resolves (with null) when the server starts closing: `?wait=1` answers stop waiting then. */
+  private startClosing!: (value: null) => void;
+  private readonly closing = new Promise<null>((resolve) => (this.startClosing = resolve));
   readonly counters: HttpCounters = { accepted: 0, duplicates: 0, rejected: {} };
 
-  constructor(private readonly deps: HttpServerDeps) {}
+  constructor(private readonly deps: HttpServerDeps) {
+    this.budget = deps.bodyBudget ?? new BodyBudget();
+  }
 
   get url(): string | null {
     return this.boundUrl;
@@ -100,10 +128,20 @@ export class HttpServer {
 
   /** Starts listening; rejects (EADDRINUSE, EACCES…) without side effects on the agent. */
   async listen(host: string, port: number): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    // Slow or stalled senders cannot hold a connection open for long.
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 10_000;
+    // Slow or stalled senders cannot hold a connection open for long. Node
+    // checks these limits every `connectionsCheckingInterval` (30 s by
+    // default, which let a slow body run to almost a minute); once a second
+    // keeps the documented limit within a second.
+    const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+      this.answering++;
+      res.once("close", () => {
+        this.answering--;
+        if (this.answering === 0) this.onAnswered?.();
+      });
+      void this.handle(req, res);
+    });
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
@@ -123,16 +161,31 @@ export class HttpServer {
     return this.boundUrl;
   }
 
-  /** Stops accepting connections and closes idle ones; waiting `?wait=1` responses are cut. */
+  /**
+   * Stops listening and closes idle connections; answers still being
+   * written get up to CLOSE_FLUSH_MS, then every connection is cut. The
+   * agent closes the server after its runs have finished, so a `?wait=1`
+   * caller whose run finished within the grace period has its answer.
+   */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = null;
     this.boundUrl = null;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
+    this.startClosing(null);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (this.answering > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_FLUSH_MS);
+        this.onAnswered = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -143,7 +196,8 @@ export class HttpServer {
       const webhook = /^\/webhook\/([^/]+)$/.exec(url.pathname);
       if (req.method === "GET" && url.pathname === "/healthz") {
         // Counts only, never names or reasons: enough to see that senders are refused.
-        return this.send(res, 200, { status: "ok", requests: this.counters });
+        const bodies = { inFlightBytes: this.budget.inUse, peakBytes: this.budget.peak, budgetBytes: this.budget.limit };
+        return this.send(res, 200, { status: "ok", requests: this.counters, bodies });
       }
       if (req.method === "POST" && webhook) {
         route = printable(safeDecode(webhook[1]!));
@@ -163,40 +217,43 @@ export class HttpServer {
   }
 
   private async webhook(req: IncomingMessage, res: ServerResponse, name: string, wait: boolean) {
+    this.checkAccepting();
     const target = this.deps.findWebhook(name);
     if (!target) throw new HttpError(404, "not found", "unknown or paused webhook");
-    this.checkAccepting();
-    const read = await this.readBody(req, target.maxBodyBytes);
-    if (!read.ok) {
-      if (read.tooLarge) throw new HttpError(413, "body too large", `body over ${target.maxBodyBytes} bytes`);
-      return; // The sender went away mid-body; there is no one to answer.
-    }
+    if (!hasSignatureHeader(req.headers)) throw new HttpError(401, "invalid signature", "no signature header (body not read)");
+    const body = await this.readBody(req, res, target.maxBodyBytes);
+    if (!body) return; // The sender went away mid-body; there is no one to answer.
     const now = this.now();
-    const verdict = verifySignature({ headers: req.headers, rawBody: read.body, secret: target.secret, nowMs: now });
-    if (!verdict.ok) throw new HttpError(401, "invalid signature", verdict.reason);
-    const body = parseBody(read.body);
-    const deliveryId = deliveryIdOf(req.headers, body, verdict.scheme === "stripe");
-    const context: TriggerContext = { body, headers: pickHeaders(req.headers, target.headers) };
+    const verdict = verifySignature({ headers: req.headers, rawBody: body.chunks, secret: target.secret, nowMs: now });
+    if (!verdict.ok) {
+      body.release();
+      throw new HttpError(401, "invalid signature", verdict.reason);
+    }
+    const parsed = parseBody(Buffer.concat(body.chunks, body.size));
+    // The raw bytes are not needed past this point (a `?wait=1` may hold
+    // its request open for as long as the run takes).
+    body.release();
+    const deliveryId = deliveryIdOf(req.headers, parsed, verdict.scheme === "stripe");
+    const context: TriggerContext = { body: parsed, headers: pickHeaders(req.headers, target.headers) };
     const request: TriggeredRunRequest = { kind: "webhook", triggerId: target.triggerId, triggerName: target.name, context, deliveryId };
     const { runId, duplicate } = await this.startOnce(request, now);
     await this.answer(res, runId, duplicate, wait);
   }
 
   private async api(req: IncomingMessage, res: ServerResponse, wait: boolean) {
+    this.checkAccepting();
     if (!verifyBearer(header(req, "authorization"), this.deps.apiToken ?? "")) {
       throw new HttpError(401, "invalid or missing bearer token");
     }
-    this.checkAccepting();
-    const read = await this.readBody(req, DEFAULT_MAX_BODY_BYTES);
-    if (!read.ok) {
-      if (read.tooLarge) throw new HttpError(413, "body too large", `body over ${DEFAULT_MAX_BODY_BYTES} bytes`);
-      return;
-    }
+    const body = await this.readBody(req, res, DEFAULT_MAX_BODY_BYTES);
+    if (!body) return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(read.body.toString("utf8"));
+      parsed = JSON.parse(Buffer.concat(body.chunks, body.size).toString("utf8"));
     } catch {
       throw new HttpError(400, 'expected a JSON object {"workflow": "<name>", "body": …}', "body is not JSON");
+    } finally {
+      body.release();
     }
     const workflow = isObject(parsed) ? parsed.workflow : undefined;
     if (typeof workflow !== "string" || workflow === "") {
@@ -251,69 +308,59 @@ export class HttpServer {
     if (!wait) {
       return this.send(res, duplicate ? 200 : 202, duplicate ? { run_id: runId, duplicate: true } : { run_id: runId });
     }
-    const record = await this.deps.waitForRun(runId);
+    // A run still queued when the server closes (the agent stopped before
+    // it could start) runs after the next start: its caller gets the 202
+    // it would have had without `?wait=1`, not a cut connection.
+    const record = await Promise.race([this.deps.waitForRun(runId), this.closing]);
+    if (record === null) return this.send(res, 202, { run_id: runId });
     this.send(res, 200, record);
   }
 
   private checkAccepting(): void {
-    if (this.deps.isAccepting && !this.deps.isAccepting()) {
-      throw new HttpError(503, "the agent is shutting down", "agent shutting down");
-    }
+    const refusal = this.deps.refusal?.() ?? null;
+    if (refusal !== null) throw new HttpError(503, refusal, refusal, RETRY_AFTER_STOPPING_S);
   }
 
   /**
-   * Reads the body up to `limit` bytes. A declared Content-Length over the
-   * limit is refused before a byte is read; a streamed body is refused as
-   * soon as it crosses the limit, and what was read so far is dropped.
+   * Reads the body up to `limit` bytes within the body budget, or refuses
+   * it: over the limit 413, over the budget 503. A declared Content-Length
+   * is judged before a byte is read; a chunked body as soon as it crosses
+   * either line, and what was read so far is dropped. Null: the sender went
+   * away mid-body. The bytes count against the budget until `release` (at
+   * the latest when the answer has gone out).
    */
-  private readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ ok: false, tooLarge: true });
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = (result: BodyResult) => {
-        req.off("data", onData);
-        req.off("end", onEnd);
-        req.off("error", onError);
-        req.off("close", onClose);
-        resolve(result);
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          chunks.length = 0;
-          req.pause();
-          done({ ok: false, tooLarge: true });
-        } else chunks.push(chunk);
-      };
-      const onEnd = () => done({ ok: true, body: Buffer.concat(chunks, size) });
-      const onError = () => done({ ok: false, tooLarge: false });
-      const onClose = () => {
-        if (!req.complete) done({ ok: false, tooLarge: false });
-      };
-      req.on("data", onData);
-      req.on("end", onEnd);
-      req.on("error", onError);
-      req.on("close", onClose);
-    });
+  private async readBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    limit: number,
+  ): Promise<{ chunks: Buffer[]; size: number; release(): void } | null> {
+    const reservation = reserveBody(req, limit, this.budget);
+    res.once("close", () => reservation.release());
+    const read = await reservation.read();
+    if (read.ok) return { chunks: read.chunks, size: read.size, release: () => reservation.release() };
+    reservation.release();
+    if (read.why === "tooLarge") throw new HttpError(413, "body too large", `body over ${limit} bytes`);
+    if (read.why === "overBudget") {
+      const budget = `the ${this.budget.limit}-byte budget for request bodies in flight is used up`;
+      throw new HttpError(503, "too many large requests at once; retry later", budget, RETRY_AFTER_BUSY_S);
+    }
+    return null;
   }
 
   private reject(res: ServerResponse, req: IncomingMessage, route: string | null, error: HttpError): void {
     this.counters.rejected[error.status] = (this.counters.rejected[error.status] ?? 0) + 1;
     if (route) this.deps.events.emit("webhook:rejected", { name: route, status: error.status, reason: error.reason });
-    if (error.status === 413) {
-      // Answer at once, then close. Closing a socket with unread bytes makes
-      // the kernel reset the connection, and many clients (Node's own among
-      // them) then lose the 413 they were sent. So the close "lingers": our
-      // side is ended, whatever the sender still pushes is read and thrown
-      // away (never kept), and the socket is destroyed after a short grace.
-      res.shouldKeepAlive = false;
-      res.on("finish", () => lingeringClose(req));
-      this.send(res, 413, { error: error.message }, { connection: "close" });
-      return;
+    const headers: Record<string, string> = error.retryAfterS === undefined ? {} : { "retry-after": String(error.retryAfterS) };
+    if (!req.complete) {
+      // Refused before its body was read (or while reading it): answered at
+      // once, and the rest is thrown away as it comes, never kept. Even when
+      // the sender asked for `Connection: close`, the answer keeps the
+      // connection: otherwise Node destroys the socket the moment the answer
+      // is written, and the reset loses the answer (see discardRest).
+      res.shouldKeepAlive = true;
+      discardRest(req);
     }
-    this.send(res, error.status, { error: error.message });
+    this.send(res, error.status, { error: error.message }, headers);
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -360,16 +407,3 @@ function printable(text: string): string {
   return clean.length > 100 ? `${clean.slice(0, 100)}…` : clean;
 }
 
-/** How long a refused sender may keep pushing bytes (discarded) before the socket is cut. */
-const LINGER_MS = 2000;
-
-function lingeringClose(req: IncomingMessage): void {
-  const socket = req.socket;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  socket.once("close", () => clearTimeout(timer));
-  // No 'data' listener: resumed chunks are dropped as they arrive.
-  req.removeAllListeners("data");
-  req.resume();
-  socket.end();
-}

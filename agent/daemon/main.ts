@@ -21,13 +21,15 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<num
   // agent is still starting stops it as soon as it has started.
   let agent: RunningAgent | undefined;
   let signalled: NodeJS.Signals | undefined;
+  // Non-zero once the agent cannot go on (its store vanished), so that a
+  // supervisor restarts it.
+  let exitCode = 0;
   let resolveFinished!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
-  const stop = () => {
+  const stop = (cause: string) => {
     if (!agent) return;
-    agent.services.events.emit("agent:log", { level: "warn", message: `received ${signalled}` });
-    agent.stop().then(
-      () => resolveFinished(0),
+    agent.stop(cause).then(
+      () => resolveFinished(exitCode),
       (error: unknown) => {
         process.stderr.write(`error: the agent did not stop cleanly: ${messageOf(error)}\n`);
         resolveFinished(1);
@@ -36,7 +38,8 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<num
   };
   const onSignal = (signal: NodeJS.Signals) => {
     signalled = signal;
-    stop();
+    agent?.services.events.emit("agent:log", { level: "warn", message: `received ${signal}` });
+    stop(signal);
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
@@ -64,8 +67,13 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<num
     events.emit("agent:log", { level: "error", message: `unhandled rejection: ${messageOf(reason)}` }),
   );
 
+  void agent.failure.then((reason) => {
+    exitCode = 1;
+    stop(reason);
+  });
+
   tellParent({ ready: true, pid: process.pid, socket: agent.socketPath });
-  if (signalled) stop();
+  if (signalled) stop(signalled);
   return finished;
 }
 

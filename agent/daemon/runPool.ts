@@ -76,12 +76,12 @@ export class RunPool {
 
   /**
    * Graceful stop: waiting runs are let go (their rows stay queued, and
-   * the count is returned); running runs get
-   * `graceMs` to finish, then are aborted, and this resolves once every
+   * the count is returned); running runs get `graceMs` to finish, then are
+   * aborted with `graceEnded` as the reason, and this resolves once every
    * executor has recorded its outcome. `cutShort` ends the grace early (a
-   * second SIGTERM).
+   * second SIGTERM), with the reason it resolves to.
    */
-  async drain(graceMs: number, cutShort?: Promise<void>): Promise<number> {
+  async drain(graceMs: number, cutShort?: Promise<string>, graceEnded = `the agent was stopping and its grace period of ${graceMs} ms ended`): Promise<number> {
     this.draining = true;
     // Accepted runs that have not started keep their queued rows: the next
     // agent start runs them (an accepted run always runs).
@@ -89,12 +89,10 @@ export class RunPool {
     this.waitingRuns.clear();
     if (this.runningRuns.size === 0) return kept;
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.whenIdle(), graceOver, ...(cutShort ? [cutShort] : [])]);
+    const graceOver = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(graceEnded), graceMs)));
+    const reason = await Promise.race([this.whenIdle().then(() => graceEnded), graceOver, ...(cutShort ? [cutShort] : [])]);
     clearTimeout(timer);
-    for (const running of this.runningRuns.values()) {
-      running.controller.abort(new Error(`the agent was stopping and the grace period (${graceMs} ms) ended`));
-    }
+    for (const running of this.runningRuns.values()) running.controller.abort(new Error(reason));
     await this.whenIdle();
     return kept;
   }

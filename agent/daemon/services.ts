@@ -38,6 +38,13 @@ export interface StartRunInput {
 /** A part of the agent with a lifetime: started after the services exist, stopped first on shutdown. */
 export interface AgentComponent {
   name: string;
+  /**
+   * Stopped after the running runs have finished (or been cancelled) rather
+   * than first, so it can keep answering meanwhile: the HTTP server refuses
+   * new deliveries with 503 and still answers the `?wait=1` callers whose
+   * runs finish within the grace period.
+   */
+  stopAfterRuns?: boolean;
   start(services: AgentServices): Promise<{ stop(): Promise<void> | void } | void>;
 }
 
@@ -80,4 +87,6 @@ export interface AgentServices {
   setHttp(state: { url: string | null; error: string | null }): void;
   /** True from SIGTERM on: no new triggers are accepted. */
   readonly stopping: boolean;
+  /** What happened to the store when it vanished from under the agent (deleted, replaced, moved), else null. Set, no work is accepted and the agent is exiting. */
+  readonly storeError: string | null;
 }

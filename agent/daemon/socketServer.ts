@@ -134,6 +134,11 @@ export async function startSocketServer(
         if (!parsed.success) {
           throw new ResponseError(RpcErrorCodes.InvalidParams, `${h.type.method}: ${z.prettifyError(parsed.error)}`);
         }
+        // A store that vanished is not read from or written to: every
+        // request but the status question is refused with what happened.
+        if (services.storeError !== null && h.type.method !== P.Status.method) {
+          throw new ResponseError(P.ErrorCodes.Conflict, `${services.storeError}; the agent accepts no work and is exiting`);
+        }
         try {
           return await h.handle(parsed.data, services);
         } catch (error) {

@@ -10,9 +10,16 @@
 // disappeared or became unreadable, records it as the trigger's error state,
 // and brings the watcher back when the path returns. Nothing here throws
 // into the agent: every failure becomes a state, an event and a log line.
+//
+// A watched single file is watched through its folder, limited to its name.
+// Watching the file itself follows one inode: once the file is deleted, or
+// replaced by a rename as editors save, that watch reports nothing more (or
+// reports the deletion alongside the health check, twice). The folder sees
+// every deletion, creation and replacement of the name exactly once, and
+// they go through the same debounce as any file in a watched folder.
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { basename, relative, sep } from "node:path";
+import { basename, dirname, relative, sep } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import picomatch from "picomatch";
 import { DebounceTable, DEFAULT_DEBOUNCE_MS, type FileStamp } from "../core/debounce";
@@ -64,6 +71,8 @@ interface Running {
   error: string | null;
   /** A root that is a single file rather than a folder. */
   rootIsFile: boolean;
+  /** For a single-file root: whether the file exists as far as the recorded events go, so a deletion is recorded once. */
+  rootExists: boolean;
   matches: (relativePath: string) => boolean;
   checking: boolean;
   closed: boolean;
@@ -144,6 +153,7 @@ export class WatcherManager {
       ready: Promise.resolve(),
       error: trigger.stateError,
       rootIsFile: false,
+      rootExists: false,
       matches: globMatcher(config.glob),
       checking: false,
       closed: false,
@@ -152,6 +162,7 @@ export class WatcherManager {
     const problem = await rootProblem(config.path);
     if (problem) return this.markError(run, problem);
     run.rootIsFile = (await stat(config.path).catch(() => null))?.isFile() ?? false;
+    run.rootExists = run.rootIsFile;
     run.ready = this.attach(run);
     await run.ready;
     if (run.closed) return;
@@ -162,12 +173,14 @@ export class WatcherManager {
   /** Starts chokidar for a run whose root exists; resolves when it is ready. */
   private attach(run: Running): Promise<void> {
     const root = run.trigger.config.path;
-    const watcher = watch(root, {
+    // A single file is watched through its folder (see the top of this file).
+    const target = run.rootIsFile ? dirname(root) : root;
+    const watcher = watch(target, {
       ignoreInitial: true,
       persistent: true,
       alwaysStat: true,
-      depth: run.trigger.config.recursive ? undefined : 0,
-      ignored: (path: string) => isIgnored(root, path),
+      depth: run.trigger.config.recursive && !run.rootIsFile ? undefined : 0,
+      ignored: run.rootIsFile ? (path: string) => path !== target && path !== root : (path: string) => isIgnored(root, path),
     });
     run.watcher = watcher;
     for (const name of Object.keys(CHOKIDAR_EVENTS)) {
@@ -176,7 +189,7 @@ export class WatcherManager {
       );
     }
     watcher.on("unlinkDir", (path: string) => {
-      if (path === root) void this.checkOne(run);
+      if (path === target) void this.checkOne(run);
     });
     watcher.on("error", (error: unknown) => {
       this.log("warn", `watcher ${run.trigger.name}: ${messageOf(error)}`);
@@ -189,10 +202,12 @@ export class WatcherManager {
     if (run.closed || this.stopped) return;
     const rel = run.rootIsFile ? basename(path) : relative(run.trigger.config.path, path).split(sep).join("/");
     if (!run.matches(rel)) return;
+    const news = run.rootIsFile ? this.noteRootEvent(run, event) : event;
+    if (news === null) return;
     // Deletions and creations matter to the merge even when the
     // registration does not listen to them (created + deleted cancels out),
     // so filtering by event happens when the change fires.
-    this.table.record(run.trigger.name, path, event, stamp, this.now());
+    this.table.record(run.trigger.name, path, news, stamp, this.now());
     this.arm();
   }
 
@@ -240,47 +255,75 @@ export class WatcherManager {
     this.arm();
   }
 
+  /**
+   * Keeps a single-file root's existence in step with the events recorded
+   * for it, and says whether `event` is news: a deletion of a file already
+   * recorded deleted is not (the health check and the folder can both see
+   * it), and a creation of a file recorded existing is a modification.
+   */
+  private noteRootEvent(run: Running, event: FileEvent): FileEvent | null {
+    if (event === "deleted") {
+      if (!run.rootExists) return null;
+      run.rootExists = false;
+      return event;
+    }
+    const news: FileEvent = event === "created" && run.rootExists ? "modified" : event;
+    run.rootExists = true;
+    return news;
+  }
+
   private async checkHealth(): Promise<void> {
     await Promise.all([...this.running.values()].map((run) => this.checkOne(run)));
   }
 
-  /** Notices a root that went away (closing chokidar) or came back (reopening it). */
+  /**
+   * Notices a root that went away or came back. A folder that went away
+   * closes its chokidar instance, which is reopened when the folder is back.
+   * A single file that went away only changes the trigger's state while its
+   * folder is still watched (the folder reports the deletion and the return
+   * itself); when the folder went too, the deletion is recorded here, and
+   * the return when the watcher is reopened.
+   */
   private async checkOne(run: Running): Promise<void> {
     if (run.checking || run.closed || this.stopped) return;
     run.checking = true;
     try {
-      const problem = await rootProblem(run.trigger.config.path);
+      const path = run.trigger.config.path;
+      const problem = await rootProblem(path);
       if (run.closed || this.stopped) return;
       if (problem && run.error === null) {
-        const watcher = run.watcher;
-        run.watcher = null;
-        await watcher?.close().catch(() => undefined);
-        // A watched file that went away was, from the workflow's view,
-        // deleted (chokidar does not report the unlink of a watched root).
-        if (run.rootIsFile) {
-          this.table.record(run.trigger.name, run.trigger.config.path, "deleted", null, this.now());
-          this.arm();
+        const folderGone = !run.rootIsFile || (await rootProblem(dirname(path))) !== null;
+        if (folderGone) {
+          const watcher = run.watcher;
+          run.watcher = null;
+          await watcher?.close().catch(() => undefined);
+          if (run.rootIsFile) this.recordRoot(run, "deleted", null);
         }
         this.markError(run, problem);
       } else if (!problem && run.error !== null) {
-        run.rootIsFile = (await stat(run.trigger.config.path).catch(() => null))?.isFile() ?? false;
-        run.ready = this.attach(run);
-        await run.ready;
-        if (run.closed) return;
+        if (run.watcher === null) {
+          run.rootIsFile = (await stat(path).catch(() => null))?.isFile() ?? false;
+          run.ready = this.attach(run);
+          await run.ready;
+          if (run.closed) return;
+          if (run.rootIsFile) this.recordRoot(run, "created", await stampOf(path));
+        }
         this.markRecovered(run);
         this.announceReady(run);
-        // A watched file that came back was, from the workflow's view, created.
-        if (run.rootIsFile) {
-          const path = run.trigger.config.path;
-          this.table.record(run.trigger.name, path, "created", await stampOf(path), this.now());
-          this.arm();
-        }
       }
     } catch (error) {
       this.log("warn", `watcher ${run.trigger.name}: ${messageOf(error)}`);
     } finally {
       run.checking = false;
     }
+  }
+
+  /** Records a change of a single-file root seen by the health check rather than by chokidar. */
+  private recordRoot(run: Running, event: FileEvent, stamp: FileStamp | null): void {
+    const news = this.noteRootEvent(run, event);
+    if (news === null) return;
+    this.table.record(run.trigger.name, run.trigger.config.path, news, stamp, this.now());
+    this.arm();
   }
 
   private announceReady(run: Running): void {

@@ -3,6 +3,7 @@
 // the same name rotates the secret), and the HTTP server as an agent
 // component wired to the store and the run pool.
 import { randomBytes } from "node:crypto";
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from "../core/bodyBudget";
 import { validateExtraHeaders } from "../core/webhookHeaders";
 import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
@@ -11,6 +12,20 @@ import type { TriggerStore } from "../store/triggers";
 import { DEFAULT_MAX_BODY_BYTES, HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
 import type { AgentComponent, AgentServices } from "./services";
 import type { TriggerOps } from "./triggerOps";
+
+/**
+ * CLOCKWORK_HTTP_BODY_BUDGET: bytes (or with k/m) of request bodies the HTTP
+ * server holds at once; default DEFAULT_BODY_BUDGET_BYTES.
+ */
+export function bodyBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CLOCKWORK_HTTP_BODY_BUDGET;
+  if (raw === undefined || raw === "") return DEFAULT_BODY_BUDGET_BYTES;
+  const bytes = bytesOf(raw);
+  if (bytes === null || bytes <= 0 || !Number.isSafeInteger(bytes)) {
+    throw invalid(`CLOCKWORK_HTTP_BODY_BUDGET: "${raw}" is not a size in bytes (e.g. 134217728, 256m)`);
+  }
+  return bytes;
+}
 
 /** The largest body a webhook may be configured to accept. */
 export const MAX_CONFIGURABLE_BODY_BYTES = 100 * 1024 * 1024;
@@ -37,13 +52,19 @@ export function normaliseImportedSecret(raw: string): string {
 
 /** Parses `--max-body`: bytes, or a number with k/K/kb/KiB or m/M/mb/MiB (powers of 1024). */
 export function parseByteSize(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
-  if (!match) throw invalid(`--max-body: "${text}" is not a size (e.g. 65536, 512k, 5m)`);
-  const unit = (match[2] ?? "b").toLowerCase();
-  const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
-  const bytes = Math.floor(Number(match[1]) * factor);
+  const bytes = bytesOf(text);
+  if (bytes === null) throw invalid(`--max-body: "${text}" is not a size (e.g. 65536, 512k, 5m)`);
   checkMaxBody(bytes);
   return bytes;
+}
+
+/** Bytes, or a number with k/K/kb/KiB or m/M/mb/MiB (powers of 1024); null when `text` is not a size. */
+function bytesOf(text: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
+  if (!match) return null;
+  const unit = (match[2] ?? "b").toLowerCase();
+  const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
+  return Math.floor(Number(match[1]) * factor);
 }
 
 function checkMaxBody(bytes: number): void {
@@ -119,8 +140,18 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
  */
 export const httpComponent: AgentComponent = {
   name: "HTTP server",
+  // Open until the runs are done: new requests get 503 meanwhile, and
+  // `?wait=1` callers whose runs finish within the grace get their answer.
+  stopAfterRuns: true,
   async start(services: AgentServices) {
     const { store, events, config } = services;
+    let budget: BodyBudget;
+    try {
+      budget = new BodyBudget(bodyBudgetFromEnv());
+    } catch (error) {
+      services.setHttp({ url: null, error: messageOf(error) });
+      throw error;
+    }
     const server = new HttpServer({
       events,
       apiToken: config.apiToken,
@@ -160,7 +191,9 @@ export const httpComponent: AgentComponent = {
         await services.waitForRun(runId);
         return store.runs.getRun(runId);
       },
-      isAccepting: () => !services.stopping,
+      refusal: () =>
+        services.storeError !== null ? "the agent's store is unavailable" : services.stopping ? "the agent is shutting down" : null,
+      bodyBudget: budget,
     });
     try {
       const url = await server.listen(config.httpHost, config.httpPort);

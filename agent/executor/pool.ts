@@ -37,6 +37,9 @@ export interface CodeOptions {
   onStart?: (pid: number) => void;
 }
 
+/** After an executor failed to start, how long keeping them warm waits before trying again. */
+const SPAWN_RETRY_MS = 5000;
+
 /** How long an aborted code step gets to return before its executor is killed. */
 export const CODE_ABORT_GRACE_MS = 1000;
 
@@ -58,11 +61,27 @@ export class ExecutorPool {
 
   constructor(private readonly options: ExecutorPoolOptions) {}
 
-  /** Starts the warm executors; optional (the first task starts one anyway). */
+  /**
+   * Starts the warm executors; optional (the first task starts one anyway).
+   * After a failed start (the executor script missing, no memory) it waits
+   * before trying again: keeping executors warm must never become a loop.
+   */
   warmUp(): void {
-    while (!this.closed && this.idle.length + this.starting < this.options.warm && this.all.size + this.starting < this.options.max) {
-      void this.spawn().then((executor) => executor && this.release(executor), () => undefined);
+    if (this.closed || Date.now() - this.lastSpawnFailure < SPAWN_RETRY_MS) return;
+    const wanted = Math.min(this.options.warm - this.idle.length - this.starting, this.options.max - this.all.size - this.starting);
+    for (let i = 0; i < wanted; i++) {
+      void this.spawn().then(
+        (executor) => executor && this.release(executor),
+        (error: Error) => this.spawnFailed(error),
+      );
     }
+  }
+
+  private lastSpawnFailure = 0;
+
+  private spawnFailed(error: Error): void {
+    if (Date.now() - this.lastSpawnFailure >= SPAWN_RETRY_MS) this.options.log?.(`could not start an executor: ${error.message}`);
+    this.lastSpawnFailure = Date.now();
   }
 
   get size(): number {
@@ -181,6 +200,7 @@ export class ExecutorPool {
   }
 
   private failFirstWaiter(error: Error): void {
+    this.spawnFailed(error);
     this.waiting.shift()?.fail(error);
   }
 

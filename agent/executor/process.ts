@@ -5,7 +5,7 @@
 // step started goes with it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { EXIT_MARKER, type Where, type AgentMessage, type CodeResult, type EvaluateResult, type ExecutorMessage } from "./messages";
 
 export interface ExecutorSpec {
@@ -44,7 +44,9 @@ let nextTaskId = 1;
 
 /** The executor script: beside this bundle once built, or in dist/ when running from source. */
 export function executorEntry(): string {
-  const candidates = [join(__dirname, "executor.js"), join(__dirname, "..", "..", "dist", "executor.js")];
+  const candidates = [join(__dirname, "executor.js")];
+  // Running from the TypeScript sources (tests): the built script in dist/.
+  if (basename(__dirname) === "executor") candidates.push(join(__dirname, "..", "..", "dist", "executor.js"));
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`the executor script is missing (looked for ${candidates.join(", ")}); build it with \`npm run build\``);
   return found;

@@ -2,6 +2,8 @@
 // agent opens one for its lifetime; CLI commands open one when no agent
 // answers on the socket.
 import { openDb, type Db } from "./db";
+
+export { missingStore } from "./db";
 import { HeartbeatStore } from "./heartbeats";
 import { RunStore } from "./runs";
 import { TriggerStore, type TriggerStoreOptions } from "./triggers";

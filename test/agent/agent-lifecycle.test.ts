@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from "vscode-jsonrpc/node";
 import { tryConnect } from "../../agent/cli/client";
 import { loadConfig } from "../../agent/config";
-import { isPidAlive } from "../../agent/daemon/lock";
+import { isPidAlive, lockHolder } from "../../agent/daemon/lock";
 import { ErrorCodes, ListTriggers, Status } from "../../agent/protocol";
 import { AgentProcess, baseEnv, cli, removeDir, tempHome } from "./agent-harness";
 
@@ -156,12 +156,14 @@ describe("starting and stopping", () => {
       assert.equal(started.code, 0, started.stderr);
       const pid = Number(/pid (\d+)/.exec(started.stdout)![1]);
       const config = loadConfig(baseEnv(home));
-      assert.equal(JSON.parse(readFileSync(config.lockFile, "utf8")).pid, pid);
+      assert.equal(JSON.parse(readFileSync(config.pidFile, "utf8")).pid, pid);
+      assert.deepEqual(lockHolder(config), { pid });
       assert.equal((await cli(home, ["status"])).code, 0);
 
       const stopped = await cli(home, ["agent", "stop"]);
       assert.equal(stopped.code, 0, stopped.stderr);
-      assert.equal(existsSync(config.lockFile), false, "lock removed");
+      assert.equal(lockHolder(config), undefined, "lock released");
+      assert.equal(existsSync(config.pidFile), false, "pid file removed");
       assert.equal(existsSync(config.socketPath), false, "socket removed");
       assert.equal(isPidAlive(pid), false, "the agent process is gone");
       assert.match(readFileSync(config.logFile, "utf8"), /agent stopped/);
@@ -176,18 +178,18 @@ describe("starting and stopping", () => {
     }
   });
 
-  test("a lock and a socket left by a dead agent are taken over", async () => {
+  test("a pid file and a socket left by a dead agent are taken over", async () => {
     const home = tempHome("stale");
     const config = loadConfig(baseEnv(home));
     let agent: AgentProcess | undefined;
     try {
       await strandedSocket(config.socketPath);
-      writeFileSync(config.lockFile, JSON.stringify({ pid: await deadPid(), startedAt: 1 }));
+      writeFileSync(config.pidFile, JSON.stringify({ pid: await deadPid(), startedAt: 1 }));
       const before = await cli(home, ["status"]);
-      assert.equal(before.code, 1, "a stale lock and socket are not a running agent");
+      assert.equal(before.code, 1, "a stale pid file and socket are not a running agent");
 
       agent = await AgentProcess.start(home);
-      assert.equal(JSON.parse(readFileSync(config.lockFile, "utf8")).pid, agent.pid);
+      assert.equal(JSON.parse(readFileSync(config.pidFile, "utf8")).pid, agent.pid);
       assert.equal(statSync(config.socketPath).mode & 0o777, 0o600);
       assert.equal((await cli(home, ["status"])).code, 0);
     } finally {
@@ -214,32 +216,34 @@ describe("starting and stopping", () => {
     }
   });
 
-  test("a lock naming a reused pid (a live process that is no agent) is stale: status, stop and start treat it so", async () => {
+  test("a pid file naming a live process that holds no lock is stale: status, stop and start treat it so", async () => {
     const home = tempHome("reused-pid");
     let agent: AgentProcess | undefined;
     try {
       const config = loadConfig(baseEnv(home));
-      // This test process is alive and is not an agent.
-      writeFileSync(config.lockFile, JSON.stringify({ pid: process.pid, startedAt: 1 }));
+      // This test process is alive and holds no agent lock (a reused pid).
+      writeFileSync(config.pidFile, JSON.stringify({ pid: process.pid, startedAt: 1 }));
       assert.equal((await cli(home, ["status"])).code, 1);
       const stop = await cli(home, ["agent", "stop"]);
       assert.equal(stop.code, 0, stop.stderr);
       assert.match(stop.stdout, /no agent is running/);
       // Still alive: stop sent it nothing. A new agent takes the lock over.
       agent = await AgentProcess.start(home);
-      assert.equal(JSON.parse(readFileSync(config.lockFile, "utf8")).pid, agent.pid);
+      assert.equal(JSON.parse(readFileSync(config.pidFile, "utf8")).pid, agent.pid);
     } finally {
       await agent?.stop();
       removeDir(home);
     }
   });
 
-  test("SIGTERM with nothing running exits 0 and removes the lock", async () => {
+  test("SIGTERM with nothing running exits 0 and releases the lock", async () => {
     const home = tempHome("sigterm");
     try {
       const agent = await AgentProcess.start(home);
       assert.equal(await agent.stop(), 0);
-      assert.equal(existsSync(loadConfig(baseEnv(home)).lockFile), false);
+      const config = loadConfig(baseEnv(home));
+      assert.equal(lockHolder(config), undefined);
+      assert.equal(existsSync(config.pidFile), false);
     } finally {
       removeDir(home);
     }

@@ -1,9 +1,10 @@
 // Shared by the webhook, API and watcher tests: a real agent with its HTTP
 // server on a free port, webhook registration through the CLI, raw HTTP
 // requests (node:http, so bodies, headers and connection behaviour are
-// exactly what the test says), and the agent's resident memory.
-import { readFileSync } from "node:fs";
+// exactly what the test says), raw uploads over a socket, and the agent's
+// bookkeeping of the request bodies it holds.
 import { request, type Agent as HttpAgent } from "node:http";
+import { connect } from "node:net";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Status, type RunRecord } from "../../agent/protocol";
@@ -52,7 +53,7 @@ export interface RegisteredWebhook {
 }
 
 /** `clockwork register-webhook … --json`; returns the URL and the one-time secret. */
-export async function registerWebhook(t: TestAgent, file: string, args: string[] = [], input?: string): Promise<RegisteredWebhook> {
+export async function registerWebhook(t: Pick<TestAgent, "env" | "work">, file: string, args: string[] = [], input?: string): Promise<RegisteredWebhook> {
   const result = await runCli(["register-webhook", file, "--json", ...args], { env: t.env, cwd: t.work, ...(input === undefined ? {} : { input }) });
   if (result.code !== 0) throw new Error(`register-webhook failed (${result.code}): ${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as { trigger: { name: string }; url: string; secret?: string };
@@ -97,14 +98,6 @@ export function send(method: string, url: string, body: string | Buffer | null, 
 
 export const runOf = (result: HttpResult) => result.json<RunRecord>();
 
-/** The agent's resident set size in bytes (Linux). */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) * 1024;
-}
-
 /** A workflow whose one code step returns the trigger's body as JSON; cheap to run many times. */
 export function echoBodyWorkflow(name: string): string {
   return `import { defineWorkflow, code } from "clockwork";
@@ -120,4 +113,106 @@ export function trivialWorkflow(name: string): string {
   return `import { defineWorkflow, code } from "clockwork";
 export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [code("ok", () => "ok")] });
 `;
+}
+
+export interface RawAnswer {
+  status: number;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+}
+
+export interface RawUpload {
+  /** Resolves once the agent's status line and headers have arrived, however much of the body was sent. */
+  answer: Promise<RawAnswer>;
+  /** Sends the rest of the body (when `sendFirst` held it back). */
+  finish(): void;
+  close(): void;
+}
+
+export interface RawUploadOptions {
+  /** Body bytes in all. */
+  total: number;
+  /** Declare Content-Length (else the body is sent chunked). */
+  declared: boolean;
+  /** Extra request headers, e.g. a signature. */
+  headers?: Record<string, string>;
+  /** Send only this many body bytes until `finish()`; default all. */
+  sendFirst?: number;
+}
+
+/**
+ * A POST over a raw socket, the body sent in 64 KiB chunks as fast as the
+ * agent reads them. Raw because the agent may answer and stop reading while
+ * the body is still being sent: an HTTP client then reports EPIPE and drops
+ * the answer it already received, whereas here whatever arrives is read
+ * regardless of write errors.
+ */
+export function rawUpload(url: string, options: RawUploadOptions): RawUpload {
+  const { hostname, port, pathname, search } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = "";
+  socket.setEncoding("latin1");
+  const answer = new Promise<RawAnswer>((resolve, reject) => {
+    socket.on("data", (d: string) => {
+      received += d;
+      const end = received.indexOf("\r\n\r\n");
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (end < 0 || !match) return;
+      const headers: Record<string, string> = {};
+      for (const line of received.slice(0, end).split("\r\n").slice(1)) {
+        const colon = line.indexOf(":");
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({ status: Number(match[1]), headers });
+    });
+    socket.on("close", () => reject(new Error(`no HTTP answer; got ${JSON.stringify(received.slice(0, 200))}`)));
+  });
+  answer.catch(() => undefined);
+  socket.on("error", () => undefined); // EPIPE/ECONNRESET once the agent hangs up: expected.
+  const head = [
+    `POST ${pathname}${search} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    ...Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+    options.declared ? `Content-Length: ${options.total}` : "Transfer-Encoding: chunked",
+    "Connection: close",
+    "",
+    "",
+  ].join("\r\n");
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  let sent = 0;
+  let allowed = options.sendFirst ?? options.total;
+  const pump = () => {
+    while (sent < allowed && !socket.destroyed && socket.writable) {
+      const size = Math.min(chunk.length, allowed - sent);
+      const piece = chunk.subarray(0, size);
+      sent += size;
+      const framed = options.declared ? piece : Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
+      if (!socket.write(framed)) return void socket.once("drain", pump);
+    }
+    if (sent >= options.total && !options.declared && socket.writable) socket.write("0\r\n\r\n");
+  };
+  socket.once("connect", () => {
+    socket.write(head);
+    pump();
+  });
+  return {
+    answer,
+    finish() {
+      allowed = options.total;
+      pump();
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+export interface BodyFigures {
+  inFlightBytes: number;
+  peakBytes: number;
+  budgetBytes: number;
+}
+
+/** The agent's request-body bookkeeping, from GET /healthz. */
+export async function bodyFigures(baseUrl: string): Promise<BodyFigures> {
+  const res = await send("GET", `${baseUrl}/healthz`, null);
+  return res.json<{ bodies: BodyFigures }>().bodies;
 }

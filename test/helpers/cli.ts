@@ -16,6 +16,8 @@ export interface CliOptions {
   cwd?: string;
   /** Written to standard input, which is then closed. */
   input?: string;
+  /** Another entry script to run instead of the built bundle (a symlink to it, a renamed copy). */
+  script?: string;
 }
 
 /** Runs `clockwork <args>` to completion. */
@@ -47,7 +49,7 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], options: CliOptions): CliProcess {
-  const child = spawn(process.execPath, [cliBundle, ...args], { env: options.env, cwd: options.cwd ?? process.cwd() });
+  const child = spawn(process.execPath, [options.script ?? cliBundle, ...args], { env: options.env, cwd: options.cwd ?? process.cwd() });
   const out = { stdout: "", stderr: "" };
   const waiters: Array<() => void> = [];
   const notify = () => waiters.splice(0).forEach((w) => w());

@@ -20,8 +20,8 @@ function imports(file: string): string[] {
   return [...text.matchAll(/from\s+"(\.[^"]+)"/g)].map((m) => relative(root, resolve(dirname(file), m[1]!)));
 }
 
-test("the extension takes from agent/ only the protocol, the config and pure formatting", () => {
-  const allowed = new Set(["agent/protocol", "agent/config", "agent/core/relativeTime"]);
+test("the extension takes from agent/ only the protocol, the config, pure formatting and the socket owner check", () => {
+  const allowed = new Set(["agent/protocol", "agent/config", "agent/core/relativeTime", "agent/privateHome"]);
   const offending = sources(join(root, "extension")).flatMap((file) =>
     imports(file)
       .filter((target) => target.startsWith("agent/") && !allowed.has(target))

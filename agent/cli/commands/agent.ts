@@ -1,15 +1,16 @@
 // `clockwork agent` (foreground), `clockwork agent start` (detached) and
 // `clockwork agent stop`.
 import { spawn } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { graceFromEnv } from "../../daemon/agent";
-import { isPidAlive, lockOwner } from "../../daemon/lock";
+import { isPidAlive, lockHolder } from "../../daemon/lock";
 import type { StartupMessage } from "../../daemon/main";
 import { runAgentProcess } from "../../daemon/main";
 import { conflict, ClockworkError } from "../../errors";
+import { makePrivateHome } from "../../privateHome";
 import { colour, exitWithError } from "../output";
 import { tryConnect } from "../client";
 import { Status } from "../../protocol";
@@ -65,10 +66,14 @@ See docs/agent.md.`,
     .option("--timeout <ms>", "how long to wait before giving up (default: the shutdown grace period + 15 s)")
     .action(async (options: { timeout?: string }) => {
       const config = loadConfig();
-      const pid = lockOwner(config.lockFile);
-      if (pid === undefined) {
+      const holder = lockHolder(config);
+      if (holder === undefined) {
         process.stdout.write(`no agent is running for ${config.home}\n`);
         return;
+      }
+      const pid = holder.pid;
+      if (pid === null) {
+        exitWithError(new Error(`a process holds ${config.lockFile} but ${config.pidFile} does not name it; find it with \`fuser ${config.lockFile}\``));
       }
       const timeout = options.timeout !== undefined ? Number(options.timeout) : graceFromEnv() + 15_000;
       if (!Number.isFinite(timeout) || timeout <= 0) exitWithError(new ClockworkError("Invalid", "--timeout: give a positive number of milliseconds"));
@@ -87,10 +92,11 @@ See docs/agent.md.`,
  * over IPC that its socket answers, or why it could not start.
  */
 export async function startDetached(config: Config): Promise<{ pid: number; socket: string }> {
-  const running = lockOwner(config.lockFile);
-  if (running !== undefined) throw conflict(`an agent is already running for ${config.home} (pid ${running})`);
-  mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  if (process.platform !== "win32") chmodSync(config.home, 0o700);
+  const running = lockHolder(config);
+  if (running !== undefined) {
+    throw conflict(`an agent is already running for ${config.home} (${running.pid === null ? "pid unknown" : `pid ${running.pid}`})`);
+  }
+  makePrivateHome(config);
   const logFd = openSync(config.logFile, "a", 0o600);
   const script = resolve(process.argv[1]!);
   const child = spawn(process.execPath, [script, "agent", "--detached"], {

@@ -2,13 +2,14 @@
 // Exit 0: it answers on its socket and its heartbeat is fresh. Exit 1: no
 // agent is running. Exit 2: unhealthy, i.e. a live process holds the lock but
 // does not answer, or it answers but its heartbeat has stopped moving.
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
-import { lockOwner } from "../../daemon/lock";
+import { lockHolder } from "../../daemon/lock";
 import { messageOf } from "../../errors";
 import { Status, type AgentStatus } from "../../protocol";
-import { openStore } from "../../store";
+import { missingStore, openStore } from "../../store";
 import { tryConnect } from "../client";
 import { colour, printJson } from "../output";
 
@@ -35,18 +36,25 @@ export function statusCommands(program: Command): void {
 export async function agentState(config: Config, now = Date.now()): Promise<AgentState> {
   const client = await tryConnect(config, { timeoutMs: 2_000 });
   if (!client) {
-    const pid = lockOwner(config.lockFile);
-    if (pid === undefined) return { state: "not-running", reason: `no agent is running for ${config.home}` };
-    return { state: "unhealthy", pid, reason: `pid ${pid} holds the agent lock but nothing answers on ${config.socketPath}` };
+    const holder = lockHolder(config);
+    if (holder === undefined) {
+      const missing = missingStore(config.dbFile);
+      return { state: "not-running", reason: `no agent is running for ${config.home}${missing ? `, and ${missing}` : ""}` };
+    }
+    const who = holder.pid === null ? "a process (pid unknown)" : `pid ${holder.pid}`;
+    return { state: "unhealthy", pid: holder.pid, reason: `${who} holds the agent lock but nothing answers on ${config.socketPath}` };
   }
   let status: AgentStatus;
   try {
     status = await withTimeout(client.request(Status, undefined), REQUEST_TIMEOUT_MS);
   } catch (error) {
-    const pid = lockOwner(config.lockFile) ?? null;
+    const pid = lockHolder(config)?.pid ?? null;
     return { state: "unhealthy", pid, reason: `the agent's socket accepts connections but does not answer: ${messageOf(error)}` };
   } finally {
     client.close();
+  }
+  if (status.storeError) {
+    return { state: "unhealthy", pid: status.pid, status, reason: `${status.storeError}; the agent accepts no work and is exiting` };
   }
   const beatAt = heartbeatOf(config, status.pid);
   if (beatAt !== undefined && now - beatAt > HEARTBEAT_STALE_MS) {
@@ -57,6 +65,8 @@ export async function agentState(config: Config, now = Date.now()): Promise<Agen
 }
 
 function heartbeatOf(config: Config, pid: number): number | undefined {
+  // A question about the agent never creates a store.
+  if (!existsSync(config.dbFile)) return undefined;
   try {
     const store = openStore(config.dbFile);
     try {
