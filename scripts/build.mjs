@@ -29,8 +29,14 @@ function readVersion() {
 const targets = [
   {
     // The executor (agent/executor/child.ts) is a bundle of its own: the
-    // process workflow code runs in loads nothing it does not need.
-    entryPoints: { clockwork: join(root, "agent/cli/main.ts"), executor: join(root, "agent/executor/child.ts") },
+    // process workflow code runs in loads nothing it does not need. So is
+    // the MCP server (agent/mcp/main.ts), which `clockwork mcp` loads only
+    // when it runs: the MCP SDK stays out of every other command's start-up.
+    entryPoints: {
+      clockwork: join(root, "agent/cli/main.ts"),
+      executor: join(root, "agent/executor/child.ts"),
+      mcp: join(root, "agent/mcp/main.ts"),
+    },
     outdir: dist,
     platform: "node",
     target: "node20",

@@ -47,3 +47,12 @@ test("SQL lives in agent/store only", () => {
     .map((file) => relative(root, file));
   assert.deepEqual(offending, []);
 });
+
+test("the MCP server is a client: it imports nothing from the store, runner, daemon, executor or workflow loader", () => {
+  const offending = sources(join(root, "agent/mcp")).flatMap((file) =>
+    imports(file)
+      .filter((target) => /^agent\/(store|runner|daemon|steps|workflow|executor|lsp)\//.test(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, []);
+});

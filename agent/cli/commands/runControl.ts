@@ -73,7 +73,8 @@ function checkCancellable(dbFile: string, id: string): void {
   }
 }
 
-function requireActive(run: RunSummary): void {
+/** Throws Conflict for a finished run; `clockwork mcp`'s cancel_run says the same. */
+export function requireActive(run: RunSummary): void {
   if (run.status !== "queued" && run.status !== "running") {
     throw new ClockworkError("Conflict", `run ${run.id} already finished (${run.status}); nothing to cancel`);
   }
