@@ -39,6 +39,13 @@ async function eventually(condition: () => boolean, what: string, limitMs = 20_0
   }
 }
 
+/** `promise`, or a failure naming `what` after `ms`: a hang shows what was waited for. */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 function stepGroup(home: string, runId: string): number {
   const db = new Database(join(home, "clockwork.db"), { readonly: true });
   try {
@@ -147,10 +154,14 @@ export default defineWorkflow({ name: "fifty", steps: [shell("s", "sleep 0.05")]
       while (next < TOTAL) {
         const body = JSON.stringify({ i: next++ });
         try {
-          const res = await post(hook.url, body, {
-            agent: http,
-            headers: { "x-clockwork-signature": signBody(hook.secret, body), "content-type": "application/json" },
-          });
+          const res = await within(
+            10_000,
+            post(hook.url, body, {
+              agent: http,
+              headers: { "x-clockwork-signature": signBody(hook.secret, body), "content-type": "application/json" },
+            }),
+            "a webhook answer",
+          );
           if (res.status >= 200 && res.status < 300) accepted.push(res.json<{ run_id: string }>().run_id);
         } catch {
           // The connection died with the agent: not accepted.
@@ -172,7 +183,7 @@ export default defineWorkflow({ name: "fifty", steps: [shell("s", "sleep 0.05")]
       "every accepted run to finish after the restart",
       180_000,
       async () => {
-        rows = await watcher.client.request(ListRuns, { trigger: "fifty", limit: 10_000 });
+        rows = await within(10_000, watcher.client.request(ListRuns, { trigger: "fifty", limit: 10_000 }), `the run list (agent output: ${agent.output.slice(-2000)})`);
       },
     );
     watcher.client.close();
