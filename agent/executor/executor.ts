@@ -58,6 +58,8 @@ export abstract class Executor {
   abstract readonly closed: Promise<string>;
   /** The leader of the executor's process group, when it is a process. */
   abstract readonly pid: number | undefined;
+  /** The process's identity (runner/processGroups.ts), read once: every code step it runs records it. */
+  abstract readonly identity: string | undefined;
   /** Hashes of the bundles this executor has been sent. */
   readonly bundles = new Set<string>();
   /** Set when workflow code left it in a state not worth reusing. */

@@ -37,8 +37,8 @@ export interface CodeOptions {
   signal: AbortSignal;
   graceMs: number;
   onLog?: TaskLog;
-  /** Called with the executor's pid (the leader of its process group) once it has the task. */
-  onStart?: (pid: number) => void;
+  /** Called with the executor's pid (the leader of its process group) and its identity once it has the task. */
+  onStart?: (pid: number, identity: string | undefined) => void;
 }
 
 /** After an executor failed to start, how long keeping them warm waits before trying again. */
@@ -133,7 +133,7 @@ export class ExecutorPool {
    */
   async runCode(bundle: BundleRef, step: { index: number; name: string }, context: CodeTaskContext, options: CodeOptions): Promise<CodeResult> {
     const executor = await this.acquire(bundle.hash, options.signal);
-    if (executor.pid !== undefined) options.onStart?.(executor.pid);
+    if (executor.pid !== undefined) options.onStart?.(executor.pid, executor.identity);
     const task = executor.run({ type: "code", bundle: this.ref(executor, bundle), ...step, context }, options.onLog);
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {

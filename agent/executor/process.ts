@@ -3,10 +3,13 @@
 // workflow code does to its process reaches the parent.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { setPriority } from "node:os";
+import { processIdentity } from "../runner/processGroups";
 import { EXIT_MARKER, type AgentMessage, type ExecutorMessage } from "./messages";
 import { Executor, ExecutorGone, executorEntry, type ExecutorSpec } from "./executor";
 
 const STDERR_TAIL_CHARS = 4000;
+const EXECUTOR_NICENESS = 5;
 const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((file) => process.platform === "linux" && existsSync(file));
 
 export class ExecutorProcess extends Executor {
@@ -30,6 +33,15 @@ export class ExecutorProcess extends Executor {
       // Structured clone: the copy of a workflow's exports keeps its dates, NaN and the like.
       serialization: "advanced",
     });
+    // Workflow code yields the CPU to the agent's own work (accepting
+    // webhooks, firing schedules) when the two compete.
+    if (this.child.pid !== undefined) {
+      try {
+        setPriority(this.child.pid, EXECUTOR_NICENESS);
+      } catch {
+        // Not allowed here: the executor runs at the agent's priority.
+      }
+    }
     this.child.stdout!.setEncoding("utf8");
     this.child.stderr!.setEncoding("utf8");
     this.child.stdout!.on("data", (text: string) => this.output("stdout", text));
@@ -46,6 +58,12 @@ export class ExecutorProcess extends Executor {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  private knownIdentity: string | undefined;
+  get identity(): string | undefined {
+    if (this.knownIdentity === undefined && this.child.pid !== undefined) this.knownIdentity = processIdentity(this.child.pid);
+    return this.knownIdentity;
   }
 
   protected get running(): boolean {

@@ -14,6 +14,7 @@ export class ExecutorThread extends Executor {
   readonly ready: Promise<void>;
   readonly closed: Promise<string>;
   readonly pid = undefined;
+  readonly identity = undefined;
   private readonly worker: Worker;
   private exited = false;
   private failure: Error | undefined;

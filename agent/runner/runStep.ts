@@ -163,8 +163,8 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       },
     }),
     executors: args.executors,
-    processStarted: (pid) => {
-      const identity = processIdentity(pid);
+    processStarted: (pid, known) => {
+      const identity = known ?? processIdentity(pid);
       if (identity === undefined) return;
       try {
         args.store.recordStepProcess(args.runId, index, pid, identity);

@@ -13,7 +13,7 @@ export async function runCode(step: Omit<CodeStep, "fn">, ctx: StepContext): Pro
     result = await ctx.executors.runCode(ctx.workflow.bundle, { index: ctx.index, name: step.name }, ctx.codeContext(), {
       signal: ctx.signal,
       graceMs: CODE_ABORT_GRACE_MS,
-      onStart: (pid) => ctx.processStarted(pid),
+      onStart: (pid, identity) => ctx.processStarted(pid, identity),
       onLog: (stream, text) => (stream === "stdout" ? ctx.log.stdout(text) : ctx.log.stderr(text)),
     });
   } catch (error) {

@@ -39,7 +39,7 @@ export interface StepContext {
    * shell command, a code step's executor), so that a crash of this process
    * does not leave it running unseen.
    */
-  processStarted(pid: number): void;
+  processStarted(pid: number, identity?: string): void;
 }
 
 export interface StepOutcome {
