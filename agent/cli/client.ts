@@ -171,7 +171,7 @@ export async function withAgentOrStore<T>(
     return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, loader: userCode.loader }) }), viaAgent: false };
   } finally {
     await userCode.executors.close();
-    store.close();
+    await store.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
 // watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
 // with a grace period for running runs before they are cancelled.
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config";
 import { VERSION } from "../config";
@@ -18,7 +19,7 @@ import { createUserCode, userCodeSettings } from "../executor/userCode";
 import { attachAgentLog, type LogSink } from "./agentLog";
 import { startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
-import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns } from "../runner/orphans";
+import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
 import { RunControl } from "./runControl";
@@ -77,6 +78,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const pid = process.pid;
+  // Who owns the runs this agent executes: an id for this process's lifetime.
+  const owner = ownerFor("agent");
   makePrivateHome(config);
 
   const lock: HeldLock | undefined = options.unsafeNoLock ? undefined : acquireLock(config);
@@ -111,20 +114,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const log = (level: "info" | "warn" | "error", message: string) => events.emit("agent:log", { level, message });
 
     let http: { url: string | null; error: string | null } = { url: null, error: null };
-    const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => http.url });
-    cleanups.push(() => store.close());
+    const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => http.url, clock: now });
+    cleanups.push(() => void store.close());
 
     // Recovery: runs that had started under a process that died (this
     // agent's predecessor, or a `clockwork run` killed mid-run) are failed
     // with a reason, once, after the step processes they left are ended.
     // Runs that were accepted but never started are taken over and run.
     // Holding the lock, this is the only agent: every run another agent had started is an orphan.
-    for (const run of failOrphanRuns(store.runs, lock ? { agentPid: pid } : {})) {
+    for (const run of await failOrphanRuns(store.runs, lock ? { startingAgent: owner } : {})) {
       log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
       events.emit("run:finished", run);
     }
-    const resumed = options.unsafeNoLock ? [] : adoptQueuedRuns(store.runs, pid);
-    store.heartbeats.removeDead(isPidAlive);
+    const resumed = options.unsafeNoLock ? [] : await adoptQueuedRuns(store.runs, owner);
+    await removeDeadAgents(store);
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
 
     // Workflow code runs in executor processes, never on this loop: one pool
@@ -149,24 +152,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       // answer to the webhook or request that started it.
       execute: (runId, signal) =>
         new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-          executeRun({ store: store.runs, events, runId, signal, ownerPid: pid, loader: runCode.loader }),
+          executeRun({ store: store.runs, events, runId, signal, owner, loader: runCode.loader, now }),
         ),
       dropWaiting: (runId, reason) => {
-        const run = store.runs.finishRun(runId, "cancelled", reason);
-        if (run) events.emit("run:finished", run);
+        void store.runs.finishRun(runId, "cancelled", reason).then(
+          (run) => run && events.emit("run:finished", run),
+          (error: unknown) => log("error", `run ${runId}: could not record its cancellation: ${messageOf(error)}`),
+        );
       },
     });
-    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, ownerPid: pid, isStopping: () => stopping || storeError !== null });
+    const runControl = new RunControl({ store, events, pool, loader: runCode.loader, owner, isStopping: () => stopping || storeError !== null });
     if (resumed.length > 0) {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
-      for (const run of resumed) runControl.resume(run);
+      for (const run of resumed) await runControl.resume(run);
     }
     const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
 
-    const status = (): AgentStatus => {
+    const status = async (): Promise<AgentStatus> => {
       // Counted on an index, not read: the status follows every run change.
-      const active = store.runs.countActive();
-      const next = store.triggers.earliestFire();
+      const [active, next, counts] = await Promise.all([store.runs.countActive(), store.triggers.earliestFire(), store.triggers.counts()]);
       return {
         pid,
         version: VERSION,
@@ -177,7 +181,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         httpUrl: http.url,
         httpError: http.error,
         counts: {
-          ...store.triggers.counts(),
+          schedules: counts.schedule,
+          webhooks: counts.webhook,
+          watchers: counts.watcher,
           running: active.running,
           queued: active.queued,
         },
@@ -187,6 +193,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       };
     };
 
+    // A status read the store could not answer is not worth announcing; the next change will be.
+    const announceStatus = () => void status().then((s) => events.emit("agent:status", s), () => undefined);
+
     const services: AgentServices = {
       config,
       events,
@@ -194,7 +203,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       triggerOps,
       editorLoader: editorCode.loader,
       startRun: (input) => runControl.startRun(input),
-      startRunSoon: (input) => runControl.startRunSoon(input),
       startFile: (file, context) => runControl.startFile(file, context),
       fireTrigger: (name, context) => runControl.fireTrigger(name, context),
       cancelRun: (id) => runControl.cancelRun(id),
@@ -203,7 +211,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       status,
       setHttp: (state) => {
         http = { ...state };
-        events.emit("agent:status", status());
+        announceStatus();
       },
       get stopping() {
         return stopping;
@@ -216,8 +224,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // The heartbeat is read against the wall clock by `clockwork status`, so
     // it uses the real clock even when the scheduler's is faked.
     const heartbeat = startHeartbeat(
-      store.heartbeats,
-      () => ({ pid, version: VERSION, startedAt, socket: socketPath, http: http.url }),
+      store.agents,
+      () => ({ id: owner.id, pid, host: owner.host, version: VERSION, startedAt, socket: socketPath, http: http.url }),
       (message) => log("warn", message),
     );
     cleanups.push(() => heartbeat.stop());
@@ -240,7 +248,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const scheduler = new Scheduler({
       store,
       events,
-      ownerPid: pid,
+      owner,
       now,
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
@@ -257,7 +265,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       statusTimer = setTimeout(() => {
         statusTimer = undefined;
         lastStatusAt = Date.now();
-        events.emit("agent:status", status());
+        announceStatus();
       }, wait);
     };
     cleanups.push(() => clearTimeout(statusTimer));
@@ -270,13 +278,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       watchStore(config, (reason) => {
         storeError = reason;
         log("error", `${reason}: the agent accepts no more work and exits; restart it once the store is back`);
-        events.emit("agent:status", status());
+        announceStatus();
         reportFailure(reason);
       }),
     );
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
-    events.emit("agent:status", status());
+    announceStatus();
 
     let stopped: Promise<void> | undefined;
     let hurry: ((second: string) => void) | undefined;
@@ -300,7 +308,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         // Runs of a store that is gone cannot be recorded: no grace then.
         const grace = storeError === null ? graceMs : 0;
         log("info", `agent stopping (${cause}): no new triggers; running runs get ${grace} ms to finish`);
-        events.emit("agent:status", status());
+        announceStatus();
         await stopParts(stops.filter((part) => !part.afterRuns));
         const startedStopping = Date.now();
         const cutShort = new Promise<string>((resolve) => {
@@ -320,6 +328,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   } catch (error) {
     cleanup();
     throw error;
+  }
+}
+
+/** Drops the heartbeats of agents on this machine whose process is gone, so the table does not grow with every restart. */
+async function removeDeadAgents(store: Store): Promise<void> {
+  const here = hostname();
+  for (const agent of await store.agents.list()) {
+    if (agent.host === here && !isPidAlive(agent.pid)) await store.agents.remove(agent.id);
   }
 }
 

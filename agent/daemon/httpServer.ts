@@ -69,13 +69,13 @@ export interface HttpServerDeps {
   apiToken: string | null;
   now?: () => number;
   /** An enabled webhook by name; null when unknown or paused. */
-  findWebhook(name: string): WebhookTarget | null;
+  findWebhook(name: string): Promise<WebhookTarget | null>;
   /** A registered trigger by its name, or by the workflow name of one; null when the agent knows none. */
-  findApiTarget(workflow: string): ApiTarget | null;
+  findApiTarget(workflow: string): Promise<ApiTarget | null>;
   /** The run a delivery id already started for this trigger since `sinceMs`, if any. */
-  findDelivery(triggerId: number, deliveryId: string, sinceMs: number): string | null;
+  findDelivery(triggerId: number, deliveryId: string, sinceMs: number): Promise<string | null>;
   /** Writes the run row and hands the run to the pool. */
-  startRun(request: TriggeredRunRequest): Promise<{ runId: string }> | { runId: string };
+  startRun(request: TriggeredRunRequest): Promise<{ runId: string }>;
   /** Resolves with the run's record once it has finished. */
   waitForRun(runId: string): Promise<RunRecord>;
   /** Why new requests are refused (503) right now — the agent is shutting down, its store is gone — or null. */
@@ -107,7 +107,7 @@ class HttpError extends Error {
 export class HttpServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly inflight = new Map<string, Promise<{ runId: string; duplicate: boolean }>>();
   private boundUrl: string | null = null;
   /** Requests whose answer has not been sent yet; closing waits for them a moment. */
   private answering = 0;
@@ -218,7 +218,7 @@ export class HttpServer {
 
   private async webhook(req: IncomingMessage, res: ServerResponse, name: string, wait: boolean) {
     this.checkAccepting();
-    const target = this.deps.findWebhook(name);
+    const target = await this.deps.findWebhook(name);
     if (!target) throw new HttpError(404, "not found", "unknown or paused webhook");
     if (!hasSignatureHeader(req.headers)) throw new HttpError(401, "invalid signature", "no signature header (body not read)");
     const body = await this.readBody(req, res, target.maxBodyBytes);
@@ -259,7 +259,7 @@ export class HttpServer {
     if (typeof workflow !== "string" || workflow === "") {
       throw new HttpError(400, 'expected a JSON object {"workflow": "<name>", "body": …}', "no workflow name");
     }
-    const target = this.deps.findApiTarget(workflow);
+    const target = await this.deps.findApiTarget(workflow);
     if (!target) {
       throw new HttpError(404, `no registered trigger or workflow named "${printable(workflow)}"`, `unknown workflow "${printable(workflow)}"`);
     }
@@ -284,21 +284,24 @@ export class HttpServer {
     const key = `${triggerId}\u0000${deliveryId}`;
     const racing = this.inflight.get(key);
     if (racing) {
-      const runId = await racing;
+      const { runId } = await racing;
       this.counters.duplicates++;
       return { runId, duplicate: true };
     }
-    const earlier = this.deps.findDelivery(triggerId, deliveryId, now - DEDUPE_WINDOW_MS);
-    if (earlier) {
-      this.counters.duplicates++;
-      return { runId: earlier, duplicate: true };
-    }
-    const started = Promise.resolve(this.deps.startRun(request)).then((r) => r.runId);
+    // Registered before the first await, so a second delivery with this id
+    // arriving meanwhile shares this check and this insert.
+    const started = (async () => {
+      const earlier = await this.deps.findDelivery(triggerId, deliveryId, now - DEDUPE_WINDOW_MS);
+      if (earlier) return { runId: earlier, duplicate: true };
+      const { runId } = await this.deps.startRun(request);
+      return { runId, duplicate: false };
+    })();
     this.inflight.set(key, started);
     try {
-      const runId = await started;
-      this.counters.accepted++;
-      return { runId, duplicate: false };
+      const outcome = await started;
+      if (outcome.duplicate) this.counters.duplicates++;
+      else this.counters.accepted++;
+      return outcome;
     } finally {
       this.inflight.delete(key);
     }

@@ -12,7 +12,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import type { Config } from "../config";
 import { conflict } from "../errors";
 import { isProcessAlive } from "../runner/orphans";
-import { isFileLocked, takeFileLock } from "../store/fileLock";
+import { isFileLocked, takeFileLock } from "./fileLock";
 
 export interface PidInfo {
   pid: number;

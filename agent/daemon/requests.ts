@@ -44,12 +44,16 @@ export const requestHandlers: RequestHandler[] = [
   handler(
     P.ListTriggers,
     optionalObject({ type: triggerType.optional(), names: z.array(name).max(10_000).optional() }),
-    (p, s) => {
+    async (p, s) => {
       if (!p.names) return s.store.triggers.list(p.type);
       // Clients re-read just the triggers a TriggersChanged names, instead of
       // every trigger after each change.
-      const rows = p.names.map((n: string) => s.store.triggers.get(n)).filter((row) => row && (!p.type || row.type === p.type));
-      return rows.map((row) => s.store.triggers.toRecord(row!));
+      const records = [];
+      for (const n of p.names) {
+        const row = await s.store.triggers.get(n);
+        if (row && (!p.type || row.type === p.type)) records.push(await s.store.triggers.toRecord(row));
+      }
+      return records;
     },
   ),
 
@@ -75,8 +79,8 @@ export const requestHandlers: RequestHandler[] = [
       secret: z.string().min(1).optional(),
       maxBodyBytes: z.number().int().positive().optional(),
     }),
-    (p, s) =>
-      registerWebhook({ triggers: s.store.triggers, triggerOps: s.triggerOps, events: s.events, httpUrl: s.status().httpUrl }, p),
+    async (p, s) =>
+      registerWebhook({ triggers: s.store.triggers, triggerOps: s.triggerOps, events: s.events, httpUrl: (await s.status()).httpUrl }, p),
   ),
 
   handler(
@@ -125,21 +129,21 @@ export const requestHandlers: RequestHandler[] = [
         .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
         .optional(),
     }),
-    (p: P.FireTriggerParams, s) => {
+    async (p: P.FireTriggerParams, s) => {
       const context: P.TriggerContext = {};
       if (p.body !== undefined) context.body = p.body;
       if (p.headers !== undefined) context.headers = p.headers;
-      return { runId: s.fireTrigger(p.name, context).id };
+      return { runId: (await s.fireTrigger(p.name, context)).id };
     },
   ),
 
   handler(
     P.WebhookDeliveries,
     z.strictObject({ name, limit: z.number().int().min(1).max(50).optional() }),
-    (p: { name: string; limit?: number }, s) => {
-      const trigger = s.store.triggers.require(p.name);
+    async (p: { name: string; limit?: number }, s) => {
+      const trigger = await s.store.triggers.require(p.name);
       if (trigger.type !== "webhook") throw invalid(`"${p.name}" is a ${trigger.type}, not a webhook: it has no deliveries`);
-      return s.store.runs.recentWithContext(p.name, "webhook", p.limit ?? 10).map(({ run, context }) => deliveryOf(run, context));
+      return (await s.store.runs.recentWithContext(p.name, "webhook", p.limit ?? 10)).map(({ run, context }) => deliveryOf(run, context));
     },
   ),
 
@@ -170,10 +174,10 @@ export const requestHandlers: RequestHandler[] = [
       afterSeq: z.number().int().min(0).optional(),
       limit: z.number().int().positive().max(100_000).optional(),
     }),
-    (p, s) => {
-      const run = s.store.runs.getRun(p.id);
+    async (p, s) => {
+      const run = await s.store.runs.getRun(p.id);
       const { steps: _steps, trigger: _trigger, ...summary } = run;
-      return { run: summary, chunks: s.store.runs.logsAfter(run.id, p.afterSeq ?? 0, p.limit) };
+      return { run: summary, chunks: await s.store.runs.logsAfter(run.id, p.afterSeq ?? 0, p.limit) };
     },
   ),
 

@@ -1,11 +1,11 @@
 // Keeps the run store from growing without bound: finished runs older than
 // the retention period (CLOCKWORK_RETENTION_DAYS, default 30) are pruned when
-// the agent starts and every six hours after. RunStore.prune keeps the latest
+// the agent starts and every six hours after. The store's prune keeps the latest
 // successful run of each workflow whatever its age, so `{previous.x}` keeps
 // working.
 import { invalid, messageOf } from "../errors";
 import type { Events } from "../events";
-import type { RunStore } from "../store/runs";
+import type { RunRepository } from "../store";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 const PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
@@ -22,18 +22,17 @@ export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   return days;
 }
 
-export function startRetention(runs: RunStore, events: Events, days: number, now: () => number = Date.now): () => void {
+export function startRetention(runs: RunRepository, events: Events, days: number, now: () => number = Date.now): () => void {
   if (days === 0) return () => undefined;
-  const prune = () => {
-    try {
-      const removed = runs.prune(now() - days * DAY_MS);
-      if (removed > 0) events.emit("agent:log", { level: "info", message: `pruned ${removed} run(s) older than ${days} days` });
-    } catch (error) {
-      events.emit("agent:log", { level: "warn", message: `pruning old runs failed: ${messageOf(error)}` });
-    }
-  };
-  prune();
-  const timer = setInterval(prune, PRUNE_EVERY_MS);
+  const prune = () =>
+    runs.prune(now() - days * DAY_MS).then(
+      (removed) => {
+        if (removed > 0) events.emit("agent:log", { level: "info", message: `pruned ${removed} run(s) older than ${days} days` });
+      },
+      (error: unknown) => events.emit("agent:log", { level: "warn", message: `pruning old runs failed: ${messageOf(error)}` }),
+    );
+  void prune();
+  const timer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

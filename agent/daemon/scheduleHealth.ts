@@ -7,19 +7,21 @@ import type { RunSummary } from "../protocol";
 import type { Store } from "../store";
 
 export function watchScheduleHealth(store: Store, events: Events): () => void {
+  const check = async (run: RunSummary, triggerName: string) => {
+    const trigger = await store.triggers.get(triggerName);
+    if (trigger?.type !== "schedule") return;
+    // A failed run with no step recorded never got past loading the workflow.
+    const loaded = (await store.runs.getSteps(run.id)).length > 0;
+    const error = loaded ? null : `the workflow does not load: ${(run.error ?? "unknown error").split("\n", 1)[0]}`;
+    if (error === trigger.stateError) return;
+    await store.triggers.update(trigger.name, { stateError: error });
+    events.emit("triggers:changed", { names: [trigger.name] });
+  };
   return events.on("run:finished", (run: RunSummary) => {
     if (!run.triggerName || (run.status !== "failed" && run.status !== "success")) return;
-    try {
-      const trigger = store.triggers.get(run.triggerName);
-      if (trigger?.type !== "schedule") return;
-      // A failed run with no step recorded never got past loading the workflow.
-      const loaded = store.runs.getSteps(run.id).length > 0;
-      const error = loaded ? null : `the workflow does not load: ${(run.error ?? "unknown error").split("\n", 1)[0]}`;
-      if (error === trigger.stateError) return;
-      store.triggers.update(trigger.name, { stateError: error });
-      events.emit("triggers:changed", { names: [trigger.name] });
-    } catch (error) {
-      events.emit("agent:log", { level: "warn", message: `schedule state for ${run.triggerName}: ${String(error)}` });
-    }
+    const name = run.triggerName;
+    check(run, name).catch((error: unknown) =>
+      events.emit("agent:log", { level: "warn", message: `schedule state for ${name}: ${String(error)}` }),
+    );
   });
 }

@@ -2,17 +2,17 @@
 // `next_fire_at` in the store (one index seek), wakes at most 30 s later
 // anyway so that a suspended laptop or a clock jump is noticed, and wakes at
 // once when a trigger changes. For each due schedule it asks the pure policy
-// (core/schedulePolicy) what to do and claims the instant in one transaction:
-// `next_fire_at` advances from the value it read (guarded, so another agent on
-// the same store cannot claim it too) together with the insert of the run
-// row. Execution then waits in the run pool if it must; the fire itself never
-// waits for another workflow.
-import { decideOverlap, overlapSkipReason, planDue, type DuePlan } from "../core/schedulePolicy";
+// (core/schedulePolicy) what to do and claims the instant with one atomic
+// store call (`Store.claimInstant`): a unique (trigger, instant) claim row,
+// `next_fire_at` advanced from the value it read, and the run admitted under
+// the overlap policy, all in one transaction — so another agent on the same
+// store can never claim that instant too. Execution then waits in the run
+// pool if it must; the fire itself never waits for another workflow.
+import { planDue, type DuePlan } from "../core/schedulePolicy";
 import { messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RunSummary } from "../protocol";
-import type { Store } from "../store";
-import type { ScheduleRow } from "../store/triggers";
+import type { Admission, Owner, ScheduleRow, Store } from "../store";
 import { scheduleSpec } from "./triggerOps";
 
 /** Wake-ups are capped so that suspend and clock jumps are noticed within this long. */
@@ -24,20 +24,18 @@ export interface SchedulerDeps {
   events: Events;
   /** Hands a queued run to the run pool; `serialKey` keeps a trigger's runs from overlapping. */
   submit(run: RunSummary, serialKey?: string): void;
-  ownerPid: number;
+  owner: Owner;
   now?: () => number;
   maxSleepMs?: number;
   catchupWindowMs?: number;
 }
 
-type Claimed =
-  | { kind: "missed" }
-  | { kind: "skipped"; run: RunSummary; reason: string }
-  | { kind: "start" | "queue"; run: RunSummary };
-
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** The tick in progress; a wake-up while it runs asks for another one after it. */
+  private ticking: Promise<void> | undefined;
+  private again = false;
   private readonly now: () => number;
   private readonly off: () => void;
 
@@ -71,42 +69,58 @@ export class Scheduler {
   tick(): void {
     if (!this.running) return;
     clearTimeout(this.timer);
-    try {
-      this.fireDue();
-    } catch (error) {
-      this.log("error", `scheduler: ${messageOf(error)}`);
+    if (this.ticking) {
+      this.again = true;
+      return;
     }
-    this.arm();
+    this.ticking = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.fireDue();
+        } catch (error) {
+          this.log("error", `scheduler: ${messageOf(error)}`);
+        }
+      } while (this.again && this.running);
+      await this.arm();
+    })().finally(() => (this.ticking = undefined));
   }
 
-  private arm(): void {
+  /** Resolves once the tick in progress (if any) is done: tests and shutdown wait on it. */
+  settled(): Promise<void> {
+    return this.ticking ?? Promise.resolve();
+  }
+
+  private async arm(): Promise<void> {
     if (!this.running) return;
     const maxSleep = this.deps.maxSleepMs ?? MAX_SLEEP_MS;
     let delay = maxSleep;
     try {
-      const earliest = this.deps.store.triggers.earliestFire();
+      const earliest = await this.deps.store.triggers.earliestFire();
       if (earliest) delay = Math.min(maxSleep, Math.max(0, earliest.at - this.now()));
     } catch (error) {
       this.log("error", `scheduler: ${messageOf(error)}`);
     }
+    if (!this.running) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), delay);
   }
 
-  private fireDue(): void {
+  private async fireDue(): Promise<void> {
     // Batches keep one tick bounded; the loop ends once a batch comes back
     // short (everything due now has been handled).
     for (;;) {
       const now = this.now();
-      const due = this.deps.store.triggers.due(now, BATCH);
+      const due = await this.deps.store.triggers.due(now, BATCH);
       for (const row of due) {
         if (!this.running) return;
-        this.fireOne(row, now);
+        await this.fireOne(row, now);
       }
       if (due.length < BATCH) return;
     }
   }
 
-  private fireOne(row: ScheduleRow, now: number): void {
+  private async fireOne(row: ScheduleRow, now: number): Promise<void> {
     const expected = row.nextFireAt!;
     let plan: DuePlan;
     try {
@@ -120,14 +134,30 @@ export class Scheduler {
     } catch (error) {
       // A stored expression that no longer evaluates must not spin the loop.
       const message = `schedule cannot be evaluated: ${messageOf(error)}`;
-      this.deps.store.triggers.update(row.name, { nextFireAt: null, stateError: message });
+      await this.deps.store.triggers.update(row.name, { nextFireAt: null, stateError: message });
       this.log("error", `schedule ${row.name}: ${message}`);
       return;
     }
 
-    let claimed: Claimed | undefined;
+    let claimed: { admission: Admission | null } | undefined;
     try {
-      claimed = this.deps.store.triggers.claim(row.id, expected, plan.next, () => this.admit(row, plan));
+      claimed = await this.deps.store.claimInstant({
+        triggerId: row.id,
+        expected,
+        next: plan.next,
+        run: plan.fire
+          ? {
+              workflowName: row.workflowName,
+              workflowFile: row.workflowFile,
+              triggerKind: "cron",
+              triggerId: row.id,
+              triggerName: row.name,
+              scheduledFor: plan.scheduledFor,
+              owner: this.deps.owner,
+              overlap: row.config.overlap,
+            }
+          : null,
+      });
     } catch (error) {
       this.log("error", `schedule ${row.name}: could not claim ${iso(expected)}: ${messageOf(error)}`);
       return;
@@ -138,54 +168,19 @@ export class Scheduler {
 
     const scheduledFor = iso(plan.scheduledFor);
     if (plan.reason && plan.fire) this.log("info", `schedule ${row.name}: ${plan.reason}`);
-    if (claimed.kind === "missed") {
-      this.deps.events.emit("schedule:skipped", {
-        trigger: row.name,
-        runId: null,
-        scheduledFor,
-        reason: plan.reason ?? "missed",
-      });
+    const admission = claimed.admission;
+    if (!admission) {
+      this.deps.events.emit("schedule:skipped", { trigger: row.name, runId: null, scheduledFor, reason: plan.reason ?? "missed" });
       return;
     }
-    if (claimed.kind === "skipped") {
-      this.deps.events.emit("run:finished", claimed.run);
-      this.deps.events.emit("schedule:skipped", {
-        trigger: row.name,
-        runId: claimed.run.id,
-        scheduledFor,
-        reason: claimed.reason,
-      });
+    if (admission.status === "skipped") {
+      this.deps.events.emit("run:finished", admission.run);
+      this.deps.events.emit("schedule:skipped", { trigger: row.name, runId: admission.run.id, scheduledFor, reason: admission.reason });
       return;
     }
     // `submit` announces the run (run:queued) and hands it to the pool.
-    this.deps.submit(claimed.run, row.config.overlap === "queue" ? row.name : undefined);
-    this.deps.events.emit("schedule:fired", { trigger: row.name, runId: claimed.run.id, scheduledFor });
-  }
-
-  /** Runs inside the claim transaction: the overlap decision and the run row. */
-  private admit(row: ScheduleRow, plan: DuePlan): Claimed {
-    if (!plan.fire) return { kind: "missed" };
-    const { runs } = this.deps.store;
-    const active = runs.activeRuns().filter((r) => r.triggerName === row.name);
-    const state = {
-      running: active.filter((r) => r.status === "running").length,
-      queued: active.filter((r) => r.status === "queued").length,
-    };
-    const decision = decideOverlap(row.config.overlap, state);
-    const base = {
-      workflowName: row.workflowName,
-      workflowFile: row.workflowFile,
-      triggerKind: "cron" as const,
-      triggerId: row.id,
-      triggerName: row.name,
-      scheduledFor: plan.scheduledFor,
-      ownerPid: this.deps.ownerPid,
-    };
-    if (decision === "skip") {
-      const reason = overlapSkipReason(row.config.overlap, state);
-      return { kind: "skipped", reason, run: runs.insertRun({ ...base, status: "skipped", error: reason }) };
-    }
-    return { kind: decision, run: runs.insertRun({ ...base, status: "queued" }) };
+    this.deps.submit(admission.run, admission.serialKey);
+    this.deps.events.emit("schedule:fired", { trigger: row.name, runId: admission.run.id, scheduledFor });
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {

@@ -62,9 +62,7 @@ export interface AgentServices {
   readonly editorLoader: WorkflowLoader;
 
   /** Inserts the run row and hands it to the run pool. Throws (Conflict) while the agent is stopping. */
-  startRun(input: StartRunInput): RunSummary;
-  /** startRun, with the rows of every run asked for in the same event-loop turn written in one transaction; resolves once committed. */
-  startRunSoon(input: StartRunInput): Promise<RunSummary>;
+  startRun(input: StartRunInput): Promise<RunSummary>;
   /** Loads a workflow file (Invalid error when it does not load) and starts a manual run of it. */
   startFile(file: string, context?: TriggerContext): Promise<RunSummary>;
   /**
@@ -72,7 +70,7 @@ export interface AgentServices {
    * policies do not apply), with `context` as its trigger context (a
    * webhook payload chosen in the editor).
    */
-  fireTrigger(name: string, context?: TriggerContext): RunSummary;
+  fireTrigger(name: string, context?: TriggerContext): Promise<RunSummary>;
   /**
    * Cancels a queued or running run (id or unique prefix). A run owned by the
    * agent is aborted here; a run executing in a `clockwork run` process is
@@ -86,7 +84,7 @@ export interface AgentServices {
   waitForRun(runId: string, signal?: AbortSignal): Promise<RunSummary>;
   /** The cron preview the editor shows and `clockwork cron` prints (default zone: the machine's). */
   cronPreview(expression: string, timezone?: string, count?: number): CronPreview;
-  status(): AgentStatus;
+  status(): Promise<AgentStatus>;
   /** The HTTP server reports its address, or why it is off, here; status and webhook URLs read it. */
   setHttp(state: { url: string | null; error: string | null }): void;
   /** True from SIGTERM on: no new triggers are accepted. */

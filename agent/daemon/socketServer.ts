@@ -164,11 +164,12 @@ export async function startSocketServer(
       if (!reported || typeof reported.id !== "string") return;
       // The store is the record: what the reporter wrote there is what is
       // passed on (a report cannot make a run look finished that is not).
-      const run = services.store.runs.getSummary(reported.id);
-      if (!run) return;
-      if (run.status === "queued") report("run:queued", run);
-      else if (run.status === "running") report("run:started", run);
-      else report("run:finished", run);
+      void services.store.runs.getSummary(reported.id).then((run) => {
+        if (!run) return;
+        if (run.status === "queued") report("run:queued", run);
+        else if (run.status === "running") report("run:started", run);
+        else report("run:finished", run);
+      }, () => undefined);
     });
     connection.onNotification(P.ReportStepChanged, (p) => {
       if (p && typeof p.runId === "string") report("run:step", p);

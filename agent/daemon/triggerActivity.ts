@@ -23,7 +23,7 @@ export function watchTriggerActivity(deps: TriggerActivityDeps): () => void {
   const names = new Set<string>();
   let flushing: NodeJS.Immediate | undefined;
 
-  const flush = () => {
+  const flush = async () => {
     flushing = undefined;
     const batch = [...names];
     names.clear();
@@ -31,9 +31,9 @@ export function watchTriggerActivity(deps: TriggerActivityDeps): () => void {
     const records: TriggerRecord[] = [];
     for (const name of batch) {
       try {
-        const row = deps.store.triggers.get(name);
+        const row = await deps.store.triggers.get(name);
         // Unregistered meanwhile: its removal is announced as a trigger change.
-        if (row) records.push(deps.store.triggers.toRecord(row));
+        if (row) records.push(await deps.store.triggers.toRecord(row));
       } catch (error) {
         deps.events.emit("agent:log", { level: "warn", message: `trigger state of ${name}: ${messageOf(error)}` });
       }
@@ -43,7 +43,7 @@ export function watchTriggerActivity(deps: TriggerActivityDeps): () => void {
   const moved = (name: string | null) => {
     if (!name || !deps.wanted()) return;
     names.add(name);
-    flushing ??= setImmediate(flush);
+    flushing ??= setImmediate(() => void flush());
   };
   const ofRun = (run: RunSummary) => moved(run.triggerName);
 

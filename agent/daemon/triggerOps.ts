@@ -22,7 +22,7 @@ import type {
   UpdateTriggerParams,
   WatcherConfig,
 } from "../protocol";
-import type { TriggerRow, TriggerStore } from "../store/triggers";
+import type { TriggerRepository, TriggerRow } from "../store";
 import type { WorkflowLoader } from "../workflow/load";
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
@@ -31,7 +31,7 @@ const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export interface TriggerOpsDeps {
-  triggers: TriggerStore;
+  triggers: TriggerRepository;
   /** Checks that a workflow file loads before a trigger points at it (evaluated in an executor). */
   loader: WorkflowLoader;
   events?: Events;
@@ -48,7 +48,7 @@ export function scheduleSpec(config: ScheduleConfig): CronSpec {
 }
 
 export class TriggerOps {
-  private readonly triggers: TriggerStore;
+  private readonly triggers: TriggerRepository;
   private readonly now: () => number;
 
   constructor(private readonly deps: TriggerOpsDeps) {
@@ -56,32 +56,28 @@ export class TriggerOps {
     this.now = deps.now ?? Date.now;
   }
 
-  list(type?: TriggerRecord["type"]): TriggerRecord[] {
+  list(type?: TriggerRecord["type"]): Promise<TriggerRecord[]> {
     return this.triggers.list(type);
   }
 
   async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
     const spec = parseCron(p.cron, p.timezone);
     const workflow = await this.checkWorkflow(p.file);
-    const name = this.freeName(p.name ?? workflow.name);
+    const name = await this.freeName(p.name ?? workflow.name);
     const config: ScheduleConfig = {
       cron: spec.expression,
       timezone: spec.timezone,
       overlap: p.overlap ?? "skip",
       catchup: p.catchup ?? "once",
     };
-    const now = this.now();
-    const row = this.triggers.create(
-      {
-        name,
-        type: "schedule",
-        workflowFile: workflow.file,
-        workflowName: workflow.name,
-        config,
-        nextFireAt: nextFireAfter(spec, now),
-      },
-      now,
-    );
+    const row = await this.triggers.create({
+      name,
+      type: "schedule",
+      workflowFile: workflow.file,
+      workflowName: workflow.name,
+      config,
+      nextFireAt: nextFireAfter(spec, this.now()),
+    });
     return this.changed(row);
   }
 
@@ -98,21 +94,17 @@ export class TriggerOps {
       throw invalid("secret: use at least 16 characters (or leave it out and the agent makes a 256-bit one)");
     }
     const workflow = await this.checkWorkflow(p.file);
-    const name = this.freeName(p.name ?? workflow.name);
+    const name = await this.freeName(p.name ?? workflow.name);
     const generated = p.secret === undefined ? randomBytes(32).toString("hex") : undefined;
-    const now = this.now();
-    const row = this.triggers.create(
-      {
-        name,
-        type: "webhook",
-        workflowFile: workflow.file,
-        workflowName: workflow.name,
-        config: { headers, maxBodyBytes },
-        secret: p.secret ?? generated!,
-      },
-      now,
-    );
-    const trigger = this.changed(row);
+    const row = await this.triggers.create({
+      name,
+      type: "webhook",
+      workflowFile: workflow.file,
+      workflowName: workflow.name,
+      config: { headers, maxBodyBytes },
+      secret: p.secret ?? generated!,
+    });
+    const trigger = await this.changed(row);
     const url = httpUrl ? `${httpUrl}/webhook/${encodeURIComponent(name)}` : (trigger.webhook?.url ?? null);
     return generated === undefined ? { trigger, url } : { trigger, url, secret: generated };
   }
@@ -125,18 +117,14 @@ export class TriggerOps {
       glob: p.glob ?? null,
     });
     const workflow = await this.checkWorkflow(p.file);
-    const name = this.freeName(p.name ?? workflow.name);
-    const now = this.now();
-    const row = this.triggers.create(
-      { name, type: "watcher", workflowFile: workflow.file, workflowName: workflow.name, config },
-      now,
-    );
+    const name = await this.freeName(p.name ?? workflow.name);
+    const row = await this.triggers.create({ name, type: "watcher", workflowFile: workflow.file, workflowName: workflow.name, config });
     return this.changed(row);
   }
 
   /** Edits in place; a schedule's next fire is recomputed from now when its cadence changes. */
   async update(p: UpdateTriggerParams): Promise<TriggerRecord> {
-    const row = this.triggers.require(p.name);
+    const row = await this.triggers.require(p.name);
     const scheduleFields = (["cron", "timezone", "overlap", "catchup"] as const).filter((k) => p[k] !== undefined);
     const watcherFields = (["path", "events", "recursive", "glob"] as const).filter((k) => p[k] !== undefined);
     const misplaced = row.type === "schedule" ? watcherFields : row.type === "watcher" ? scheduleFields : [...scheduleFields, ...watcherFields];
@@ -157,7 +145,7 @@ export class TriggerOps {
         catchup: p.catchup ?? row.config.catchup,
       };
       const patch = cadenceChanged && !row.paused ? { config, nextFireAt: nextFireAfter(spec, now) } : { config };
-      return this.changed(this.triggers.update(row.name, patch, now));
+      return this.changed(await this.triggers.update(row.name, patch));
     }
     if (row.type === "watcher") {
       const config = checkWatcher({
@@ -166,38 +154,37 @@ export class TriggerOps {
         recursive: p.recursive ?? row.config.recursive,
         glob: p.glob !== undefined ? p.glob : row.config.glob,
       });
-      return this.changed(this.triggers.update(row.name, { config, stateError: null }, now));
+      return this.changed(await this.triggers.update(row.name, { config, stateError: null }));
     }
     throw invalid(`"${row.name}" is a webhook; re-register it to change its settings`);
   }
 
   /** Pause clears the next fire; resume recomputes it from now, keeping the cadence (no backlog). */
-  setPaused(name: string, paused: boolean): TriggerRecord {
-    const row = this.triggers.require(name);
+  async setPaused(name: string, paused: boolean): Promise<TriggerRecord> {
+    const row = await this.triggers.require(name);
     if (row.paused === paused) return this.triggers.toRecord(row);
-    const now = this.now();
-    const next = !paused && row.type === "schedule" ? nextOnResume(scheduleSpec(row.config), now) : null;
-    return this.changed(this.triggers.setPaused(name, paused, next, now));
+    const next = !paused && row.type === "schedule" ? nextOnResume(scheduleSpec(row.config), this.now()) : null;
+    return this.changed(await this.triggers.setPaused(name, paused, next));
   }
 
-  unregister(name: string): { name: string } {
-    const row = this.triggers.remove(name);
+  async unregister(name: string): Promise<{ name: string }> {
+    const row = await this.triggers.remove(name);
     this.deps.events?.emit("triggers:changed", { names: [row.name] });
     return { name: row.name };
   }
 
-  private changed(row: TriggerRow): TriggerRecord {
+  private changed(row: TriggerRow): Promise<TriggerRecord> {
     this.deps.events?.emit("triggers:changed", { names: [row.name] });
     return this.triggers.toRecord(row);
   }
 
-  private freeName(name: string): string {
+  private async freeName(name: string): Promise<string> {
     if (!NAME.test(name)) {
       throw invalid(
         `name: "${name}" is not a valid trigger name (letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100); pass --name`,
       );
     }
-    const existing = this.triggers.get(name);
+    const existing = await this.triggers.get(name);
     if (existing) {
       throw conflict(`a trigger named "${name}" already exists (a ${existing.type}); choose another --name or unregister it first`);
     }

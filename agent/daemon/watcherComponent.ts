@@ -15,15 +15,15 @@ export const watcherComponent: AgentComponent = {
     const { store, events } = services;
     const manager = new WatcherManager({
       events,
-      listWatchers: () => store.triggers.rows("watcher") as WatchedTrigger[],
-      setStateError(name, error) {
-        store.triggers.update(name, { stateError: error });
+      listWatchers: async () => (await store.triggers.rows("watcher")) as WatchedTrigger[],
+      async setStateError(name, error) {
+        await store.triggers.update(name, { stateError: error });
         events.emit("triggers:changed", { names: [name] });
       },
-      startRun(request) {
-        const row = store.triggers.getById(request.triggerId);
+      async startRun(request) {
+        const row = await store.triggers.getById(request.triggerId);
         if (!row || row.paused) return;
-        services.startRun({
+        await services.startRun({
           workflowName: row.workflowName,
           workflowFile: row.workflowFile,
           triggerKind: "file",
@@ -64,7 +64,7 @@ export async function untilWatching(
   try {
     const record = await change();
     if (record.type !== "watcher" || record.paused || settled.has(record.name)) {
-      return record.type === "watcher" ? services.store.triggers.record(record.name) : record;
+      return record.type === "watcher" ? await services.store.triggers.record(record.name) : record;
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, READY_WAIT_MS);
@@ -73,7 +73,7 @@ export async function untilWatching(
         resolve();
       });
     });
-    return services.store.triggers.record(record.name);
+    return await services.store.triggers.record(record.name);
   } finally {
     offs.forEach((off) => off());
   }

@@ -47,10 +47,10 @@ export interface FileRunRequest {
 export interface WatcherManagerDeps {
   events: Events;
   /** Every watcher trigger, paused ones included. */
-  listWatchers(): WatchedTrigger[];
+  listWatchers(): Promise<WatchedTrigger[]> | WatchedTrigger[];
   /** Records (or clears, with null) the trigger's error state. */
-  setStateError(name: string, error: string | null): void;
-  startRun(request: FileRunRequest): void;
+  setStateError(name: string, error: string | null): Promise<void> | void;
+  startRun(request: FileRunRequest): Promise<void> | void;
   debounceMs?: number;
   /** How often watched paths are checked for disappearing and returning. */
   healthCheckMs?: number;
@@ -125,7 +125,7 @@ export class WatcherManager {
     if (this.stopped) return;
     let wanted: WatchedTrigger[];
     try {
-      wanted = this.deps.listWatchers().filter((t) => !t.paused);
+      wanted = (await this.deps.listWatchers()).filter((t) => !t.paused);
     } catch (error) {
       this.log("error", `watchers: cannot list registrations: ${messageOf(error)}`);
       return;
@@ -240,16 +240,11 @@ export class WatcherManager {
           return;
         }
         this.deps.events.emit("watcher:settled", { ...settled, fired: true });
-        try {
-          this.deps.startRun({
-            triggerId: run.trigger.id,
-            triggerName: run.trigger.name,
-            path: change.path,
-            fileEvent: decision.change.event,
-          });
-        } catch (error) {
-          this.log("warn", `watcher ${run.trigger.name}: could not start a run for ${change.path}: ${messageOf(error)}`);
-        }
+        const name = run.trigger.name;
+        const request = { triggerId: run.trigger.id, triggerName: name, path: change.path, fileEvent: decision.change.event };
+        Promise.resolve()
+          .then(() => this.deps.startRun(request))
+          .catch((error: unknown) => this.log("warn", `watcher ${name}: could not start a run for ${change.path}: ${messageOf(error)}`));
       }),
     );
     this.arm();
@@ -349,12 +344,10 @@ export class WatcherManager {
   }
 
   private persist(name: string, error: string | null): void {
-    try {
-      this.deps.setStateError(name, error);
-    } catch (e) {
+    Promise.resolve()
+      .then(() => this.deps.setStateError(name, error))
       // The trigger may have been unregistered a moment ago; the next sync closes it.
-      this.log("warn", `watcher ${name}: could not record its state: ${messageOf(e)}`);
-    }
+      .catch((e: unknown) => this.log("warn", `watcher ${name}: could not record its state: ${messageOf(e)}`));
   }
 
   private async close(run: Running): Promise<void> {

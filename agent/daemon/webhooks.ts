@@ -8,7 +8,7 @@ import { validateExtraHeaders } from "../core/webhookHeaders";
 import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RegisterWebhookParams, TriggerRecord } from "../protocol";
-import type { TriggerStore } from "../store/triggers";
+import type { TriggerRepository } from "../store";
 import { DEFAULT_MAX_BODY_BYTES, HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
 import type { AgentComponent, AgentServices } from "./services";
 import type { TriggerOps } from "./triggerOps";
@@ -78,7 +78,7 @@ export function webhookUrl(base: string | null, name: string): string | null {
 }
 
 export interface RegisterWebhookDeps {
-  triggers: TriggerStore;
+  triggers: TriggerRepository;
   triggerOps: TriggerOps;
   events?: Events;
   /** The HTTP server's base URL, null while it is off. */
@@ -100,12 +100,12 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   const maxBodyBytes = p.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   checkMaxBody(maxBodyBytes);
 
-  let existing = p.name === undefined ? undefined : deps.triggers.get(p.name);
+  let existing = p.name === undefined ? undefined : await deps.triggers.get(p.name);
   if (existing === undefined && p.name === undefined) {
     // The default name is the workflow's: load it to know whether this is a rotation.
     // A file that does not load is refused here, with the loader's wording, not loaded twice.
     const { name } = await deps.triggerOps.checkWorkflow(p.file);
-    existing = deps.triggers.get(name);
+    existing = await deps.triggers.get(name);
   }
   if (!existing || existing.type !== "webhook") {
     const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
@@ -120,13 +120,9 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   // Check the file still loads before replacing anything.
   const loaded = await deps.triggerOps.checkWorkflow(p.file);
   const newSecret = secret ?? generateWebhookSecret();
-  const row = deps.triggers.update(
-    existing.name,
-    { secret: newSecret, config: { headers, maxBodyBytes }, workflowName: loaded.name },
-    deps.now?.(),
-  );
+  const row = await deps.triggers.update(existing.name, { secret: newSecret, config: { headers, maxBodyBytes }, workflowName: loaded.name });
   deps.events?.emit("triggers:changed", { names: [row.name] });
-  const trigger = deps.triggers.toRecord(row);
+  const trigger = await deps.triggers.toRecord(row);
   const url = webhookUrl(deps.httpUrl, row.name) ?? trigger.webhook?.url ?? null;
   return secret === undefined ? { trigger, url, secret: newSecret, rotated: true } : { trigger, url, rotated: true };
 }
@@ -155,28 +151,28 @@ export const httpComponent: AgentComponent = {
     const server = new HttpServer({
       events,
       apiToken: config.apiToken,
-      findWebhook(name): WebhookTarget | null {
-        const row = store.triggers.get(name);
+      async findWebhook(name): Promise<WebhookTarget | null> {
+        const row = await store.triggers.get(name);
         if (!row || row.type !== "webhook" || row.paused) return null;
-        const secret = store.triggers.webhookSecret(name);
+        const secret = await store.triggers.webhookSecret(name);
         if (!secret) return null;
         return { triggerId: row.id, name: row.name, secret, headers: row.config.headers ?? [], maxBodyBytes: row.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
       },
-      findApiTarget(workflow): ApiTarget | null {
+      async findApiTarget(workflow): Promise<ApiTarget | null> {
         // A trigger name first; then the workflow name of any registered
         // trigger (the first by trigger name, for a stable answer).
-        const byName = store.triggers.get(workflow);
+        const byName = await store.triggers.get(workflow);
         if (byName) return { triggerId: byName.id, name: byName.name };
-        const byWorkflow = store.triggers.rows().find((row) => row.workflowName === workflow);
+        const byWorkflow = (await store.triggers.rows()).find((row) => row.workflowName === workflow);
         return byWorkflow ? { triggerId: byWorkflow.id, name: byWorkflow.name } : null;
       },
-      findDelivery: (triggerId, deliveryId, sinceMs) => store.runs.findDelivery(triggerId, deliveryId, sinceMs) ?? null,
+      findDelivery: async (triggerId, deliveryId, sinceMs) => (await store.runs.findDelivery(triggerId, deliveryId, sinceMs)) ?? null,
       async startRun(request) {
-        const row = store.triggers.getById(request.triggerId);
+        const row = await store.triggers.getById(request.triggerId);
         if (!row) throw new Error(`trigger "${request.triggerName}" was unregistered a moment ago`);
         // Batched with the other deliveries of this event-loop turn; the
         // 202 is sent only after the transaction holding this row commits.
-        const run = await services.startRunSoon({
+        const run = await services.startRun({
           workflowName: row.workflowName,
           workflowFile: row.workflowFile,
           triggerKind: request.kind,

@@ -151,15 +151,15 @@ export function registerLanguageFeatures(
   });
 
   // ---- CodeLens
-  connection.onCodeLens(({ textDocument }) => {
+  connection.onCodeLens(async ({ textDocument }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc || !isWorkflow(doc.uri)) return [];
     const scan = scanOf(doc);
     const at = doc.positionAt(scan.workflowAt ?? 0);
     const file = resolve(fileURLToPath(doc.uri));
-    const triggers = services.store.triggers.list().filter((t) => resolve(t.workflowFile) === file);
+    const triggers = (await services.store.triggers.list()).filter((t) => resolve(t.workflowFile) === file);
     const name = stateOf(doc.uri).workflowName ?? triggers[0]?.workflowName;
-    const lastRun = name ? services.store.runs.listRuns({ workflow: name, limit: 1 })[0] : undefined;
+    const lastRun = name ? (await services.store.runs.listRuns({ workflow: name, limit: 1 }))[0] : undefined;
     return workflowLenses({ uri: doc.uri, range: { start: at, end: at }, triggers, lastRun, nowMs: Date.now() });
   });
 
@@ -181,13 +181,17 @@ export function registerLanguageFeatures(
   ticker.unref();
 
   // ---- hover
-  connection.onHover(({ textDocument, position }) => {
+  connection.onHover(async ({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc || !isWorkflow(doc.uri)) return null;
     const name = stateOf(doc.uri).workflowName;
+    // Read once, before the (pure) hover looks a step up in it.
+    const previous = name ? await services.store.runs.previousOutputs(name) : undefined;
     const found = hoverAt(scanOf(doc), doc.offsetAt(position), {
       workflowName: name,
-      previousOutput: name ? (step) => services.store.runs.previousOutput(name, step) : undefined,
+      previousOutput: previous
+        ? (step) => (step in previous.outputs ? { runId: previous.runId, output: previous.outputs[step]! } : undefined)
+        : undefined,
       cronPreview: (e) => services.cronPreview(e, undefined, 5),
       nowMs: Date.now(),
     });

@@ -8,21 +8,23 @@ import { Events } from "../events";
 import { FINISHED_STATUSES, type RunRecord, type RunSummary, type StepRecord } from "../protocol";
 import type { ResolveContext } from "../core/placeholders";
 import type { TriggerInfo } from "../sdk";
-import type { FinishStatus, RunStore } from "../store/runs";
+import type { Clock, FinishStatus, Owner, RunRepository } from "../store";
 import { WorkflowLoadError, type LoadedWorkflow, type WorkflowLoader } from "../workflow/load";
 import { LogRecorder } from "./logRecorder";
 import { runStep } from "./runStep";
 
 export interface ExecuteOptions {
-  store: RunStore;
+  store: RunRepository;
   events?: Events;
   runId: string;
   /** Aborting it cancels the run: running processes are killed, the run is recorded "cancelled". */
   signal: AbortSignal;
   /** The environment steps run in; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Recorded as the run's owner, so that a run whose process died can be told apart; default process.pid. */
-  ownerPid?: number;
+  /** Recorded as the run's owner, so that a run whose process died can be told apart. */
+  owner: Owner;
+  /** The clock the run's times come from; default Date.now. */
+  now?: Clock;
   /** Loads the run's workflow (in an executor) and runs its code steps. */
   loader: WorkflowLoader;
   /** The workflow, when the caller has just loaded it; otherwise it is loaded from the run's file. */
@@ -40,7 +42,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
   const events = opts.events ?? new Events();
   let existing: RunSummary | undefined;
   try {
-    existing = store.getSummary(runId);
+    existing = await store.getSummary(runId);
   } catch (error) {
     return unrecorded(runId, `the run store could not be read: ${messageOf(error)}`, events);
   }
@@ -48,18 +50,18 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
   if (FINISHED_STATUSES.includes(existing.status)) return existing;
   const row = existing;
 
-  const log = new LogRecorder(store, events, runId);
-  const finish = (status: FinishStatus, error: string | null): RunSummary => {
-    log.close();
+  const log = new LogRecorder(store, events, runId, opts.now);
+  const finish = async (status: FinishStatus, error: string | null): Promise<RunSummary> => {
+    await log.close();
     let summary: RunSummary | undefined;
     try {
-      summary = store.finishRun(runId, status, error);
-      if (!summary) return store.getSummary(runId) ?? row; // someone else finished it first
+      summary = await store.finishRun(runId, status, error);
+      if (!summary) return (await store.getSummary(runId)) ?? row; // someone else finished it first
     } catch (storeError) {
       // The store refused the write (disk full, locked for too long): the
       // row stays unfinished and recovery marks it failed later.
       events.emit("agent:log", { level: "error", message: `run ${runId}: could not record its end: ${messageOf(storeError)}` });
-      return { ...row, status, error, finishedAt: new Date().toISOString() };
+      return { ...row, status, error, finishedAt: new Date((opts.now ?? Date.now)()).toISOString() };
     }
     events.emit("run:finished", summary);
     return summary;
@@ -67,12 +69,12 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
 
   try {
     try {
-      events.emit("run:started", store.markRunning(runId, opts.ownerPid ?? process.pid));
+      events.emit("run:started", await store.markRunning(runId, opts.owner));
     } catch {
-      log.close();
-      return store.getSummary(runId) ?? row; // finished (cancelled) between the check and now
+      await log.close();
+      return (await store.getSummary(runId)) ?? row; // finished (cancelled) between the check and now
     }
-    if (signal.aborted) return finish("cancelled", cancelMessage(signal));
+    if (signal.aborted) return await finish("cancelled", cancelMessage(signal));
 
     let workflow = opts.workflow;
     if (!workflow) {
@@ -84,17 +86,17 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
       } catch (error) {
         const message = error instanceof WorkflowLoadError ? error.message : `${existing.workflowFile}: ${messageOf(error)}`;
         log.write(null, "info", `${message}\n`);
-        return finish("failed", message);
+        return await finish("failed", message);
       }
     }
     if (workflow.name !== existing.workflowName) {
       log.write(null, "info", `note: the file now names its workflow "${workflow.name}"; this run is recorded as "${existing.workflowName}"\n`);
     }
-    const record = store.getRun(runId);
+    const record = await store.getRun(runId);
     const result = await runSteps(opts, events, log, record, workflow);
-    return finish(result.status, result.error);
+    return await finish(result.status, result.error);
   } catch (error) {
-    return finish("failed", `internal error while running: ${messageOf(error)}`);
+    return await finish("failed", `internal error while running: ${messageOf(error)}`);
   }
 }
 
@@ -107,13 +109,9 @@ async function runSteps(
 ): Promise<{ status: FinishStatus; error: string | null }> {
   const { store, signal } = opts;
   const outputs: Record<string, string> = {};
-  const previousCache = new Map<string, string | undefined>();
-  // One indexed query per step name, remembered for the rest of the run so
-  // every step sees the same "previous run".
-  const previous = (step: string) => {
-    if (!previousCache.has(step)) previousCache.set(step, store.previousOutput(run.workflowName, step)?.output);
-    return previousCache.get(step);
-  };
+  // The last successful run's outputs, read once, so every step sees the same "previous run".
+  const previousRun = await store.previousOutputs(run.workflowName);
+  const previous = (step: string): string | undefined => previousRun?.outputs[step];
   const trigger: TriggerInfo = {
     event: run.triggerKind,
     ...(run.trigger.body !== undefined ? { body: run.trigger.body } : {}),
@@ -141,7 +139,7 @@ async function runSteps(
         startedAt: null,
         finishedAt: null,
       };
-      store.recordStep(run.id, skipped);
+      await store.recordStep(run.id, skipped);
       events.emit("run:step", { runId: run.id, step: skipped });
       continue;
     }
@@ -173,6 +171,7 @@ async function runSteps(
       env: opts.env ?? process.env,
       signal,
       executors: opts.loader.executors,
+      now: opts.now ?? Date.now,
     });
     if (result.status === "success") outputs[step.name] = result.output ?? "";
     else if (result.status === "cancelled") outcome = { status: "cancelled", error: cancelMessage(signal) };

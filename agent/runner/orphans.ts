@@ -4,10 +4,25 @@
 // start — ends the step processes it left behind and only then marks the
 // run failed. A run that was accepted but had not started is not failed:
 // it stays queued, and the next agent runs it (docs/agent.md).
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import type { RunSummary } from "../protocol";
-import type { RunStore } from "../store/runs";
+import type { Owner, RunRepository } from "../store";
 import { endRecordedGroup } from "./processGroups";
+
+/**
+ * This process as the owner of the runs it executes: an id unique to this
+ * process's lifetime (`agent:…` for an agent, `cli:…` for a `clockwork
+ * run`), its pid and host.
+ */
+export function ownerFor(kind: "agent" | "cli"): Owner {
+  return { id: `${kind}:${randomBytes(8).toString("hex")}`, pid: process.pid, host: hostname() };
+}
+
+const ownedByAgent = (owner: Owner) => owner.id.startsWith("agent:");
+/** Rows written before owners had hosts have an empty one: they are this machine's. */
+const onThisHost = (owner: Owner) => owner.host === "" || owner.host === hostname();
 
 /** True while a process with this pid exists and has not exited (EPERM: it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {
@@ -44,7 +59,7 @@ export interface OrphanOptions {
    * Set when the caller is the agent starting up with this home's lock held:
    * every run an agent owned is then an orphan, whatever its old pid now is.
    */
-  agentPid?: number;
+  startingAgent?: Owner;
 }
 
 /**
@@ -52,21 +67,23 @@ export interface OrphanOptions {
  * processes it recorded; returns them. The reason says whether an agent or
  * a `clockwork run` died, and whether leftover processes were ended.
  */
-export function failOrphanRuns(store: RunStore, options: OrphanOptions = {}): RunSummary[] {
+export async function failOrphanRuns(store: RunRepository, options: OrphanOptions = {}): Promise<RunSummary[]> {
   const failed: RunSummary[] = [];
-  for (const run of store.ownedActiveRuns()) {
-    if (run.status !== "running" || run.ownerPid === null) continue;
-    const wasAgent = store.wasAgent(run.ownerPid);
+  for (const run of await store.ownedActiveRuns()) {
+    const owner = run.owner;
+    // Another machine's runs are its own agents' to recover (team mode).
+    if (run.status !== "running" || owner === null || !onThisHost(owner)) continue;
+    if (owner.id === options.startingAgent?.id) continue;
     // An agent starting up runs nothing yet: a run that an agent (even one
     // with its own pid, before a restart) was running is an orphan.
-    const byAgent = wasAgent || run.ownerPid === options.agentPid;
-    const ownerGone = (byAgent && options.agentPid !== undefined) || !isProcessAlive(run.ownerPid);
+    const byAgent = ownedByAgent(owner);
+    const ownerGone = (byAgent && options.startingAgent !== undefined) || !isProcessAlive(owner.pid);
     if (!ownerGone) continue;
     let ended = 0;
-    for (const step of store.stepProcesses(run.id)) ended += endRecordedGroup(step.pgid, step.identity);
-    const reason = byAgent ? AGENT_ORPHAN_REASON : orphanReason(run.ownerPid);
+    for (const step of await store.stepProcesses(run.id)) ended += endRecordedGroup(step.pgid, step.identity);
+    const reason = byAgent ? AGENT_ORPHAN_REASON : orphanReason(owner.pid);
     const note = ended > 0 ? `; ${ended} step process${ended === 1 ? " it left running was" : "es it left running were"} ended first` : "";
-    const summary = store.finishRun(run.id, "failed", reason + note);
+    const summary = await store.finishRun(run.id, "failed", reason + note);
     if (summary) failed.push(summary);
   }
   return failed;
@@ -77,11 +94,16 @@ export function failOrphanRuns(store: RunStore, options: OrphanOptions = {}): Ru
  * accepted by an agent that is gone, or by itself before a restart under
  * the same pid); returns them oldest first, to be started in that order.
  */
-export function adoptQueuedRuns(store: RunStore, agentPid: number): RunSummary[] {
-  const queued = store.ownedActiveRuns().filter((run) => run.status === "queued");
-  store.adoptQueued(
+export async function adoptQueuedRuns(store: RunRepository, agent: Owner): Promise<RunSummary[]> {
+  const queued = (await store.ownedActiveRuns()).filter((run) => run.status === "queued");
+  await store.adoptQueued(
     queued.map((run) => run.id),
-    agentPid,
+    agent,
   );
-  return queued.flatMap((run) => store.getSummary(run.id) ?? []);
+  const adopted: RunSummary[] = [];
+  for (const run of queued) {
+    const summary = await store.getSummary(run.id);
+    if (summary) adopted.push(summary);
+  }
+  return adopted;
 }

@@ -12,7 +12,7 @@ import type { ExecutorPool } from "../executor/pool";
 import type { TriggerInfo } from "../sdk";
 import { DEFAULT_TIMEOUTS, runStepAttempt } from "../steps";
 import { StepFailure, type StepContext } from "../steps/types";
-import type { RunStore } from "../store/runs";
+import type { Clock, RunRepository } from "../store";
 import type { LoadedWorkflow } from "../workflow/load";
 import type { LogRecorder } from "./logRecorder";
 import { processIdentity } from "./processGroups";
@@ -20,7 +20,7 @@ import { processIdentity } from "./processGroups";
 export const DEFAULT_BACKOFF_MS = 1000;
 
 export interface RunStepArgs {
-  store: RunStore;
+  store: RunRepository;
   events: Events;
   log: LogRecorder;
   runId: string;
@@ -33,6 +33,7 @@ export interface RunStepArgs {
   signal: AbortSignal;
   /** Where code steps run. */
   executors: ExecutorPool;
+  now: Clock;
 }
 
 /** Wait before attempt `attempt` (2, 3, …): backoff, doubled for each attempt after the second. */
@@ -52,16 +53,16 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
     error: null,
     exitCode: null,
     attempts: 1,
-    startedAt: new Date().toISOString(),
+    startedAt: new Date(args.now()).toISOString(),
     finishedAt: null,
   };
-  const save = () => {
+  const save = async () => {
     // Output first, so whoever follows the run sees it before the status change.
-    log.flush();
-    store.recordStep(runId, record);
+    await log.flush();
+    await store.recordStep(runId, record);
     events.emit("run:step", { runId, step: { ...record } });
   };
-  save();
+  await save();
 
   const timeoutMs = step.options.timeout === undefined ? DEFAULT_TIMEOUTS[step.kind] : parseDuration(step.options.timeout);
   const attempts = step.options.retries?.attempts ?? 1;
@@ -72,7 +73,7 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
     if (attempt > 1) {
       record.error = null;
       record.exitCode = null;
-      save();
+      await save();
       log.write(index, "info", `attempt ${attempt} of ${attempts}\n`);
     }
     const result = await runAttempt(args, step, timeoutMs);
@@ -102,9 +103,9 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
       break;
     }
   }
-  log.endStep(index);
-  record.finishedAt = new Date().toISOString();
-  save();
+  await log.endStep(index);
+  record.finishedAt = new Date(args.now()).toISOString();
+  await save();
   return record;
 }
 
@@ -166,11 +167,8 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     processStarted: (pid, known) => {
       const identity = known ?? processIdentity(pid);
       if (identity === undefined) return;
-      try {
-        args.store.recordStepProcess(args.runId, index, pid, identity);
-      } catch {
-        // Only recovery after a crash reads it; the step itself goes on.
-      }
+      // Only recovery after a crash reads it; the step itself goes on whatever happens to the write.
+      args.store.recordStepProcess(args.runId, index, pid, identity).catch(() => undefined);
     },
   };
 

@@ -27,12 +27,12 @@ function setup(label: string) {
   return { home, work };
 }
 
-function readRun(home: string, id: string) {
+async function readRun(home: string, id: string) {
   const store = openStore(loadConfig(baseEnv(home)).dbFile);
   try {
-    return store.runs.getRun(id);
+    return await store.runs.getRun(id);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -53,7 +53,7 @@ test("SIGTERM lets a 2-second run finish, refuses new runs meanwhile, and exits 
     const finished = await watcher.until((runs) => runs.find((r) => r.id === runId && FINISHED_STATUSES.includes(r.status)), "the run to finish");
     assert.equal(finished.status, "success");
     assert.equal(await exit, 0);
-    assert.equal(readRun(home, runId).status, "success");
+    assert.equal((await readRun(home, runId)).status, "success");
   } finally {
     await agent.stop();
     removeDir(home);
@@ -69,7 +69,7 @@ test("a run still going when the grace period ends is cancelled and recorded so"
     const { runId } = await watcher.client.request(StartRun, { file });
     await watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "running") || undefined, "the run to start");
     assert.equal(await agent.stop(), 0);
-    const run = readRun(home, runId);
+    const run = await readRun(home, runId);
     assert.equal(run.status, "cancelled");
     assert.match(run.error!, /grace period/);
     assert.equal(run.steps[0]?.status, "cancelled");
@@ -88,7 +88,7 @@ test("after kill -9 during a long run, the restarted agent records that run as f
     const { runId } = await watcher.client.request(StartRun, { file });
     await watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "running") || undefined, "the run to start");
     await agent.kill9();
-    assert.equal(readRun(home, runId).status, "running", "nobody has finished it yet");
+    assert.equal((await readRun(home, runId)).status, "running", "nobody has finished it yet");
 
     agent = await AgentProcess.start(home);
     const client = await agent.connect();

@@ -1,6 +1,7 @@
 // Runs asked for in the same event-loop turn (a burst of webhooks) are
 // written in one transaction: every promise resolves only once its row is
 // committed, the pool sees no run before that, and one bad request fails alone.
+import { ownerFor } from "../../agent/runner/orphans";
 import { testLoader } from "../helpers/loader";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -39,49 +40,49 @@ before(() => {
   const pool = {
     submit: (id: string) => submitted.push({ id, visible: visible.get(id) !== undefined }),
   } as unknown as RunPool;
-  control = new RunControl({ store, events: new Events(), pool, loader: testLoader(), ownerPid: process.pid, isStopping: () => stopping });
+  control = new RunControl({ store, events: new Events(), pool, loader: testLoader(), owner: ownerFor("agent"), isStopping: () => stopping });
 });
 after(() => {
   reader.close();
-  store.close();
+  void store.close();
   home.cleanup();
 });
 
 describe("starting runs in a burst", () => {
   test("fifty runs asked for together are each committed, seen by another connection, before their promise resolves", async () => {
     submitted = [];
-    const runs = await Promise.all(Array.from({ length: 50 }, (_, n) => control.startRunSoon(input({ context: { body: { n } } }))));
+    const runs = await Promise.all(Array.from({ length: 50 }, (_, n) => control.startRun(input({ context: { body: { n } } }))));
     assert.equal(new Set(runs.map((r) => r.id)).size, 50);
     assert.deepEqual(submitted.map((s) => s.id), runs.map((r) => r.id));
     assert.ok(submitted.every((s) => s.visible), "a run reached the pool before its row was committed");
     for (const [n, run] of runs.entries()) {
       assert.equal(run.status, "queued");
-      assert.deepEqual(store.runs.getRun(run.id).trigger.body, { n });
+      assert.deepEqual((await store.runs.getRun(run.id)).trigger.body, { n });
     }
   });
 
   test("a request whose row cannot be written fails alone; the others of its turn are written", async () => {
     submitted = [];
     const results = await Promise.allSettled([
-      control.startRunSoon(input()),
-      // trigger_kind has a CHECK constraint: this insert fails inside the batch.
-      control.startRunSoon(input({ triggerKind: "bogus" as StartRunInput["triggerKind"] })),
-      control.startRunSoon(input()),
+      control.startRun(input()),
+      // A trigger that does not exist breaks the foreign key: this insert fails inside the batch.
+      control.startRun(input({ triggerId: 999_999, triggerName: "gone" })),
+      control.startRun(input()),
     ]);
     assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
     const ids = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.id] : []));
     assert.deepEqual(submitted.map((s) => s.id), ids);
-    for (const id of ids) assert.equal(store.runs.getSummary(id)?.status, "queued");
+    for (const id of ids) assert.equal((await store.runs.getSummary(id))?.status, "queued");
   });
 
   test("a stopping agent refuses new runs and writes no row", async () => {
-    const before = store.runs.countActive().queued;
+    const before = (await store.runs.countActive()).queued;
     stopping = true;
     try {
-      await assert.rejects(control.startRunSoon(input()), /stopping/);
+      await assert.rejects(control.startRun(input()), /stopping/);
     } finally {
       stopping = false;
     }
-    assert.equal(store.runs.countActive().queued, before);
+    assert.equal((await store.runs.countActive()).queued, before);
   });
 });

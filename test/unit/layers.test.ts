@@ -43,6 +43,8 @@ test("SQL lives in agent/store only", () => {
   const sqlish = /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b/;
   const offending = ["agent/core", "agent/daemon", "agent/runner", "agent/steps", "agent/workflow", "agent/cli", "agent/lsp", "extension"]
     .flatMap((dir) => sources(join(root, dir)))
+    // The home's lock file is a one-row SQLite file; it holds no data.
+    .filter((file) => !file.endsWith("agent/daemon/fileLock.ts"))
     .filter((file) => sqlish.test(readFileSync(file, "utf8").replace(/\/\/.*$/gm, "")))
     .map((file) => relative(root, file));
   assert.deepEqual(offending, []);
@@ -54,5 +56,20 @@ test("the MCP server is a client: it imports nothing from the store, runner, dae
       .filter((target) => /^agent\/(store|runner|daemon|steps|workflow|executor|lsp)\//.test(target))
       .map((target) => `${relative(root, file)} imports ${target}`),
   );
+  assert.deepEqual(offending, []);
+});
+
+test("only the store's adapters reach a database driver or an adapter's folder", () => {
+  const adapters = /^agent\/store\/[^/]+\//;
+  // The home's one-agent lock borrows SQLite's file locking whatever the store is.
+  const homeLock = "agent/daemon/fileLock.ts";
+  const offending = [...sources(join(root, "agent")), ...sources(join(root, "extension"))]
+    .filter((file) => !adapters.test(relative(root, file)) && relative(root, file) !== homeLock)
+    .flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      const driver = /from\s+"(better-sqlite3|pg)"/.test(text) ? ["a database driver"] : [];
+      const adapter = imports(file).filter((target) => adapters.test(target) && !relative(root, file).startsWith("agent/store/"));
+      return [...driver, ...adapter].map((what) => `${relative(root, file)} imports ${what}`);
+    });
   assert.deepEqual(offending, []);
 });

@@ -38,7 +38,7 @@ Examples:
 
 Show one run in full with: clockwork show <run id or a unique prefix of it>`,
     )
-    .action((options: HistoryOptions) => {
+    .action(async (options: HistoryOptions) => {
       if (!/^\d+$/.test(options.limit) || Number(options.limit) < 1) {
         throw invalid(`--limit: "${options.limit}" is not a positive whole number`);
       }
@@ -48,15 +48,15 @@ Show one run in full with: clockwork show <run id or a unique prefix of it>`,
       const store = openStore(loadConfig().dbFile);
       let runs: RunSummary[];
       try {
-        failOrphanRuns(store.runs);
-        runs = store.runs.listRuns({
+        await failOrphanRuns(store.runs);
+        runs = await store.runs.listRuns({
           workflow: options.workflow,
           trigger: options.trigger,
           status: options.status as RunStatus | undefined,
           limit: Number(options.limit),
         });
       } finally {
-        store.close();
+        await store.close();
       }
       if (options.json) printJson(runs);
       else process.stdout.write(historyTable(runs, options));

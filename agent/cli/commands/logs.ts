@@ -8,7 +8,7 @@ import { loadConfig } from "../../config";
 import { FINISHED_STATUSES, type LogChunk, type StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
-import type { RunStore } from "../../store/runs";
+import type { RunRepository } from "../../store";
 import { LogPrinter, runResultLine, stepHeader } from "../runFormat";
 
 /** How often --follow looks for new output. */
@@ -34,21 +34,21 @@ Examples:
     .action(async (id: string, options: { follow?: boolean; json?: boolean }) => {
       const store = openStore(loadConfig().dbFile);
       try {
-        failOrphanRuns(store.runs);
-        const status = await printLogs(store.runs, store.runs.resolveId(id), options);
+        await failOrphanRuns(store.runs);
+        const status = await printLogs(store.runs, await store.runs.resolveId(id), options);
         if (options.follow) process.exitCode = status === "success" ? 0 : 1;
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }
 
-async function printLogs(runs: RunStore, runId: string, options: { follow?: boolean; json?: boolean }): Promise<string> {
+async function printLogs(runs: RunRepository, runId: string, options: { follow?: boolean; json?: boolean }): Promise<string> {
   const printer = new LogPrinter();
-  let steps: StepRecord[] = runs.getSteps(runId);
+  let steps: StepRecord[] = await runs.getSteps(runId);
   let afterSeq = 0;
   let lastOwnerCheck = Date.now();
-  const print = (chunk: LogChunk) => {
+  const print = async (chunk: LogChunk) => {
     if (options.json) {
       process.stdout.write(`${JSON.stringify(chunk)}\n`);
       return;
@@ -56,17 +56,17 @@ async function printLogs(runs: RunStore, runId: string, options: { follow?: bool
     if (chunk.step !== printer.step) {
       printer.endLine();
       if (chunk.step !== null) {
-        if (!steps.some((s) => s.index === chunk.step)) steps = runs.getSteps(runId);
+        if (!steps.some((s) => s.index === chunk.step)) steps = await runs.getSteps(runId);
         const step = steps.find((s) => s.index === chunk.step);
         process.stdout.write(`${step ? stepHeader(step) : `step ${chunk.step}`}\n`);
       }
     }
     printer.chunk(chunk);
   };
-  const drain = () => {
+  const drain = async () => {
     for (;;) {
-      const chunks = runs.logsAfter(runId, afterSeq, 1000);
-      for (const chunk of chunks) print(chunk);
+      const chunks = await runs.logsAfter(runId, afterSeq, 1000);
+      for (const chunk of chunks) await print(chunk);
       if (chunks.length > 0) afterSeq = chunks[chunks.length - 1]!.seq;
       if (chunks.length < 1000) return;
     }
@@ -75,8 +75,8 @@ async function printLogs(runs: RunStore, runId: string, options: { follow?: bool
   for (;;) {
     // Read the status before the output: output written before a run
     // finishes is then always drained before we stop.
-    const run = runs.getSummary(runId)!;
-    drain();
+    const run = (await runs.getSummary(runId))!;
+    await drain();
     const finished = FINISHED_STATUSES.includes(run.status);
     if (finished || !options.follow) {
       printer.endLine();
@@ -86,7 +86,7 @@ async function printLogs(runs: RunStore, runId: string, options: { follow?: bool
     if (Date.now() - lastOwnerCheck >= OWNER_CHECK_MS) {
       lastOwnerCheck = Date.now();
       // A run whose process died is marked failed here, which ends the loop.
-      failOrphanRuns(runs);
+      await failOrphanRuns(runs);
     }
     await sleep(FOLLOW_POLL_MS);
   }

@@ -9,7 +9,7 @@ import { invalid, messageOf } from "../../errors";
 import { Events } from "../../events";
 import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
-import { failOrphanRuns } from "../../runner/orphans";
+import { failOrphanRuns, ownerFor } from "../../runner/orphans";
 import { openStore, type Store } from "../../store";
 import type { UserCode } from "../../executor/userCode";
 import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
@@ -61,13 +61,13 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
   const userCode = takeEarlyUserCode() ?? startUserCode();
   const store = openStore(config.dbFile);
   try {
-    failOrphanRuns(store.runs);
+    await failOrphanRuns(store.runs);
     let workflow: LoadedWorkflow;
     try {
       workflow = await userCode.loader.load(file);
     } catch (error) {
       const message = error instanceof WorkflowLoadError ? error.message : `${file}: ${messageOf(error)}`;
-      const run = store.runs.insertRun({
+      const run = await store.runs.insertRun({
         workflowName: fileStem(file),
         workflowFile: file,
         triggerKind: "manual",
@@ -75,25 +75,27 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
         status: "failed",
         error: message,
       });
-      if (options.json) printJson(store.runs.getRun(run.id));
+      if (options.json) printJson(await store.runs.getRun(run.id));
       else process.stderr.write(`${colour.errRed("error:")} ${message}\n${colour.dim(`(recorded as failed run ${run.id})`)}\n`);
       return 1;
     }
     return await execute(store, userCode, workflow, context, options);
   } finally {
     await userCode.executors.close();
-    store.close();
+    await store.close();
   }
 }
 
 async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
-  const run = store.runs.insertRun({
+  // This process owns the run it executes: an id for its lifetime, so a kill shows as an orphan.
+  const owner = ownerFor("cli");
+  const run = await store.runs.insertRun({
     workflowName: workflow.name,
     workflowFile: workflow.file,
     triggerKind: "manual",
     context,
     status: "running",
-    ownerPid: process.pid,
+    owner,
   });
   const events = new Events();
   if (!options.json) printLive(events, run);
@@ -113,7 +115,7 @@ async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflo
   process.on("SIGHUP", onSignal);
   let summary: RunSummary;
   try {
-    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env, loader: userCode.loader });
+    summary = await executeRun({ store: store.runs, events, runId: run.id, signal: controller.signal, workflow, env: process.env, loader: userCode.loader, owner });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -121,7 +123,7 @@ async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflo
     await stopReporting();
   }
 
-  if (options.json) printJson(store.runs.getRun(run.id));
+  if (options.json) printJson(await store.runs.getRun(run.id));
   else process.stdout.write(`${runResultLine(summary)}\n`);
   if (summary.status === "success") return 0;
   if (summary.status === "cancelled" && cancelledBy) return cancelledBy === "SIGINT" ? 130 : cancelledBy === "SIGTERM" ? 143 : 129;

@@ -8,6 +8,7 @@
 // fire: runs a registered trigger's workflow now, as a manual run executed by
 // the agent (schedules, webhooks and watchers all live there).
 import type { Command } from "commander";
+import { hostname } from "node:os";
 import { loadConfig } from "../../config";
 import { ClockworkError } from "../../errors";
 import { CancelRun, FireTrigger, type RunSummary } from "../../protocol";
@@ -30,13 +31,13 @@ export function runControlCommands(program: Command): void {
         try {
           // The agent answers a finished run with its record; say so as the
           // agent-less path does, instead of printing it as if it had worked.
-          checkCancellable(config.dbFile, id);
+          await checkCancellable(config.dbFile, id);
           run = await client.request(CancelRun, { id });
         } finally {
           client.close();
         }
       } else {
-        run = cancelWithoutAgent(config.dbFile, id);
+        run = await cancelWithoutAgent(config.dbFile, id);
         if (!options.json) {
           process.stdout.write(`asked the process running ${colour.bold(run.id)} to cancel it; it records the run as cancelled\n`);
           return;
@@ -64,12 +65,12 @@ export function runControlCommands(program: Command): void {
 }
 
 /** Throws Conflict for a run that has already finished: there is nothing to cancel. */
-function checkCancellable(dbFile: string, id: string): void {
+async function checkCancellable(dbFile: string, id: string): Promise<void> {
   const store = openStore(dbFile);
   try {
-    requireActive(store.runs.getSummary(store.runs.resolveId(id))!);
+    requireActive((await store.runs.getSummary(await store.runs.resolveId(id)))!);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -81,20 +82,20 @@ export function requireActive(run: RunSummary): void {
 }
 
 /** With no agent, only a `clockwork run` process can own a live run: signal it and report what the store says. */
-function cancelWithoutAgent(dbFile: string, id: string): RunSummary {
+async function cancelWithoutAgent(dbFile: string, id: string): Promise<RunSummary> {
   const store = openStore(dbFile);
   try {
-    failOrphanRuns(store.runs);
-    const runId = store.runs.resolveId(id);
-    const run = store.runs.getSummary(runId)!;
+    await failOrphanRuns(store.runs);
+    const runId = await store.runs.resolveId(id);
+    const run = (await store.runs.getSummary(runId))!;
     requireActive(run);
-    const owner = store.runs.ownerOf(runId);
-    if (owner === null || !isProcessAlive(owner)) {
+    const owner = await store.runs.ownerOf(runId);
+    if (owner === null || (owner.host !== "" && owner.host !== hostname()) || !isProcessAlive(owner.pid)) {
       throw new ClockworkError("NotFound", `no live process owns run ${run.id}`);
     }
-    process.kill(owner, "SIGTERM");
+    process.kill(owner.pid, "SIGTERM");
     return run;
   } finally {
-    store.close();
+    await store.close();
   }
 }

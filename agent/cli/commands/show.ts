@@ -25,14 +25,14 @@ Examples:
 
 The full output as it was produced, stderr included: clockwork logs <run-id>`,
     )
-    .action((id: string, options: { json?: boolean }) => {
+    .action(async (id: string, options: { json?: boolean }) => {
       const store = openStore(loadConfig().dbFile);
       let run: RunRecord;
       try {
-        failOrphanRuns(store.runs);
-        run = store.runs.getRun(id);
+        await failOrphanRuns(store.runs);
+        run = await store.runs.getRun(id);
       } finally {
-        store.close();
+        await store.close();
       }
       if (options.json) printJson(run);
       else process.stdout.write(describeRun(run));

@@ -3,6 +3,7 @@
 // agent is running. Exit 2: unhealthy, i.e. a live process holds the lock but
 // does not answer, or it answers but its heartbeat has stopped moving.
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
@@ -56,7 +57,7 @@ export async function agentState(config: Config, now = Date.now()): Promise<Agen
   if (status.storeError) {
     return { state: "unhealthy", pid: status.pid, status, reason: `${status.storeError}; the agent accepts no work and is exiting` };
   }
-  const beatAt = heartbeatOf(config, status.pid);
+  const beatAt = await heartbeatOf(config, status.pid);
   if (beatAt !== undefined && now - beatAt > HEARTBEAT_STALE_MS) {
     const age = Math.round((now - beatAt) / 1000);
     return { state: "unhealthy", pid: status.pid, status, reason: `the agent's heartbeat is ${age} s old` };
@@ -64,15 +65,16 @@ export async function agentState(config: Config, now = Date.now()): Promise<Agen
   return { state: "running", status };
 }
 
-function heartbeatOf(config: Config, pid: number): number | undefined {
+async function heartbeatOf(config: Config, pid: number): Promise<number | undefined> {
   // A question about the agent never creates a store.
   if (!existsSync(config.dbFile)) return undefined;
   try {
     const store = openStore(config.dbFile);
     try {
-      return store.heartbeats.get(pid)?.beatAt;
+      const here = hostname();
+      return (await store.agents.list()).find((agent) => agent.pid === pid && agent.host === here)?.beatAt;
     } finally {
-      store.close();
+      await store.close();
     }
   } catch {
     return undefined;

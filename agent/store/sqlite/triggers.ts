@@ -1,12 +1,9 @@
-// Registered triggers: schedules, webhooks and watchers in one table with one
+// Registered triggers in the SQLite store: every kind in one table with one
 // name space, so `pause`, `resume` and `unregister` work by name whatever the
 // kind. Rows come out in two shapes: `TriggerRow` (everything the agent needs,
 // never the webhook secret) and the protocol's `TriggerRecord` for clients.
-// The webhook secret has exactly one getter, `webhookSecret`.
-//
-// The scheduler's claim lives here too: advancing `next_fire_at` guarded on
-// its old value, inside the same IMMEDIATE transaction as the caller's run
-// insert, is what keeps two agent processes from firing one instant twice.
+// The webhook secret has exactly one getter, `webhookSecret`. Synchronous;
+// sqlite/index.ts hands it out behind the asynchronous TriggerRepository.
 import type {
   ScheduleConfig,
   TriggerRecord,
@@ -14,58 +11,11 @@ import type {
   WatcherConfig,
   WebhookConfig,
   RunStatus,
-} from "../protocol";
-import { conflict, notFound } from "../errors";
+} from "../../protocol";
+import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
-
-interface RowBase {
-  id: number;
-  name: string;
-  workflowFile: string;
-  workflowName: string;
-  paused: boolean;
-  /** Schedules: the next instant to fire (ms); null when paused or exhausted. */
-  nextFireAt: number | null;
-  /** A problem shown in listings (a watcher whose path is gone). */
-  stateError: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-export type ScheduleRow = RowBase & { type: "schedule"; config: ScheduleConfig };
-export type WebhookRow = RowBase & { type: "webhook"; config: WebhookConfig };
-export type WatcherRow = RowBase & { type: "watcher"; config: WatcherConfig };
-export type TriggerRow = ScheduleRow | WebhookRow | WatcherRow;
-
-type ConfigOf<T extends TriggerType> = T extends "schedule"
-  ? ScheduleConfig
-  : T extends "webhook"
-    ? WebhookConfig
-    : WatcherConfig;
-
-export type NewTrigger = {
-  [T in TriggerType]: {
-    name: string;
-    type: T;
-    workflowFile: string;
-    workflowName: string;
-    config: ConfigOf<T>;
-    paused?: boolean;
-    nextFireAt?: number | null;
-    /** Webhooks only. */
-    secret?: string;
-  };
-}[TriggerType];
-
-export interface TriggerPatch {
-  workflowFile?: string;
-  workflowName?: string;
-  config?: ScheduleConfig | WebhookConfig | WatcherConfig;
-  paused?: boolean;
-  nextFireAt?: number | null;
-  stateError?: string | null;
-  secret?: string;
-}
+import { TRIGGER_TYPES, type Clock, type NewTrigger, type ScheduleRow, type TriggerPatch, type TriggerRow } from "../store";
 
 export interface TriggerStoreOptions {
   /** Human-readable cadence for a schedule's record (cronstrue via core/cron). */
@@ -98,6 +48,7 @@ export class TriggerStore {
   constructor(
     private readonly db: Db,
     private readonly options: TriggerStoreOptions = {},
+    private readonly now: Clock = Date.now,
   ) {}
 
   private sql(text: string): Database.Statement<unknown[]> {
@@ -110,7 +61,8 @@ export class TriggerStore {
   }
 
   /** Refuses a name already used by any trigger, whatever its kind. */
-  create(input: NewTrigger, now = Date.now()): TriggerRow {
+  create(input: NewTrigger): TriggerRow {
+    const now = this.now();
     const existing = this.get(input.name);
     if (existing) throw duplicate(input.name, existing.type);
     try {
@@ -173,7 +125,8 @@ export class TriggerStore {
     return this.toRecord(this.require(name));
   }
 
-  update(name: string, patch: TriggerPatch, now = Date.now()): TriggerRow {
+  update(name: string, patch: TriggerPatch): TriggerRow {
+    const now = this.now();
     const row = this.require(name);
     const sets: string[] = ["updated_at = @now"];
     const values: Record<string, unknown> = { id: row.id, now };
@@ -194,8 +147,8 @@ export class TriggerStore {
   }
 
   /** Pausing clears the next fire; the caller passes the recomputed one on resume. */
-  setPaused(name: string, paused: boolean, nextFireAt: number | null, now = Date.now()): TriggerRow {
-    return this.update(name, { paused, nextFireAt: paused ? null : nextFireAt }, now);
+  setPaused(name: string, paused: boolean, nextFireAt: number | null): TriggerRow {
+    return this.update(name, { paused, nextFireAt: paused ? null : nextFireAt });
   }
 
   remove(name: string): TriggerRow {
@@ -231,31 +184,11 @@ export class TriggerStore {
     return rows.map(toTriggerRow) as ScheduleRow[];
   }
 
-  /**
-   * Claims a due instant: in one IMMEDIATE transaction, moves the trigger's
-   * `next_fire_at` from `expected` to `next` and runs `inside` (which inserts
-   * the run rows). When the row no longer holds `expected` — another agent
-   * claimed it, or the schedule was paused, edited or removed — nothing is
-   * written and the result is undefined.
-   */
-  claim<T>(id: number, expected: number, next: number | null, inside: () => T, now = Date.now()): T | undefined {
-    const advance = this.sql(
-      `UPDATE triggers SET next_fire_at = ?, updated_at = ? WHERE id = ? AND next_fire_at = ? AND paused = 0`,
-    );
-    const claimTx = this.db.transaction(() => {
-      if (advance.run(next, now, id, expected).changes !== 1) return undefined;
-      return inside();
-    });
-    return claimTx.immediate();
-  }
-
-  counts(): { schedules: number; webhooks: number; watchers: number } {
-    const rows = this.sql(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{
-      kind: TriggerType;
-      n: number;
-    }>;
-    const count = (kind: TriggerType) => rows.find((r) => r.kind === kind)?.n ?? 0;
-    return { schedules: count("schedule"), webhooks: count("webhook"), watchers: count("watcher") };
+  counts(): Record<TriggerType, number> {
+    const rows = this.sql(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{ kind: TriggerType; n: number }>;
+    const counts = Object.fromEntries(TRIGGER_TYPES.map((type) => [type, 0])) as Record<TriggerType, number>;
+    for (const row of rows) if (row.kind in counts) counts[row.kind] = row.n;
+    return counts;
   }
 
   toRecord(row: TriggerRow): TriggerRecord {
@@ -311,6 +244,10 @@ function duplicate(name: string, type: TriggerType) {
 }
 
 function toTriggerRow(row: Row): TriggerRow {
+  // A kind this version does not know (a newer Clockwork wrote it) is an error that names it, never mistaken for another kind.
+  if (!(TRIGGER_TYPES as readonly string[]).includes(row.kind)) {
+    throw invalid(`trigger "${row.name}" has a kind this version of Clockwork does not know: "${row.kind}"`);
+  }
   return {
     id: row.id,
     name: row.name,

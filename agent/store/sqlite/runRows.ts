@@ -1,7 +1,7 @@
 // How rows of `runs`, `run_steps` and `run_logs` look, and how they become
 // the protocol's records: epoch milliseconds become ISO strings, JSON
 // columns are parsed. Pure; the queries live in runs.ts.
-import type { LogChunk, RunStatus, RunSummary, RunTriggerKind, StepRecord, StepStatus, TriggerContext } from "../protocol";
+import type { LogChunk, RunStatus, RunSummary, RunTriggerKind, StepRecord, StepStatus, TriggerContext } from "../../protocol";
 
 export interface RunRow {
   rowid: number;
@@ -19,7 +19,6 @@ export interface RunRow {
   started_at: number | null;
   finished_at: number | null;
   error: string | null;
-  owner_pid: number | null;
 }
 
 export interface StepRow {
@@ -50,7 +49,7 @@ export const RUN_COLUMNS = "rowid, *";
 // runs read many rows; reading each one's context would multiply their cost
 // by the size of the bodies.
 export const SUMMARY_COLUMNS =
-  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, owner_pid";
+  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error";
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -10,7 +10,7 @@
 import Database from "better-sqlite3";
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { notFound } from "../errors";
+import { notFound } from "../../errors";
 import { migrations } from "./migrations";
 
 export type Db = Database.Database;
@@ -65,14 +65,25 @@ function markStore(file: string): void {
 
 function migrate(db: Db): void {
   const current = db.pragma("user_version", { simple: true }) as number;
-  for (let version = current + 1; version <= migrations.length; version++) {
-    const apply = db.transaction(() => {
-      // Re-read inside the write lock: another process may have migrated.
-      const now = db.pragma("user_version", { simple: true }) as number;
-      if (now >= version) return;
-      db.exec(migrations[version - 1]!);
-      db.pragma(`user_version = ${version}`);
-    });
-    apply.immediate();
+  if (current >= migrations.length) return;
+  // A migration may rebuild a table (SQLite cannot drop a CHECK in place):
+  // foreign keys are off meanwhile, as SQLite's procedure for that asks, and
+  // checked before each commit. The pragma is a no-op inside a transaction.
+  db.pragma("foreign_keys = OFF");
+  try {
+    for (let version = current + 1; version <= migrations.length; version++) {
+      const apply = db.transaction(() => {
+        // Re-read inside the write lock: another process may have migrated.
+        const now = db.pragma("user_version", { simple: true }) as number;
+        if (now >= version) return;
+        db.exec(migrations[version - 1]!);
+        const broken = db.pragma("foreign_key_check") as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${version} left ${broken.length} rows with broken references`);
+        db.pragma(`user_version = ${version}`);
+      });
+      apply.immediate();
+    }
+  } finally {
+    db.pragma("foreign_keys = ON");
   }
 }

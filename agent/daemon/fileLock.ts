@@ -1,5 +1,6 @@
 // An exclusive lock on a file, held by the kernel for as long as the process
-// lives. SQLite's own locking does the work: a connection in
+// lives: the home's one-agent lock, whatever the store. SQLite's own locking
+// does the work: a connection in
 // `locking_mode = EXCLUSIVE` that has written once keeps its POSIX (fcntl)
 // lock on the file until it is closed, and the kernel drops the lock when the
 // process exits, however it exits (kill -9, a crash, a power cut). Nothing is

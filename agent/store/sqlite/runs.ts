@@ -1,11 +1,13 @@
-// The runs side of the store: run rows, their steps and their log chunks.
+// The runs side of the SQLite store: run rows, their steps and their log
+// chunks. Synchronous (better-sqlite3); sqlite/index.ts hands it out behind
+// the asynchronous RunRepository of store.ts.
 //
 // Every run is one row, inserted before its first step starts and finished
 // exactly once: finishRun only moves a queued or running row, so a second
 // finish (a cancel racing a crash, recovery racing the owner) changes
 // nothing. Times are stored as epoch milliseconds and handed out as ISO
 // strings, as the protocol types say.
-import { conflict, invalid, notFound } from "../errors";
+import { conflict, invalid, notFound } from "../../errors";
 import type {
   ListRunsParams,
   LogChunk,
@@ -15,10 +17,11 @@ import type {
   RunTriggerKind,
   StepRecord,
   TriggerContext,
-} from "../protocol";
+} from "../../protocol";
 import type Database from "better-sqlite3";
+import type { ActiveRun, Clock, FinishStatus, NewLogChunk, NewRun, Owner, StepProcess } from "../store";
 import type { Db } from "./db";
-import { newRunId, RUN_ID_CHARS } from "./ids";
+import { newRunId, RUN_ID_CHARS } from "../ids";
 import {
   iso,
   newestFirst,
@@ -33,32 +36,6 @@ import {
   type StepRow,
 } from "./runRows";
 
-export interface NewRun {
-  workflowName: string;
-  workflowFile: string;
-  triggerKind: RunTriggerKind;
-  triggerId?: number | null;
-  triggerName?: string | null;
-  context?: TriggerContext;
-  /** Default "queued". "skipped" and "failed" rows are written already finished. */
-  status?: "queued" | "running" | "skipped" | "failed";
-  /** Epoch ms a cron run was due. */
-  scheduledFor?: number | null;
-  ownerPid?: number | null;
-  deliveryId?: string | null;
-  error?: string | null;
-}
-
-export type FinishStatus = "success" | "failed" | "cancelled";
-
-export interface NewLogChunk {
-  step: number | null;
-  stream: LogChunk["stream"];
-  /** Epoch ms. */
-  at: number;
-  text: string;
-}
-
 export const DEFAULT_LIST_LIMIT = 20;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
 export class RunStore {
@@ -67,7 +44,7 @@ export class RunStore {
   constructor(
     readonly db: Db,
     /** The clock; tests and benchmarks pass their own. */
-    private readonly now: () => number = Date.now,
+    private readonly now: Clock = Date.now,
   ) {}
 
   private sql(text: string) {
@@ -98,12 +75,12 @@ export class RunStore {
       started_at: status === "running" ? now : null,
       finished_at: finished ? now : null,
       error: run.error ?? null,
-      owner_pid: run.ownerPid ?? null,
     };
+    const owner = run.owner ?? null;
     this.sql(
       `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context,
-         status, scheduled_for, created_at, started_at, finished_at, error, owner_pid, delivery_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         status, scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       row.workflow_name,
@@ -118,7 +95,9 @@ export class RunStore {
       row.started_at,
       row.finished_at,
       row.error,
-      row.owner_pid,
+      owner?.id ?? null,
+      owner?.pid ?? null,
+      owner?.host ?? null,
       run.deliveryId ?? null,
     );
     // The summary is what was just written; reading it back would cost a query per run.
@@ -225,12 +204,12 @@ export class RunStore {
     return rows.map((row) => ({ run: toSummary(row), context: parseContext(row.trigger_context ?? "{}") }));
   }
 
-  /** queued → running (or a running row taken over by `ownerPid`). Throws conflict when the run already finished. */
-  markRunning(id: string, ownerPid: number): RunSummary {
+  /** queued → running (or a running row taken over by `owner`). Throws conflict when the run already finished. */
+  markRunning(id: string, owner: Owner): RunSummary {
     const result = this.sql(
-      `UPDATE runs SET status = 'running', owner_pid = ?, started_at = COALESCE(started_at, ?)
+      `UPDATE runs SET status = 'running', owner_id = ?, owner_pid = ?, owner_host = ?, started_at = COALESCE(started_at, ?)
        WHERE id = ? AND status IN ('queued', 'running')`,
-    ).run(ownerPid, this.now(), id);
+    ).run(owner.id, owner.pid, owner.host, this.now(), id);
     const summary = this.getSummary(id);
     if (!summary) throw notFound(`no run with id "${id}"`);
     if (result.changes === 0) throw conflict(`run ${id} already finished (${summary.status})`);
@@ -279,27 +258,30 @@ export class RunStore {
     return counts;
   }
 
-  /** The process that owns a queued or running run. */
-  ownerOf(id: string): number | null {
-    const row = this.sql("SELECT owner_pid FROM runs WHERE id = ?").get(id) as { owner_pid: number | null } | undefined;
-    return row?.owner_pid ?? null;
+  /** Queued and running runs with their owners, oldest first. */
+  ownedActiveRuns(): ActiveRun[] {
+    const rows = this.sql(
+      `SELECT id, status, owner_id, owner_pid, owner_host FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
+    ).all() as Array<{ id: string; status: "queued" | "running"; owner_id: string | null; owner_pid: number | null; owner_host: string | null }>;
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      // Rows from before owners had ids name only a pid; their host is this one.
+      owner: r.owner_id === null ? null : { id: r.owner_id, pid: r.owner_pid ?? 0, host: r.owner_host ?? "" },
+    }));
   }
 
-  /** Queued and running runs with the process that owns them, oldest first. */
-  ownedActiveRuns(): Array<{ id: string; status: "queued" | "running"; ownerPid: number | null }> {
-    return this.sql(
-      `SELECT id, status, owner_pid AS ownerPid FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
-    ).all() as Array<{ id: string; status: "queued" | "running"; ownerPid: number | null }>;
+  /** Who executes (or last executed) a run. */
+  ownerOf(id: string): Owner | null {
+    const row = this.sql("SELECT owner_id, owner_pid, owner_host FROM runs WHERE id = ?").get(id) as
+      | { owner_id: string | null; owner_pid: number | null; owner_host: string | null }
+      | undefined;
+    return row?.owner_id ? { id: row.owner_id, pid: row.owner_pid ?? 0, host: row.owner_host ?? "" } : null;
   }
 
-  /** True when `pid` belonged to an agent (it left a heartbeat row), as opposed to a `clockwork run`. */
-  wasAgent(pid: number): boolean {
-    return this.sql(`SELECT 1 FROM heartbeats WHERE pid = ?`).get(pid) !== undefined;
-  }
-
-  /** Marks failed every queued or running run owned by `pid` (an agent restarting under the same pid, a shutdown). */
-  failRunsOwnedBy(pid: number, reason: string): RunSummary[] {
-    const rows = this.sql(`SELECT id FROM runs WHERE status IN ('queued', 'running') AND owner_pid = ?`).all(pid) as Array<{
+  /** Marks failed every queued or running run owned by `ownerId`. */
+  failRunsOwnedBy(ownerId: string, reason: string): RunSummary[] {
+    const rows = this.sql(`SELECT id FROM runs WHERE status IN ('queued', 'running') AND owner_id = ?`).all(ownerId) as Array<{
       id: string;
     }>;
     return rows.flatMap((row) => this.finishRun(row.id, "failed", reason) ?? []);
@@ -318,6 +300,19 @@ export class RunStore {
     return row ? { runId: row.runId, output: row.output ?? "" } : undefined;
   }
 
+  /** The last successful run of `workflowName` and its successful steps' outputs: one seek, one range read. */
+  previousOutputs(workflowName: string): { runId: string; outputs: Record<string, string> } | undefined {
+    const run = this.sql(
+      `SELECT id FROM runs WHERE workflow_name = ? AND status = 'success' ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    ).get(workflowName) as { id: string } | undefined;
+    if (!run) return undefined;
+    const steps = this.sql(`SELECT name, output FROM run_steps WHERE run_id = ? AND status = 'success'`).all(run.id) as Array<{
+      name: string;
+      output: string | null;
+    }>;
+    return { runId: run.id, outputs: Object.fromEntries(steps.map((s) => [s.name, s.output ?? ""])) };
+  }
+
   /**
    * Records the process group a running step's work lives in. The step's
    * next record (INSERT OR REPLACE) clears it, so only steps still running
@@ -333,18 +328,18 @@ export class RunStore {
   }
 
   /** The process groups recorded for a run's steps that are still marked running. */
-  stepProcesses(runId: string): Array<{ index: number; pgid: number; identity: string }> {
+  stepProcesses(runId: string): StepProcess[] {
     return this.sql(
       `SELECT idx AS "index", pgid, pgid_identity AS identity FROM run_steps
        WHERE run_id = ? AND status = 'running' AND pgid IS NOT NULL AND pgid_identity IS NOT NULL`,
-    ).all(runId) as Array<{ index: number; pgid: number; identity: string }>;
+    ).all(runId) as StepProcess[];
   }
 
   /** Gives queued runs to a new owner (an agent resuming a dead one's accepted work). */
-  adoptQueued(ids: readonly string[], ownerPid: number): void {
-    const adopt = this.sql(`UPDATE runs SET owner_pid = ? WHERE id = ? AND status = 'queued'`);
+  adoptQueued(ids: readonly string[], owner: Owner): void {
+    const adopt = this.sql(`UPDATE runs SET owner_id = ?, owner_pid = ?, owner_host = ? WHERE id = ? AND status = 'queued'`);
     this.db.transaction(() => {
-      for (const id of ids) adopt.run(ownerPid, id);
+      for (const id of ids) adopt.run(owner.id, owner.pid, owner.host, id);
     })();
   }
 
@@ -444,6 +439,8 @@ export class RunStore {
       });
       batch.immediate();
     }
+    // Claimed schedule instants older than the runs kept are history too.
+    this.sql("DELETE FROM schedule_claims WHERE claimed_at < ?").run(olderThanMs);
     return deleted;
   }
 }

@@ -1,0 +1,180 @@
+// The SQLite adapter: one better-sqlite3 connection (WAL) and the
+// repositories of store.ts on it. better-sqlite3 is synchronous, which is
+// what makes the atomic operations safe here: each runs its whole
+// transaction in one synchronous call, so no other statement of this
+// process can run inside it. The repositories are the synchronous classes
+// beside this file, seen through `asyncView`.
+import { decideAdmission, needsActiveCount } from "../../core/admission";
+import type { RunSummary } from "../../protocol";
+import type {
+  AdmissionRequest,
+  Admission,
+  AgentRepository,
+  Clock,
+  InstantClaim,
+  RunRepository,
+  Store,
+  TriggerRepository,
+} from "../store";
+import { AgentStore } from "./agents";
+import { openDb, type Db } from "./db";
+import { RunStore } from "./runs";
+import { TriggerStore, type TriggerStoreOptions } from "./triggers";
+
+export interface SqliteStoreOptions extends TriggerStoreOptions {
+  clock?: Clock;
+}
+
+/** Opens (creating and migrating as needed) the store in `file`. */
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+  const clock = options.clock ?? Date.now;
+  const db = openDb(file);
+  const runStore = new RunStore(db, clock);
+  const triggerStore = new TriggerStore(db, options, clock);
+  const agentStore = new AgentStore(db);
+  let closed = false;
+
+  const admitOne = (request: AdmissionRequest): Admission => {
+    const { overlap, ...run } = request;
+    const active = needsActiveCount(overlap, run.triggerName) ? countActiveOf(db, run.triggerName!) : { running: 0, queued: 0 };
+    const decision = decideAdmission(overlap, run.triggerName, active);
+    if (decision.status === "skipped") {
+      return { status: "skipped", reason: decision.reason, run: runStore.insertRun({ ...run, status: "skipped", error: decision.reason }) };
+    }
+    const queued: RunSummary = runStore.insertRun({ ...run, status: "queued" });
+    return decision.serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey: decision.serialKey };
+  };
+
+  const claimTx = db.transaction((claim: InstantClaim): { admission: Admission | null } | undefined => {
+    const inserted = db
+      .prepare(`INSERT INTO schedule_claims (trigger_id, scheduled_for, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(claim.triggerId, claim.expected, clock());
+    if (inserted.changes !== 1) return undefined;
+    const advanced = db
+      .prepare(`UPDATE triggers SET next_fire_at = ?, updated_at = ? WHERE id = ? AND next_fire_at = ? AND paused = 0`)
+      .run(claim.next, clock(), claim.triggerId, claim.expected);
+    // The schedule changed under us (paused, edited, removed): not ours to fire; undo the claim row too.
+    if (advanced.changes !== 1) throw NOT_OURS;
+    if (!claim.run) return { admission: null };
+    const admission = admitOne(claim.run);
+    db.prepare(`UPDATE schedule_claims SET run_id = ? WHERE trigger_id = ? AND scheduled_for = ?`).run(admission.run.id, claim.triggerId, claim.expected);
+    return { admission };
+  });
+
+  // A failed INSERT is undone by SQLite without touching the rest of the
+  // transaction, so one bad request fails alone; errors that abort the
+  // transaction make the commit fail, and then the whole batch rejects.
+  const admitTx = db.transaction((requests: readonly AdmissionRequest[]) =>
+    requests.map((request): { ok: true; admission: Admission } | { ok: false; error: unknown } => {
+      try {
+        return { ok: true, admission: admitOne(request) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+
+  return {
+    backend: { kind: "sqlite", location: file },
+    runs: asyncView(runStore, RUN_METHODS) satisfies RunRepository,
+    triggers: asyncView(triggerStore, TRIGGER_METHODS) satisfies TriggerRepository,
+    agents: asyncView(agentStore, AGENT_METHODS) satisfies AgentRepository,
+    claimInstant: (claim) =>
+      settle(() => {
+        try {
+          return claimTx.immediate(claim);
+        } catch (error) {
+          if (error === NOT_OURS) return undefined;
+          throw error;
+        }
+      }),
+    admit: (requests) => settle(() => admitTx.immediate(requests)),
+    close: () =>
+      settle(() => {
+        if (closed) return;
+        closed = true;
+        db.close();
+      }),
+  };
+}
+
+const NOT_OURS = Symbol("not ours");
+
+/** Active runs of one trigger, counted on the partial index of active runs. */
+function countActiveOf(db: Db, triggerName: string): { running: number; queued: number } {
+  const rows = db
+    .prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE trigger_name = ? AND status IN ('queued', 'running') GROUP BY status`)
+    .all(triggerName) as Array<{ status: "queued" | "running"; n: number }>;
+  const counts = { running: 0, queued: 0 };
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+const RUN_METHODS = [
+  "insertRun",
+  "getSummary",
+  "resolveId",
+  "getRun",
+  "getSteps",
+  "listRuns",
+  "recentWithContext",
+  "markRunning",
+  "finishRun",
+  "activeRuns",
+  "countActive",
+  "ownedActiveRuns",
+  "ownerOf",
+  "adoptQueued",
+  "failRunsOwnedBy",
+  "previousOutput",
+  "previousOutputs",
+  "recordStep",
+  "recordStepProcess",
+  "stepProcesses",
+  "appendLogs",
+  "logsAfter",
+  "findDelivery",
+  "prune",
+] as const satisfies ReadonlyArray<keyof RunStore & keyof RunRepository>;
+
+const TRIGGER_METHODS = [
+  "create",
+  "get",
+  "getById",
+  "require",
+  "rows",
+  "list",
+  "record",
+  "toRecord",
+  "update",
+  "setPaused",
+  "remove",
+  "webhookSecret",
+  "earliestFire",
+  "due",
+  "counts",
+] as const satisfies ReadonlyArray<keyof TriggerStore & keyof TriggerRepository>;
+
+const AGENT_METHODS = ["beat", "get", "list", "remove"] as const satisfies ReadonlyArray<keyof AgentStore & keyof AgentRepository>;
+
+type AsyncView<T, K extends keyof T> = {
+  [P in K]: T[P] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
+};
+
+/** The named methods of `target`, each returning a promise (a throw becomes a rejection). */
+function asyncView<T extends object, K extends keyof T>(target: T, methods: readonly K[]): AsyncView<T, K> {
+  const view = {} as Record<K, unknown>;
+  for (const name of methods) {
+    const method = target[name] as unknown as (...args: unknown[]) => unknown;
+    view[name] = (...args: unknown[]) => settle(() => method.apply(target, args));
+  }
+  return view as AsyncView<T, K>;
+}
+
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

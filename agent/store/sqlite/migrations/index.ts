@@ -1,0 +1,12 @@
+// Numbered migrations, applied in order on open. Append only: a migration
+// that has shipped is never edited; a change is a new file.
+import m001 from "./001_init";
+import m002 from "./002_step_processes";
+import m003 from "./003_store_interface";
+
+export const migrations: readonly string[] = [m001, m002, m003];
+
+/** The first `version` migrations: for tests that build a store as an older version left it. */
+export function migrationsUpTo(version: number): readonly string[] {
+  return migrations.slice(0, version);
+}

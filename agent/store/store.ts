@@ -1,0 +1,268 @@
+// The store as the rest of Clockwork sees it: asynchronous repositories
+// (runs with their steps and logs, triggers, agents) and the few operations
+// that must be atomic, each one call, so no caller ever holds a transaction
+// open across an `await`. An adapter implements it for one engine
+// (agent/store/sqlite/ for SQLite; PostgreSQL is the next); no SQL, driver
+// type or dialect appears outside its adapter. The contract every adapter
+// keeps is test/store/contract.ts.
+import type {
+  ListRunsParams,
+  LogChunk,
+  OverlapPolicy,
+  RunRecord,
+  RunSummary,
+  RunTriggerKind,
+  ScheduleConfig,
+  StepRecord,
+  TriggerContext,
+  TriggerRecord,
+  TriggerType,
+  WatcherConfig,
+  WebhookConfig,
+} from "../protocol";
+
+/**
+ * Every trigger kind, for the store's counts and its check of stored rows.
+ * The compile-time check below fails when a kind is added to the protocol
+ * and not here.
+ */
+export const TRIGGER_TYPES = ["schedule", "webhook", "watcher"] as const satisfies readonly TriggerType[];
+type MissingTriggerTypes = Exclude<TriggerType, (typeof TRIGGER_TYPES)[number]>;
+const everyTriggerType: MissingTriggerTypes extends never ? true : MissingTriggerTypes = true;
+void everyTriggerType;
+
+/** Milliseconds since the epoch; every time the store writes comes from the clock it was opened with. */
+export type Clock = () => number;
+
+/**
+ * Who executes a run: an agent, or a `clockwork run` in a terminal. The id
+ * is unique per process lifetime (a pid alone is reused, and means nothing
+ * on another host); pid and host let a process on the same machine check
+ * whether the owner still lives.
+ */
+export interface Owner {
+  id: string;
+  pid: number;
+  host: string;
+}
+
+export interface NewRun {
+  workflowName: string;
+  workflowFile: string;
+  triggerKind: RunTriggerKind;
+  triggerId?: number | null;
+  triggerName?: string | null;
+  context?: TriggerContext;
+  /** Default "queued". "skipped" and "failed" rows are written already finished. */
+  status?: "queued" | "running" | "skipped" | "failed";
+  /** Epoch ms a cron run was due. */
+  scheduledFor?: number | null;
+  owner?: Owner | null;
+  deliveryId?: string | null;
+  error?: string | null;
+}
+
+export type FinishStatus = "success" | "failed" | "cancelled";
+
+export interface NewLogChunk {
+  step: number | null;
+  stream: LogChunk["stream"];
+  /** Epoch ms. */
+  at: number;
+  text: string;
+}
+
+export interface ActiveRun {
+  id: string;
+  status: "queued" | "running";
+  owner: Owner | null;
+}
+
+export interface StepProcess {
+  index: number;
+  pgid: number;
+  identity: string;
+}
+
+export interface RunRepository {
+  insertRun(run: NewRun): Promise<RunSummary>;
+  /** The run with exactly this id. */
+  getSummary(id: string): Promise<RunSummary | undefined>;
+  /** The full id of the run `idOrPrefix` names; NotFound, or Conflict for an ambiguous prefix. */
+  resolveId(idOrPrefix: string): Promise<string>;
+  /** The run, its trigger context and every recorded step. */
+  getRun(idOrPrefix: string): Promise<RunRecord>;
+  getSteps(runId: string): Promise<StepRecord[]>;
+  /** Newest first; each filter is served by an index. */
+  listRuns(p?: ListRunsParams): Promise<RunSummary[]>;
+  /** A trigger's latest runs of one kind with their context, newest first (a webhook's deliveries). */
+  recentWithContext(triggerName: string, kind: RunTriggerKind, limit: number): Promise<Array<{ run: RunSummary; context: TriggerContext }>>;
+  /** queued → running (or a running row taken over by `owner`); Conflict when it already finished. */
+  markRunning(id: string, owner: Owner): Promise<RunSummary>;
+  /**
+   * Finishes a queued or running run and its steps still running, exactly
+   * once: undefined, changing nothing, when it had already finished.
+   */
+  finishRun(id: string, status: FinishStatus, error?: string | null): Promise<RunSummary | undefined>;
+  /** Queued and running runs, oldest first. */
+  activeRuns(): Promise<RunSummary[]>;
+  /** How many runs are queued and running, counted without reading them. */
+  countActive(): Promise<{ queued: number; running: number }>;
+  /** Queued and running runs with their owners, oldest first. */
+  ownedActiveRuns(): Promise<ActiveRun[]>;
+  /** Who executes (or last executed) a run. */
+  ownerOf(id: string): Promise<Owner | null>;
+  /** Gives queued runs to a new owner (an agent resuming a dead one's accepted work). */
+  adoptQueued(ids: readonly string[], owner: Owner): Promise<void>;
+  /** Fails every active run owned by `ownerId`. */
+  failRunsOwnedBy(ownerId: string, reason: string): Promise<RunSummary[]>;
+  /** The output of `step` in the last successful run of `workflowName`. */
+  previousOutput(workflowName: string, step: string): Promise<{ runId: string; output: string } | undefined>;
+  /** Every successful step's output in the last successful run of `workflowName`, by step name. */
+  previousOutputs(workflowName: string): Promise<{ runId: string; outputs: Record<string, string> } | undefined>;
+  /** Inserts or replaces one step's record (written when it starts and when it ends). */
+  recordStep(runId: string, step: StepRecord): Promise<void>;
+  /** The process group a running step's work lives in; cleared by the step's next record. */
+  recordStepProcess(runId: string, index: number, pgid: number, identity: string): Promise<void>;
+  stepProcesses(runId: string): Promise<StepProcess[]>;
+  /** Appends log chunks and hands them back with their sequence numbers. */
+  appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]>;
+  logsAfter(runId: string, afterSeq: number, limit?: number): Promise<LogChunk[]>;
+  /** The run an earlier delivery with this id started, since `sinceMs`. */
+  findDelivery(triggerId: number, deliveryId: string, sinceMs: number): Promise<string | undefined>;
+  /** Deletes finished runs (and what hangs off them) created before `olderThanMs`; returns how many. */
+  prune(olderThanMs: number): Promise<number>;
+}
+
+interface TriggerRowBase {
+  id: number;
+  name: string;
+  workflowFile: string;
+  workflowName: string;
+  paused: boolean;
+  /** Schedules: the next instant to fire (ms); null when paused or exhausted. */
+  nextFireAt: number | null;
+  /** A problem shown in listings (a watcher whose path is gone). */
+  stateError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+export type ScheduleRow = TriggerRowBase & { type: "schedule"; config: ScheduleConfig };
+export type WebhookRow = TriggerRowBase & { type: "webhook"; config: WebhookConfig };
+export type WatcherRow = TriggerRowBase & { type: "watcher"; config: WatcherConfig };
+/** Everything the agent needs of a trigger, never its webhook secret. */
+export type TriggerRow = ScheduleRow | WebhookRow | WatcherRow;
+
+type ConfigOf<T extends TriggerType> = Extract<TriggerRow, { type: T }>["config"];
+
+export type NewTrigger = {
+  [T in TriggerType]: {
+    name: string;
+    type: T;
+    workflowFile: string;
+    workflowName: string;
+    config: ConfigOf<T>;
+    paused?: boolean;
+    nextFireAt?: number | null;
+    /** Webhooks only. */
+    secret?: string;
+  };
+}[TriggerType];
+
+export interface TriggerPatch {
+  workflowFile?: string;
+  workflowName?: string;
+  config?: TriggerRow["config"];
+  paused?: boolean;
+  nextFireAt?: number | null;
+  stateError?: string | null;
+  secret?: string;
+}
+
+export interface TriggerRepository {
+  /** Refuses (Conflict) a name already used by any trigger, whatever its kind. */
+  create(input: NewTrigger): Promise<TriggerRow>;
+  get(name: string): Promise<TriggerRow | undefined>;
+  getById(id: number): Promise<TriggerRow | undefined>;
+  /** Like `get`, but an unknown name is a NotFound error naming it. */
+  require(name: string): Promise<TriggerRow>;
+  /** Sorted by name. */
+  rows(type?: TriggerType): Promise<TriggerRow[]>;
+  /** Protocol records, sorted by name. */
+  list(type?: TriggerType): Promise<TriggerRecord[]>;
+  record(name: string): Promise<TriggerRecord>;
+  toRecord(row: TriggerRow): Promise<TriggerRecord>;
+  update(name: string, patch: TriggerPatch): Promise<TriggerRow>;
+  /** Pausing clears the next fire; resuming takes the recomputed one. */
+  setPaused(name: string, paused: boolean, nextFireAt: number | null): Promise<TriggerRow>;
+  remove(name: string): Promise<TriggerRow>;
+  /** The one place a webhook secret leaves the store: for signature checks. */
+  webhookSecret(name: string): Promise<string | undefined>;
+  /** The earliest next fire over all schedules. */
+  earliestFire(): Promise<{ name: string; at: number } | undefined>;
+  /** Active schedules due at or before `now`, earliest first. */
+  due(now: number, limit?: number): Promise<ScheduleRow[]>;
+  counts(): Promise<Record<TriggerType, number>>;
+}
+
+/** An agent's heartbeat: one row per live agent process, refreshed every few seconds. */
+export interface AgentBeat {
+  id: string;
+  pid: number;
+  host: string;
+  version: string;
+  startedAt: number;
+  beatAt: number;
+  socket: string | null;
+  http: string | null;
+}
+
+export interface AgentRepository {
+  beat(agent: AgentBeat): Promise<void>;
+  get(id: string): Promise<AgentBeat | undefined>;
+  /** Newest beat first. */
+  list(): Promise<AgentBeat[]>;
+  remove(id: string): Promise<void>;
+}
+
+/** A run to admit under its trigger's overlap policy. */
+export interface AdmissionRequest extends Omit<NewRun, "status" | "error"> {
+  /** Default `parallel` (a manual run, a webhook). */
+  overlap?: OverlapPolicy;
+}
+
+/** What admission wrote: a queued run (with the key that keeps its trigger's runs apart), or a skipped one with the reason. */
+export type Admission = { status: "queued"; run: RunSummary; serialKey?: string } | { status: "skipped"; run: RunSummary; reason: string };
+
+/** A due schedule instant to claim. */
+export interface InstantClaim {
+  triggerId: number;
+  /** The instant: the trigger's `next_fire_at` as read; the claim holds only if it still is. */
+  expected: number;
+  /** What `next_fire_at` becomes (null: no further instant). */
+  next: number | null;
+  /** The run this instant starts, or null when it is missed (catch-up `skip`): then only the instant is used up. */
+  run: (AdmissionRequest & { scheduledFor: number }) | null;
+}
+
+export interface Store {
+  /** "sqlite" or "postgres", and where (a path, or a URL without its password), for status. */
+  readonly backend: { kind: "sqlite" | "postgres"; location: string };
+  readonly runs: RunRepository;
+  readonly triggers: TriggerRepository;
+  readonly agents: AgentRepository;
+  /**
+   * Claims a due instant exactly once, whatever else claims it: a unique
+   * (trigger, instant) row is inserted, `next_fire_at` advances from
+   * `expected` and the run is admitted, all in one transaction. Undefined
+   * when it was not ours (claimed already, or the schedule changed).
+   */
+  claimInstant(claim: InstantClaim): Promise<{ admission: Admission | null } | undefined>;
+  /**
+   * Admits runs in one transaction: each is queued, or skipped with the
+   * reason when its overlap policy says so (core/admission.ts). A request
+   * that cannot be written fails alone.
+   */
+  admit(requests: readonly AdmissionRequest[]): Promise<Array<{ ok: true; admission: Admission } | { ok: false; error: unknown }>>;
+  close(): Promise<void>;
+}
