@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
+import { triggerCountsText } from "../../core/triggerKinds";
 import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
 import { lockHolder } from "../../daemon/lock";
 import { messageOf } from "../../errors";
@@ -92,13 +93,12 @@ function describe(result: AgentState): string {
   if (result.state === "unhealthy") return `${colour.red("unhealthy")}: ${result.reason}\n`;
   const s = result.status;
   const c = s.counts;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const lines = [
     `${colour.green("running")} (pid ${s.pid}, version ${s.version}, up ${formatDuration(s.uptimeMs)})${s.stopping ? colour.yellow(" — stopping") : ""}`,
     `  home      ${s.home}`,
     `  socket    ${s.socket}`,
     `  http      ${s.httpUrl ?? (s.httpError ? colour.red(`off: ${s.httpError}`) : "off")}`,
-    `  triggers  ${plural(c.schedules, "schedule")}, ${plural(c.webhooks, "webhook")}, ${plural(c.watchers, "watcher")}`,
+    `  triggers  ${triggerCountsText(c)}`,
     `  runs      ${c.running} running, ${c.queued} queued`,
     `  next fire ${s.nextFire ? `${s.nextFire.trigger} at ${s.nextFire.at}` : "none"}`,
   ];
