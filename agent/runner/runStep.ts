@@ -10,7 +10,7 @@ import type { StepRecord } from "../protocol";
 import type { StepSpec } from "../executor/messages";
 import type { ExecutorPool } from "../executor/pool";
 import type { TriggerInfo } from "../sdk";
-import { DEFAULT_TIMEOUTS, runStepAttempt } from "../steps";
+import { runStepAttempt, STEP_KINDS } from "../steps/stepKinds";
 import { StepFailure, type StepContext } from "../steps/types";
 import type { RunStore } from "../store/runs";
 import type { LoadedWorkflow } from "../workflow/load";
@@ -63,7 +63,7 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
   };
   save();
 
-  const timeoutMs = step.options.timeout === undefined ? DEFAULT_TIMEOUTS[step.kind] : parseDuration(step.options.timeout);
+  const timeoutMs = step.options.timeout === undefined ? STEP_KINDS[step.kind].defaultTimeoutMs : parseDuration(step.options.timeout);
   const attempts = step.options.retries?.attempts ?? 1;
   const backoffMs = step.options.retries?.backoffMs ?? DEFAULT_BACKOFF_MS;
 
@@ -182,9 +182,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
     if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
     if (timedOut) {
-      const killed =
-        step.kind === "shell" ? "; its process group was killed" : step.kind === "code" ? "; the executor running it was stopped" : "";
-      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
+      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`, exitCode, retryable: true, cancelled: false };
     }
     if (error instanceof StepFailure) {
       return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
