@@ -2,7 +2,8 @@
 // exponential backoff, each attempt logged, the step's record written when
 // it starts and when it ends.
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatDuration, parseDuration } from "../core/duration";
+import { parseDuration } from "../core/duration";
+import { terminalDuration } from "../core/durationText";
 import { placeholderEnv } from "../core/placeholderEnv";
 import { PlaceholderError, renderJson, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
 import type { Events } from "../events";
@@ -93,7 +94,7 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
       break;
     }
     const wait = backoffBefore(attempt + 1, backoffMs);
-    log.write(index, "info", `attempt ${attempt} of ${attempts} failed: ${result.error}; retrying in ${formatDuration(wait)}\n`);
+    log.write(index, "info", `attempt ${attempt} of ${attempts} failed: ${result.error}; retrying in ${terminalDuration(wait)}\n`);
     try {
       await sleep(wait, undefined, { signal });
     } catch {
@@ -182,7 +183,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
     if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
     if (timedOut) {
-      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`, exitCode, retryable: true, cancelled: false };
+      return { ok: false, error: `timed out after ${terminalDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`, exitCode, retryable: true, cancelled: false };
     }
     if (error instanceof StepFailure) {
       return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
