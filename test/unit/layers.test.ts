@@ -39,6 +39,12 @@ test("the extension takes from agent/ only the protocol, the config, pure format
   assert.deepEqual(offending, []);
 });
 
+test("the core modules the extension shares import nothing from Node, so the webviews can bundle them too", () => {
+  const shared = ["relativeTime", "durationText", "statusMarks", "triggerKinds"];
+  const offending = shared.filter((name) => /from\s+"node:/.test(readFileSync(join(root, `agent/core/${name}.ts`), "utf8")));
+  assert.deepEqual(offending, []);
+});
+
 test("the pure core imports nothing from the store, runner, daemon or CLI", () => {
   const offending = sources(join(root, "agent/core")).flatMap((file) =>
     imports(file)
