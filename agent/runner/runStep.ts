@@ -114,7 +114,7 @@ type AttemptResult =
   | { ok: false; error: string; exitCode?: number | null; retryable: boolean; cancelled: boolean };
 
 async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number): Promise<AttemptResult> {
-  const { signal: runSignal, log, index, resolve } = args;
+  const { signal: runSignal } = args;
   if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
   const controller = new AbortController();
   let timedOut = false;
@@ -125,6 +125,32 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
   const onCancel = () => controller.abort();
   runSignal.addEventListener("abort", onCancel, { once: true });
 
+  const ctx = stepContext(args, controller.signal, timeoutMs);
+
+  try {
+    const outcome = await runStepAttempt(step, ctx);
+    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
+    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
+  } catch (error) {
+    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
+    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
+    if (timedOut) {
+      const message = `timed out after ${terminalDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`;
+      return { ok: false, error: message, exitCode, retryable: true, cancelled: false };
+    }
+    if (error instanceof StepFailure) {
+      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
+    }
+    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** What one attempt's step implementation gets: rendering, logs, the code context and process tracking. */
+function stepContext(args: RunStepArgs, signal: AbortSignal, timeoutMs: number): StepContext {
+  const { log, index, resolve } = args;
   const render = (template: string, mode: RenderMode = "text") => {
     try {
       return renderTemplate(template, resolve, mode);
@@ -132,7 +158,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       throw asFailure(error);
     }
   };
-  const ctx: StepContext = {
+  return {
     workflow: args.workflow,
     index,
     render,
@@ -145,7 +171,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     },
     placeholderEnv: () => placeholderEnv(resolve),
     env: args.env,
-    signal: controller.signal,
+    signal,
     timeoutMs,
     log: {
       stdout: (text) => log.write(index, "stdout", text),
@@ -174,25 +200,6 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       }
     },
   };
-
-  try {
-    const outcome = await runStepAttempt(step, ctx);
-    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
-    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
-  } catch (error) {
-    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
-    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
-    if (timedOut) {
-      return { ok: false, error: `timed out after ${terminalDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`, exitCode, retryable: true, cancelled: false };
-    }
-    if (error instanceof StepFailure) {
-      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
-    }
-    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
-  } finally {
-    clearTimeout(timer);
-    runSignal.removeEventListener("abort", onCancel);
-  }
 }
 
 /** Placeholder problems are the author's to fix: no retry can help. */

@@ -37,6 +37,15 @@ const catchupOption = () =>
 const NO_AGENT_NOTE = "no agent is running: saved to the store; `clockwork agent start` to have it fire";
 
 export function scheduleCommands(program: Command): void {
+  registerCommand(program);
+  listCommand(program);
+  pauseResumeCommands(program);
+  unregisterCommand(program);
+  updateCommand(program);
+}
+
+/** `clockwork register <file> --cron …` */
+function registerCommand(program: Command): void {
   program
     .command("register")
     .description("Run a workflow on a cron schedule")
@@ -83,7 +92,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         );
       },
     );
+}
 
+/** `clockwork list [--type] [--json]` */
+function listCommand(program: Command): void {
   program
     .command("list")
     .description("List registered triggers (schedules, webhooks, watchers) with their state, last run and next fire")
@@ -99,7 +111,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       if (o.json) return printJson(result);
       process.stdout.write(formatTriggers(result, Date.now()));
     });
+}
 
+/** `clockwork pause|resume <name>`: any kind */
+function pauseResumeCommands(program: Command): void {
   for (const [command, paused, verb] of [
     ["pause", true, "paused"],
     ["resume", false, "resumed"],
@@ -124,7 +139,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         process.stdout.write(`${verb} ${result.type} ${colour.bold(result.name)}${next}\n${viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`}`);
       });
   }
+}
 
+/** `clockwork unregister <name>`: any kind */
+function unregisterCommand(program: Command): void {
   program
     .command("unregister")
     .description("Remove a trigger by name (any kind); its past runs stay in history")
@@ -137,7 +155,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       );
       process.stdout.write(`unregistered ${colour.bold(name)}\n${viaAgent ? "" : `  ${colour.yellow("no agent is running: removed from the store")}\n`}`);
     });
+}
 
+/** `clockwork update <name> …`: a schedule in place */
+function updateCommand(program: Command): void {
   program
     .command("update")
     .description("Change a schedule in place; a new cadence recomputes the next fire")
