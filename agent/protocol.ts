@@ -9,13 +9,17 @@
 // Instants are ISO 8601 strings in UTC; durations are milliseconds.
 // This module must stay free of Node-only imports: the extension bundles it.
 import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import type { TriggerCounts, TriggerType } from "./core/triggerKinds";
+import type { Step, TriggerEvent } from "./sdk";
+
+export type { TriggerCounts, TriggerType } from "./core/triggerKinds";
 
 export type RunStatus = "queued" | "running" | "success" | "failed" | "cancelled" | "skipped";
 export type StepStatus = "running" | "success" | "failed" | "cancelled" | "skipped";
-/** What started a run. */
-export type RunTriggerKind = "manual" | "cron" | "webhook" | "file" | "api";
-/** What can be registered. */
-export type TriggerType = "schedule" | "webhook" | "watcher";
+/** What started a run: the SDK's `TriggerEvent`, which workflow code sees as `ctx.trigger.event`. */
+export type RunTriggerKind = TriggerEvent;
+/** The kinds of step a workflow declares (agent/steps/stepKinds.ts has what each one does). */
+export type StepKind = Step["kind"];
 export type OverlapPolicy = "skip" | "queue" | "parallel";
 export type CatchupPolicy = "once" | "skip";
 export type FileEvent = "created" | "modified" | "deleted";
@@ -51,7 +55,7 @@ export interface RunSummary {
 export interface StepRecord {
   index: number;
   name: string;
-  kind: "shell" | "http" | "llm" | "code";
+  kind: StepKind;
   status: StepStatus;
   output: string | null;
   error: string | null;
@@ -98,7 +102,17 @@ export interface WatcherConfig {
   glob: string | null;
 }
 
-export interface TriggerRecord {
+/** What a trigger's record adds for its kind, under the kind's own name (`record.schedule`). */
+export interface TriggerDetails {
+  schedule: ScheduleConfig & { description: string; nextFireAt: string | null };
+  webhook: WebhookConfig & { url: string | null };
+  watcher: WatcherConfig;
+}
+
+/** One optional entry per kind; a kind without details above is a compile error here. */
+type TriggerDetailsByKind = { [K in TriggerType]?: TriggerDetails[K] };
+
+export interface TriggerRecord extends TriggerDetailsByKind {
   name: string;
   type: TriggerType;
   workflowFile: string;
@@ -110,9 +124,6 @@ export interface TriggerRecord {
   lastRun: { id: string; status: RunStatus; at: string } | null;
   createdAt: string;
   updatedAt: string;
-  schedule?: ScheduleConfig & { description: string; nextFireAt: string | null };
-  webhook?: WebhookConfig & { url: string | null };
-  watcher?: WatcherConfig;
 }
 
 export interface AgentStatus {
@@ -125,10 +136,8 @@ export interface AgentStatus {
   /** e.g. http://127.0.0.1:8787, or null when the HTTP server is off or failed. */
   httpUrl: string | null;
   httpError: string | null;
-  counts: {
-    schedules: number;
-    webhooks: number;
-    watchers: number;
+  /** Registered triggers by kind (`schedules`, `webhooks`, `watchers`), and runs in flight. */
+  counts: TriggerCounts & {
     running: number;
     queued: number;
   };

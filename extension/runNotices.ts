@@ -12,7 +12,9 @@
 //   A trigger that keeps failing notifies once, until one of its runs
 //   succeeds again: the tree's error icon says the rest.
 import type { RunStatus, RunSummary } from "../agent/protocol";
-import { formatDuration, runDuration } from "../agent/core/relativeTime";
+import { editorDuration } from "../agent/core/durationText";
+import { runDuration } from "../agent/core/relativeTime";
+import { triggerTypeOfRun } from "../agent/core/triggerKinds";
 
 export interface Notice {
   severity: "info" | "warning" | "error";
@@ -27,7 +29,7 @@ export type BackgroundRunsSetting = "failures" | "failuresAndSkips" | "off";
 export function manualRunNotice(run: RunSummary, panelVisible: boolean, nowMs: number): Notice | null {
   if (panelVisible || run.status === "cancelled") return null;
   const duration = runDuration(run, nowMs);
-  const took = duration === null ? "" : ` in ${formatDuration(duration)}`;
+  const took = duration === null ? "" : ` in ${editorDuration(duration)}`;
   const action = showRun(run);
   if (run.status === "success") return { severity: "info", message: `${run.workflowName} succeeded${took}.`, action };
   if (run.status === "failed") {
@@ -82,8 +84,7 @@ export function backgroundNotice(runs: readonly RunSummary[]): Notice {
 
 /** `schedule "nightly"`, `webhook "gh"`, `watcher "notes"`, `API run of digest`. */
 function origin(run: RunSummary): string {
-  const kinds: Record<string, string> = { cron: "schedule", webhook: "webhook", file: "watcher" };
-  const kind = kinds[run.triggerKind];
+  const kind = triggerTypeOfRun(run.triggerKind);
   if (kind && run.triggerName) return `Clockwork: ${kind} "${run.triggerName}" (${run.workflowName})`;
   return `Clockwork: ${run.triggerKind} run of ${run.workflowName}`;
 }

@@ -2,7 +2,9 @@
 // RunChanged notifications (an upsert per notification) and loaded in full
 // only when the view opens, the filter changes or the agent reconnects.
 import { FINISHED_STATUSES, type RunStatus, type RunSummary } from "../agent/protocol";
-import { formatDuration, relativeTime, runDuration, shortTime } from "../agent/core/relativeTime";
+import { editorDuration } from "../agent/core/durationText";
+import { STATUS_MARKS } from "../agent/core/statusMarks";
+import { relativeTime, runDuration, shortTime } from "../agent/core/relativeTime";
 import type { IconView } from "./triggersModel";
 
 export const RUNS_LIMIT = 50;
@@ -30,17 +32,19 @@ export interface RunItemView {
   contextValue: string;
 }
 
-const STATUS_ICONS: Record<RunStatus, IconView> = {
-  queued: { id: "clock" },
-  running: { id: "sync~spin" },
-  success: { id: "pass", color: "testing.iconPassed" },
-  failed: { id: "error", color: "testing.iconFailed" },
-  cancelled: { id: "circle-slash", color: "disabledForeground" },
-  skipped: { id: "debug-step-over", color: "disabledForeground" },
+/** The theme colour of each status's icon; the icon itself is the shared codicon mark. */
+const STATUS_COLORS: Record<RunStatus, string | undefined> = {
+  queued: undefined,
+  running: undefined,
+  success: "testing.iconPassed",
+  failed: "testing.iconFailed",
+  cancelled: "disabledForeground",
+  skipped: "disabledForeground",
 };
 
 export function runIcon(status: RunStatus): IconView {
-  return STATUS_ICONS[status];
+  const color = STATUS_COLORS[status];
+  return color === undefined ? { id: STATUS_MARKS[status].codicon } : { id: STATUS_MARKS[status].codicon, color };
 }
 
 export function isFinished(status: RunStatus): boolean {
@@ -91,10 +95,10 @@ export function describeRun(run: RunSummary, nowMs: number): string {
   const started = Date.parse(run.startedAt ?? run.createdAt);
   const parts = [shortTime(started, nowMs)];
   const duration = runDuration(run, nowMs);
-  if (run.status === "running" && duration !== null) parts.push(`running ${formatDuration(duration)}`);
+  if (run.status === "running" && duration !== null) parts.push(`running ${editorDuration(duration)}`);
   else if (run.status === "queued") parts.push("queued");
   else if (run.status === "skipped") parts.push("skipped");
-  else if (duration !== null) parts.push(formatDuration(duration));
+  else if (duration !== null) parts.push(editorDuration(duration));
   parts.push(trigger);
   return parts.join(" · ");
 }
@@ -106,7 +110,7 @@ export function runTooltip(run: RunSummary, nowMs: number): string {
   const started = Date.parse(run.startedAt ?? run.createdAt);
   lines.push(`Started: ${new Date(started).toLocaleString()} (${relativeTime(started, nowMs)})`);
   const duration = runDuration(run, nowMs);
-  if (duration !== null) lines.push(`Duration: ${formatDuration(duration)}`);
+  if (duration !== null) lines.push(`Duration: ${editorDuration(duration)}`);
   if (run.error) lines.push(`Error: ${run.error}`);
   lines.push(run.workflowFile);
   return lines.join("\n");

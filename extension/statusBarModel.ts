@@ -2,6 +2,7 @@
 // item says in each. Pure, so every state's wording is tested.
 import type { AgentStatus } from "../agent/protocol";
 import { nextChangeIn, relativeTime, shortTime } from "../agent/core/relativeTime";
+import { triggerCountsText } from "../agent/core/triggerKinds";
 
 export type ConnectionState =
   /** Looking for an agent on the socket. */
@@ -59,7 +60,7 @@ function connectedView(status: AgentStatus, nowMs: number): StatusBarView {
   const started = Date.parse(status.startedAt);
   const lines = [
     `Clockwork agent ${status.version} · pid ${status.pid} · started ${shortTime(started, nowMs)} (${relativeTime(started, nowMs)})`,
-    `${plural(c.schedules, "schedule")}, ${plural(c.webhooks, "webhook")}, ${plural(c.watchers, "watcher")}`,
+    triggerCountsText(c),
     `${c.running} running, ${c.queued} queued`,
   ];
   if (status.nextFire) {
@@ -87,8 +88,4 @@ export function statusBarRefreshIn(state: ConnectionState, nowMs: number): numbe
   const started = nextChangeIn(Date.parse(state.status.startedAt), nowMs);
   const next = state.status.nextFire ? nextChangeIn(Date.parse(state.status.nextFire.at), nowMs) : Infinity;
   return Math.min(started, next);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -2,8 +2,10 @@
 // icons and tooltips computed from the agent's trigger records and the
 // current time. Kept apart from the TreeDataProvider so that it can be tested
 // without VS Code and so the provider stays a thin adapter.
-import type { RunStatus, TriggerRecord, TriggerType } from "../agent/protocol";
+import type { TriggerRecord, TriggerType } from "../agent/protocol";
 import { nextChangeIn, relativeTime, shortTime } from "../agent/core/relativeTime";
+import { STATUS_MARKS } from "../agent/core/statusMarks";
+import { TRIGGER_KINDS, TRIGGER_TYPES } from "../agent/core/triggerKinds";
 
 export interface IconView {
   /** A codicon id, e.g. "watch" or "sync~spin". */
@@ -34,11 +36,7 @@ export interface TriggerGroupView {
   items: TriggerItemView[];
 }
 
-const GROUPS: Array<{ type: TriggerType; label: string }> = [
-  { type: "schedule", label: "Schedules" },
-  { type: "webhook", label: "Webhooks" },
-  { type: "watcher", label: "Watchers" },
-];
+const GROUPS = TRIGGER_TYPES.map((type) => ({ type, label: TRIGGER_KINDS[type].label }));
 
 const TYPE_ICONS: Record<TriggerType, string> = { schedule: "watch", webhook: "globe", watcher: "eye" };
 
@@ -110,14 +108,6 @@ export function triggerIcon(trigger: TriggerRecord): IconView {
   return { id: TYPE_ICONS[trigger.type] };
 }
 
-const STATUS_MARKS: Record<RunStatus, string> = {
-  queued: "○ queued",
-  running: "● running",
-  success: "✓ success",
-  failed: "✗ failed",
-  cancelled: "⊘ cancelled",
-  skipped: "↷ skipped",
-};
 
 /**
  * A Markdown tooltip. `nextFires` are ISO instants from the agent's cron
@@ -155,7 +145,7 @@ export function triggerTooltip(trigger: TriggerRecord, nowMs: number, nextFires?
   if (trigger.state === "error" && trigger.error) lines.push(`Error: ${escapeMarkdown(trigger.error)}`, "");
   if (trigger.lastRun) {
     const at = Date.parse(trigger.lastRun.at);
-    lines.push(`Last run: ${STATUS_MARKS[trigger.lastRun.status]}, ${relativeTime(at, nowMs)}`, "");
+    lines.push(`Last run: ${STATUS_MARKS[trigger.lastRun.status].editor} ${trigger.lastRun.status}, ${relativeTime(at, nowMs)}`, "");
   } else lines.push("Last run: never", "");
   lines.push(`Workflow: ${escapeMarkdown(trigger.workflowName)} — ${escapeMarkdown(trigger.workflowFile)}`);
   return lines.join("\n");

@@ -1,17 +1,9 @@
 // How runs, steps and log chunks look in a terminal: shared by
 // `clockwork run` (live), `show`, `history` and `logs`. Colour only on a TTY.
-import { formatDuration } from "../core/duration";
+import { terminalDuration } from "../core/durationText";
+import { STATUS_MARKS } from "../core/statusMarks";
 import type { LogChunk, RunStatus, RunSummary, StepRecord, StepStatus } from "../protocol";
 import { colour } from "./output";
-
-const RUN_MARK: Record<RunStatus, string> = {
-  queued: "…",
-  running: "▸",
-  success: "✓",
-  failed: "✗",
-  cancelled: "■",
-  skipped: "○",
-};
 
 export function paintStatus(status: RunStatus | StepStatus, text: string = status): string {
   switch (status) {
@@ -29,7 +21,7 @@ export function paintStatus(status: RunStatus | StepStatus, text: string = statu
 }
 
 export function mark(status: RunStatus | StepStatus): string {
-  return paintStatus(status, RUN_MARK[status]);
+  return paintStatus(status, STATUS_MARKS[status].terminal);
 }
 
 /** Milliseconds between two ISO instants, or undefined when one is missing. */
@@ -61,7 +53,7 @@ export function stepResultLine(step: StepRecord): string {
   const parts = [`${mark(step.status)} ${colour.bold(step.name)}`];
   if (step.status === "skipped") parts.push(colour.dim("skipped"));
   else parts.push(paintStatus(step.status));
-  if (took !== undefined) parts.push(colour.dim(formatDuration(took)));
+  if (took !== undefined) parts.push(colour.dim(terminalDuration(took)));
   if (step.attempts > 1) parts.push(colour.dim(`${step.attempts} attempts`));
   let line = parts.join("  ");
   if (step.error && step.status !== "cancelled") line += `\n${indent(colour.red(step.error), "    ")}`;
@@ -71,7 +63,7 @@ export function stepResultLine(step: StepRecord): string {
 /** The closing line of a run. */
 export function runResultLine(run: RunSummary): string {
   const took = elapsed(run.startedAt ?? run.createdAt, run.finishedAt);
-  const duration = took === undefined ? "" : ` in ${formatDuration(took)}`;
+  const duration = took === undefined ? "" : ` in ${terminalDuration(took)}`;
   const verb: Record<RunStatus, string> = {
     success: `succeeded${duration}`,
     failed: `failed${duration}`,

@@ -16,6 +16,7 @@ import { invalid, messageOf } from "../errors";
 import type { CronPreview } from "../protocol";
 import { describeNormalized } from "./cronDescription";
 import { normalizeCron, type NormalizedCron } from "./cronSyntax";
+import { iso } from "./iso";
 import { currentZoneName, listTimezones } from "./timezones";
 
 export interface CronSpec {
@@ -154,7 +155,7 @@ export function cronPreview(
       expression: spec.expression,
       timezone: spec.timezone,
       description: describeCron(spec.expression),
-      next: nextFires(spec, nowMs, count).map((ms) => new Date(ms).toISOString()),
+      next: nextFires(spec, nowMs, count).map((ms) => iso(ms)),
     };
   } catch (error) {
     return failed("expression", zone, error);

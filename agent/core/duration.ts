@@ -19,20 +19,6 @@ export function parseDuration(value: unknown): number {
   );
 }
 
-/** A short human form: 12ms, 1.2s, 42s, 3m 05s, 1h 02m. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "–";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)}s`;
-  const totalSeconds = Math.floor(ms / 1000);
-  if (totalSeconds < 60) return `${totalSeconds}s`;
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = totalSeconds % 60;
-  if (minutes < 60) return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
-  const hours = Math.floor(minutes / 60);
-  return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
-}
-
 /** Bytes as B, KiB or MiB with one decimal where it helps. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

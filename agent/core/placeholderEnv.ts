@@ -1,7 +1,8 @@
 // The environment variables a shell step receives: every value a placeholder
 // could name, so a script can read "$CLOCKWORK_TRIGGER_BODY" instead of
 // having it substituted. Pure.
-import { envName, valueText, type ResolveContext } from "./placeholders";
+import { RUN_FIELD_NAMES, SCALAR_TRIGGER_FIELDS } from "./placeholderFields";
+import { envName, envVarFor, fieldValue, valueText, type FieldReference, type ResolveContext } from "./placeholders";
 
 /**
  * Linux refuses to start a process when one argument or environment string
@@ -24,16 +25,14 @@ export interface PlaceholderEnv {
 }
 
 export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
+  const field = (ref: FieldReference): [string, string | undefined] => {
+    const result = fieldValue(ref, ctx);
+    return [envVarFor([ref.kind, ref.field]), "value" in result ? result.value : undefined];
+  };
   const entries: Array<[string, string | undefined]> = [
-    ["CLOCKWORK_RUN_ID", ctx.run.id],
-    ["CLOCKWORK_RUN_WORKFLOW", ctx.workflow],
-    ["CLOCKWORK_RUN_SCHEDULED_FOR", ctx.run.scheduledFor ?? undefined],
-    ["CLOCKWORK_TRIGGER_EVENT", ctx.trigger.fileEvent ?? ctx.trigger.event],
-    ["CLOCKWORK_TRIGGER_KIND", ctx.trigger.event],
-    ["CLOCKWORK_TRIGGER_NAME", ctx.trigger.name ?? undefined],
+    ...RUN_FIELD_NAMES.map((name) => field({ kind: "run", field: name })),
+    ...SCALAR_TRIGGER_FIELDS.map((name) => field({ kind: "trigger", field: name })),
     ["CLOCKWORK_TRIGGER_BODY", ctx.trigger.body === undefined ? undefined : valueText(ctx.trigger.body)],
-    ["CLOCKWORK_TRIGGER_PATH", ctx.trigger.path],
-    ["CLOCKWORK_TRIGGER_FILE_EVENT", ctx.trigger.fileEvent],
   ];
   for (const [name, value] of Object.entries(ctx.trigger.headers ?? {})) {
     entries.push([`CLOCKWORK_TRIGGER_HEADER_${envName(name)}`, value]);

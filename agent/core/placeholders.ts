@@ -5,8 +5,11 @@
 // Resolution is strict. A placeholder that cannot be resolved throws a
 // PlaceholderError naming the placeholder and the reason; it never becomes
 // an empty string and its braces never reach a command.
-import { ALLOWED_HEADERS } from "./webhookHeaders";
+import { RUN_FIELD_NAMES, TRIGGER_FIELD_NAMES, type RunField, type ScalarTriggerField, type TriggerField } from "./placeholderFields";
 import { quoteShellWord, ShellPlacementError, shellSlotContexts, spliceShellValue } from "./shellQuote";
+import { stepReferenceProblem } from "./stepReferences";
+import { unreachable } from "./unreachable";
+import { ALLOWED_HEADERS } from "./webhookHeaders";
 
 export type TemplatePart =
   | { kind: "text"; text: string }
@@ -75,16 +78,15 @@ export function hasPlaceholders(source: string): boolean {
   return /\{(?!\{)/.test(source.replace(/\{\{|\}\}/g, ""));
 }
 
+/** A field that is one value of the run: `{trigger.kind}`, `{run.id}`. */
+export type FieldReference = { kind: "trigger"; field: ScalarTriggerField } | { kind: "run"; field: RunField };
+
 export type Reference =
   | { kind: "step"; step: string }
   | { kind: "previous"; step: string }
-  | { kind: "trigger"; field: "event" | "kind" | "path" | "file_event" | "name" }
   | { kind: "body"; path: string[] }
   | { kind: "header"; name: string }
-  | { kind: "run"; field: "id" | "scheduled_for" | "workflow" };
-
-const TRIGGER_FIELDS = ["event", "kind", "body", "headers", "path", "file_event", "name"];
-const RUN_FIELDS = ["id", "scheduled_for", "workflow"];
+  | FieldReference;
 
 /** What a placeholder refers to; throws PlaceholderError for names that mean nothing. */
 export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): Reference {
@@ -95,9 +97,9 @@ export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): 
     return { kind: "previous", step: rest[0]! };
   }
   if (head === "trigger") {
-    const field = rest[0];
-    if (!field || !TRIGGER_FIELDS.includes(field)) {
-      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELDS.map((f) => `{trigger.${f}}`).join(", ")}`);
+    const field = rest[0] as TriggerField | undefined;
+    if (!field || !TRIGGER_FIELD_NAMES.includes(field)) {
+      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELD_NAMES.map((f) => `{trigger.${f}}`).join(", ")}`);
     }
     if (field === "body") return { kind: "body", path: rest.slice(1) };
     if (field === "headers") {
@@ -105,14 +107,14 @@ export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): 
       return { kind: "header", name: rest[1]!.toLowerCase() };
     }
     if (rest.length !== 1) throw fail(`{trigger.${field}} has no fields`);
-    return { kind: "trigger", field: field as "event" | "kind" | "path" | "file_event" | "name" };
+    return { kind: "trigger", field };
   }
   if (head === "run") {
-    const field = rest[0];
-    if (rest.length !== 1 || !field || !RUN_FIELDS.includes(field)) {
-      throw fail(`unknown run field; use one of ${RUN_FIELDS.map((f) => `{run.${f}}`).join(", ")}`);
+    const field = rest[0] as RunField | undefined;
+    if (rest.length !== 1 || !field || !RUN_FIELD_NAMES.includes(field)) {
+      throw fail(`unknown run field; use one of ${RUN_FIELD_NAMES.map((f) => `{run.${f}}`).join(", ")}`);
     }
-    return { kind: "run", field: field as "id" | "scheduled_for" | "workflow" };
+    return { kind: "run", field };
   }
   if (rest.length > 0) {
     throw fail(`a step's output is text without fields; use {${head}}, or parse it in a code step`);
@@ -147,20 +149,15 @@ export interface ResolveContext {
 export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placeholder" }>, ctx: ResolveContext): string {
   const ref = classify(part);
   const fail = (why: string) => new PlaceholderError(`${part.text}: ${why}`, part.offset, part.text);
+  const unresolvable = stepReferenceProblem(ref, ctx.steps, ctx.current, part);
+  if (unresolvable !== undefined) throw fail(unresolvable);
   switch (ref.kind) {
     case "step": {
-      const index = ctx.steps.indexOf(ref.step);
-      if (index < 0) throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}${shellVariableHint(part)}`);
-      if (index === ctx.current) throw fail("a step cannot use its own output");
-      if (index > ctx.current) throw fail(`step "${ref.step}" runs after this step, so it has no output yet`);
       const output = ctx.outputs[ref.step];
       if (output === undefined) throw fail(`step "${ref.step}" has no output in this run`);
       return output;
     }
     case "previous": {
-      if (!ctx.steps.includes(ref.step)) {
-        throw fail(`no step named "${ref.step}" in this workflow${suggest(ref.step, ctx.steps)}`);
-      }
       const output = ctx.previous(ref.step);
       if (output === undefined) {
         throw fail(
@@ -169,74 +166,106 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
       }
       return output;
     }
-    case "trigger": {
-      const t = ctx.trigger;
-      // {trigger.event} is what happened: the file event (created, modified,
-      // deleted) for a file-triggered run, otherwise the trigger kind.
-      // {trigger.kind} is always the kind (manual, cron, webhook, file, api).
-      if (ref.field === "event") return t.fileEvent ?? t.event;
-      if (ref.field === "kind") return t.event;
-      if (ref.field === "name") {
-        if (!t.name) throw fail(`this ${t.event} run was not started by a registered trigger`);
-        return t.name;
-      }
-      if (ref.field === "path") {
-        if (t.path === undefined) throw fail(`only file-triggered runs have a path; this is ${aRun(t.event)}`);
-        return t.path;
-      }
-      if (t.fileEvent === undefined) throw fail(`only file-triggered runs have a file event; this is ${aRun(t.event)}`);
-      return t.fileEvent;
-    }
-    case "body": {
-      const body = ctx.trigger.body;
-      if (body === undefined) {
-        throw fail(
-          ctx.trigger.event === "manual"
-            ? "this manual run has no body (pass one with clockwork run --body '{…}')"
-            : `this ${ctx.trigger.event} run has no body`,
-        );
-      }
-      let value: unknown = body;
-      for (let i = 0; i < ref.path.length; i++) {
-        const key = ref.path[i]!;
-        const here = ref.path.slice(0, i + 1).join(".");
-        if (Array.isArray(value) && /^\d+$/.test(key)) {
-          if (Number(key) >= value.length) throw fail(`the body has no element "${here}" (the array has ${value.length})`);
-          value = value[Number(key)];
-        } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-          if (!Object.prototype.hasOwnProperty.call(value, key)) throw fail(`the body has no field "${here}"`);
-          value = (value as Record<string, unknown>)[key];
-        } else {
-          throw fail(
-            i === 0 && typeof body === "string"
-              ? "the body is not JSON, so it has no fields"
-              : `"${ref.path.slice(0, i).join(".") || "body"}" is ${describeJson(value)}, not an object`,
-          );
-        }
-      }
-      return valueText(value);
-    }
-    case "header": {
-      const headers = ctx.trigger.headers ?? {};
-      const found = Object.keys(headers).find((name) => name.toLowerCase() === ref.name);
-      if (found === undefined) {
-        throw fail(
-          ctx.trigger.event === "webhook"
-            ? ALLOWED_HEADERS.includes(ref.name)
-              ? `the request had no "${ref.name}" header`
-              : `the request had no "${ref.name}" header, or the webhook does not pass it (register it with --header ${ref.name})`
-            : `only webhook runs have headers; this is ${aRun(ctx.trigger.event)}`,
-        );
-      }
-      return headers[found]!;
-    }
+    case "trigger":
     case "run": {
-      if (ref.field === "id") return ctx.run.id;
-      if (ref.field === "workflow") return ctx.workflow;
-      if (!ctx.run.scheduledFor) throw fail(`only scheduled runs have a scheduled time; this is ${aRun(ctx.trigger.event)}`);
-      return ctx.run.scheduledFor;
+      const result = fieldValue(ref, ctx);
+      if ("missing" in result) throw fail(result.missing);
+      return result.value;
+    }
+    case "body":
+      return bodyValue(ref.path, ctx.trigger, fail);
+    case "header":
+      return headerValue(ref.name, ctx.trigger, fail);
+    default:
+      return unreachable(ref, "placeholder reference");
+  }
+}
+
+/** The value of a one-value field in this run, or why the run has none. */
+export function fieldValue(ref: FieldReference, ctx: ResolveContext): { value: string } | { missing: string } {
+  const t = ctx.trigger;
+  if (ref.kind === "run") {
+    switch (ref.field) {
+      case "id":
+        return { value: ctx.run.id };
+      case "workflow":
+        return { value: ctx.workflow };
+      case "scheduled_for":
+        return ctx.run.scheduledFor
+          ? { value: ctx.run.scheduledFor }
+          : { missing: `only scheduled runs have a scheduled time; this is ${aRun(t.event)}` };
+      default:
+        return unreachable(ref, "run field");
     }
   }
+  switch (ref.field) {
+    // {trigger.event} is what happened: the file event (created, modified,
+    // deleted) for a file-triggered run, otherwise the trigger kind.
+    // {trigger.kind} is always the kind (manual, cron, webhook, file, api).
+    case "event":
+      return { value: t.fileEvent ?? t.event };
+    case "kind":
+      return { value: t.event };
+    case "name":
+      return t.name ? { value: t.name } : { missing: `this ${t.event} run was not started by a registered trigger` };
+    case "path":
+      return t.path !== undefined ? { value: t.path } : { missing: `only file-triggered runs have a path; this is ${aRun(t.event)}` };
+    case "file_event":
+      return t.fileEvent !== undefined
+        ? { value: t.fileEvent }
+        : { missing: `only file-triggered runs have a file event; this is ${aRun(t.event)}` };
+    default:
+      return unreachable(ref, "trigger field");
+  }
+}
+
+type Fail = (why: string) => PlaceholderError;
+
+/** `{trigger.body…}`: the body, or the value at `path` inside its JSON, as text. */
+function bodyValue(path: readonly string[], trigger: ResolveContext["trigger"], fail: Fail): string {
+  const body = trigger.body;
+  if (body === undefined) {
+    throw fail(
+      trigger.event === "manual"
+        ? "this manual run has no body (pass one with clockwork run --body '{…}')"
+        : `this ${trigger.event} run has no body`,
+    );
+  }
+  let value: unknown = body;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
+    const here = path.slice(0, i + 1).join(".");
+    if (Array.isArray(value) && /^\d+$/.test(key)) {
+      if (Number(key) >= value.length) throw fail(`the body has no element "${here}" (the array has ${value.length})`);
+      value = value[Number(key)];
+    } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) throw fail(`the body has no field "${here}"`);
+      value = (value as Record<string, unknown>)[key];
+    } else {
+      throw fail(
+        i === 0 && typeof body === "string"
+          ? "the body is not JSON, so it has no fields"
+          : `"${path.slice(0, i).join(".") || "body"}" is ${describeJson(value)}, not an object`,
+      );
+    }
+  }
+  return valueText(value);
+}
+
+/** `{trigger.headers.<name>}`: an allow-listed request header, by case-insensitive name. */
+function headerValue(name: string, trigger: ResolveContext["trigger"], fail: Fail): string {
+  const headers = trigger.headers ?? {};
+  const found = Object.keys(headers).find((header) => header.toLowerCase() === name);
+  if (found === undefined) {
+    throw fail(
+      trigger.event === "webhook"
+        ? ALLOWED_HEADERS.includes(name)
+          ? `the request had no "${name}" header`
+          : `the request had no "${name}" header, or the webhook does not pass it (register it with --header ${name})`
+        : `only webhook runs have headers; this is ${aRun(trigger.event)}`,
+    );
+  }
+  return headers[found]!;
 }
 
 /** "a manual run", "an api run". */
@@ -251,13 +280,6 @@ function aRun(kind: string): string {
  * - `url`: percent-encoded, except a placeholder that starts the URL (so `{base}/path` works).
  */
 export type RenderMode = "text" | "shell" | "url";
-
-/** For `${NAME}` in a template: how to write the shell's own parameter expansion. */
-export function shellVariableHint(part: Extract<TemplatePart, { kind: "placeholder" }>): string {
-  if (!part.afterDollar) return "";
-  const inner = part.text.slice(1, -1);
-  return `; for the shell variable write \${{${inner}}} (doubled braces are literal)`;
-}
 
 /** Resolves every placeholder of `template`; throws PlaceholderError on the first one that fails. */
 export function renderTemplate(template: string, ctx: ResolveContext, mode: RenderMode = "text"): string {
@@ -356,34 +378,6 @@ function describeJson(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return `a ${typeof value}`;
-}
-
-/** ` (did you mean "x"?)` when a known name is a typo away (one edit per three characters). */
-export function suggest(name: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Math.floor(name.length / 3) + 1;
-  for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best === undefined ? "" : ` (did you mean "${best}"?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
 }
 
 export { quoteShellWord };

@@ -63,20 +63,6 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
-/** "850 ms", "4.2 s", "3 min 5 s", "2 h 4 min". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "";
-  if (ms < SECOND) return `${Math.round(ms)} ms`;
-  if (ms < 10 * SECOND) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
-  if (ms < MINUTE) return `${Math.floor(ms / SECOND)} s`;
-  if (ms < HOUR) {
-    const seconds = Math.floor((ms % MINUTE) / SECOND);
-    return seconds === 0 ? `${Math.floor(ms / MINUTE)} min` : `${Math.floor(ms / MINUTE)} min ${seconds} s`;
-  }
-  const minutes = Math.floor((ms % HOUR) / MINUTE);
-  return minutes === 0 ? `${Math.floor(ms / HOUR)} h` : `${Math.floor(ms / HOUR)} h ${minutes} min`;
-}
-
 /** The run's duration so far (running) or in total (finished); null before it started. */
 export function runDuration(
   run: { startedAt: string | null; finishedAt: string | null },

@@ -15,6 +15,8 @@
 //   `catchup: skip` fires nothing.
 import type { CatchupPolicy, OverlapPolicy } from "../protocol";
 import { nextFireAfter, previousFireAtOrBefore, type CronSpec } from "./cron";
+import { reasonDuration } from "./durationText";
+import { iso } from "./iso";
 
 /** How long after its due instant a missed fire still counts for `catchup: once`. */
 export const DEFAULT_CATCHUP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -65,7 +67,7 @@ export function planDue(args: PlanDueArgs): DuePlan {
 
   if (now - nextFireAt <= graceMs) {
     const plan: DuePlan = { fire: true, scheduledFor: latest, next: due.next, missed: count - 1 };
-    if (count > 1) plan.reason = `late by ${formatDuration(now - nextFireAt)}: fired once for the latest due instant, ${plural(count - 1)} dropped`;
+    if (count > 1) plan.reason = `late by ${reasonDuration(now - nextFireAt)}: fired once for the latest due instant, ${plural(count - 1)} dropped`;
     return plan;
   }
   if (catchup === "skip") {
@@ -91,7 +93,7 @@ export function planDue(args: PlanDueArgs): DuePlan {
     scheduledFor: latest,
     next: due.next,
     missed: count,
-    reason: `missed ${plural(count)}; the latest (${iso(latest)}) is older than the catch-up window of ${formatDuration(catchupWindowMs)}`,
+    reason: `missed ${plural(count)}; the latest (${iso(latest)}) is older than the catch-up window of ${reasonDuration(catchupWindowMs)}`,
   };
 }
 
@@ -142,22 +144,4 @@ export function overlapSkipReason(policy: OverlapPolicy, state: { running: numbe
 /** Pause/resume keep the cadence: on resume the next fire is the next instant of the same cron after now (no backlog). */
 export function nextOnResume(spec: CronSpec, now: number): number | null {
   return nextFireAfter(spec, now);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** "90 s", "6 h", "1 d 2 h": short and exact enough for a reason string. */
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const restMinutes = minutes % 60;
-  if (hours < 48) return restMinutes === 0 ? `${hours} h` : `${hours} h ${restMinutes} min`;
-  const days = Math.floor(hours / 24);
-  const restHours = hours % 24;
-  return restHours === 0 ? `${days} d` : `${days} d ${restHours} h`;
 }

@@ -3,6 +3,7 @@
 // finished, schedules fired or skipped, trigger changes, problems). Step
 // output is not copied here: it lives in the run store, and it may hold
 // values that have no business in a log file.
+import { iso } from "../core/iso";
 import type { Events } from "../events";
 
 /** Receives one or more whole lines at a time. */
@@ -21,7 +22,7 @@ export function attachAgentLog(events: Events, sinks: LogSink[], now: () => numb
   };
   const write = (level: "info" | "warn" | "error", message: string) => {
     if (pending.length === 0) setImmediate(flush);
-    pending.push(`${new Date(now()).toISOString()} ${level.padEnd(5)} ${message}\n`);
+    pending.push(`${iso(now())} ${level.padEnd(5)} ${message}\n`);
   };
   process.on("exit", flush);
   const offs = [

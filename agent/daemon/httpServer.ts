@@ -24,9 +24,9 @@ import type { RunRecord, TriggerContext } from "../protocol";
 import { BodyBudget } from "../core/bodyBudget";
 import { hasSignatureHeader, verifyBearer, verifySignature } from "../core/signature";
 import { deliveryIdOf, parseBody, pickHeaders } from "../core/webhookHeaders";
+import { DEFAULT_WEBHOOK_BODY_BYTES, webhookSegment } from "../core/webhookPolicy";
 import { discardRest, reserveBody } from "./requestBody";
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Deliveries with the same id inside this window return the first run. */
 export const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Slow senders: all headers within this, the whole request (body included) within REQUEST_TIMEOUT_MS. */
@@ -193,15 +193,15 @@ export class HttpServer {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const wait = url.searchParams.get("wait") === "1";
-      const webhook = /^\/webhook\/([^/]+)$/.exec(url.pathname);
+      const webhook = webhookSegment(url.pathname);
       if (req.method === "GET" && url.pathname === "/healthz") {
         // Counts only, never names or reasons: enough to see that senders are refused.
         const bodies = { inFlightBytes: this.budget.inUse, peakBytes: this.budget.peak, budgetBytes: this.budget.limit };
         return this.send(res, 200, { status: "ok", requests: this.counters, bodies });
       }
-      if (req.method === "POST" && webhook) {
-        route = printable(safeDecode(webhook[1]!));
-        return await this.webhook(req, res, safeDecode(webhook[1]!), wait);
+      if (req.method === "POST" && webhook !== null) {
+        route = printable(safeDecode(webhook));
+        return await this.webhook(req, res, safeDecode(webhook), wait);
       }
       if (req.method === "POST" && url.pathname === "/run" && this.deps.apiToken !== null) {
         route = "/run";
@@ -245,7 +245,7 @@ export class HttpServer {
     if (!verifyBearer(header(req, "authorization"), this.deps.apiToken ?? "")) {
       throw new HttpError(401, "invalid or missing bearer token");
     }
-    const body = await this.readBody(req, res, DEFAULT_MAX_BODY_BYTES);
+    const body = await this.readBody(req, res, DEFAULT_WEBHOOK_BODY_BYTES);
     if (!body) return;
     let parsed: unknown;
     try {

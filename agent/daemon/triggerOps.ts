@@ -4,12 +4,12 @@
 // so do CLI commands when no agent answers; with an `events` bus each change
 // is announced (`triggers:changed`) so the scheduler re-arms at once and every
 // client lists again.
-import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
 import { nextOnResume } from "../core/schedulePolicy";
-import { validateExtraHeaders } from "../core/webhookHeaders";
+import { unreachable } from "../core/unreachable";
+import { webhookUrl } from "../core/webhookPolicy";
 import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
 import type {
@@ -19,16 +19,28 @@ import type {
   RegisterWebhookParams,
   ScheduleConfig,
   TriggerRecord,
+  TriggerType,
   UpdateTriggerParams,
   WatcherConfig,
 } from "../protocol";
 import type { TriggerRepository, TriggerRow } from "../store";
 import type { WorkflowLoader } from "../workflow/load";
 
-export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
 // Names travel in URLs (/webhook/<name>), shell arguments and tree labels.
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** A webhook registration after the webhook policy's checks: every setting present, the secret made. */
+export type CheckedWebhook = Required<Pick<RegisterWebhookParams, "file" | "headers" | "maxBodyBytes" | "secret">> &
+  Pick<RegisterWebhookParams, "name">;
+
+/** The settings `clockwork/triggers/update` can change on each kind; a webhook is registered again instead. */
+const UPDATABLE: { [K in TriggerType]: ReadonlyArray<Exclude<keyof UpdateTriggerParams, "name">> } = {
+  schedule: ["cron", "timezone", "overlap", "catchup"],
+  webhook: [],
+  watcher: ["path", "events", "recursive", "glob"],
+};
+const ALL_UPDATABLE = Object.values(UPDATABLE).flat();
 
 export interface TriggerOpsDeps {
   triggers: TriggerRepository;
@@ -81,32 +93,27 @@ export class TriggerOps {
     return this.changed(row);
   }
 
-  async registerWebhook(
-    p: RegisterWebhookParams,
+  /**
+   * Stores a new webhook whose settings the webhook policy already checked
+   * (daemon/webhooks.ts `registerWebhook`, which also decides rotation and
+   * makes the secret).
+   */
+  async createWebhook(
+    p: CheckedWebhook,
     httpUrl: string | null = null,
-  ): Promise<{ trigger: TriggerRecord; url: string | null; secret?: string }> {
-    const headers = validateExtraHeaders(p.headers ?? []);
-    const maxBodyBytes = p.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
-    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-      throw invalid(`maxBodyBytes: must be a positive whole number of bytes, got ${maxBodyBytes}`);
-    }
-    if (p.secret !== undefined && p.secret.length < 16) {
-      throw invalid("secret: use at least 16 characters (or leave it out and the agent makes a 256-bit one)");
-    }
+  ): Promise<{ trigger: TriggerRecord; url: string | null }> {
     const workflow = await this.checkWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
-    const generated = p.secret === undefined ? randomBytes(32).toString("hex") : undefined;
     const row = await this.triggers.create({
       name,
       type: "webhook",
       workflowFile: workflow.file,
       workflowName: workflow.name,
-      config: { headers, maxBodyBytes },
-      secret: p.secret ?? generated!,
+      config: { headers: p.headers, maxBodyBytes: p.maxBodyBytes },
+      secret: p.secret,
     });
     const trigger = await this.changed(row);
-    const url = httpUrl ? `${httpUrl}/webhook/${encodeURIComponent(name)}` : (trigger.webhook?.url ?? null);
-    return generated === undefined ? { trigger, url } : { trigger, url, secret: generated };
+    return { trigger, url: webhookUrl(httpUrl, name) ?? trigger.webhook?.url ?? null };
   }
 
   async registerWatcher(p: RegisterWatcherParams): Promise<TriggerRecord> {
@@ -125,38 +132,42 @@ export class TriggerOps {
   /** Edits in place; a schedule's next fire is recomputed from now when its cadence changes. */
   async update(p: UpdateTriggerParams): Promise<TriggerRecord> {
     const row = await this.triggers.require(p.name);
-    const scheduleFields = (["cron", "timezone", "overlap", "catchup"] as const).filter((k) => p[k] !== undefined);
-    const watcherFields = (["path", "events", "recursive", "glob"] as const).filter((k) => p[k] !== undefined);
-    const misplaced = row.type === "schedule" ? watcherFields : row.type === "watcher" ? scheduleFields : [...scheduleFields, ...watcherFields];
+    const given = ALL_UPDATABLE.filter((k) => p[k] !== undefined);
+    const misplaced = given.filter((k) => !UPDATABLE[row.type].includes(k));
     if (misplaced.length > 0) {
       throw invalid(`"${row.name}" is a ${row.type}; ${misplaced.join(", ")} cannot be changed on it`);
     }
-    if (scheduleFields.length + watcherFields.length === 0) {
+    if (given.length === 0) {
       throw invalid(`nothing to change on "${row.name}": give at least one setting to update`);
     }
     const now = this.now();
-    if (row.type === "schedule") {
-      const cadenceChanged = p.cron !== undefined || p.timezone !== undefined;
-      const spec = parseCron(p.cron ?? row.config.cron, p.timezone ?? row.config.timezone);
-      const config: ScheduleConfig = {
-        cron: spec.expression,
-        timezone: spec.timezone,
-        overlap: p.overlap ?? row.config.overlap,
-        catchup: p.catchup ?? row.config.catchup,
-      };
-      const patch = cadenceChanged && !row.paused ? { config, nextFireAt: nextFireAfter(spec, now) } : { config };
-      return this.changed(await this.triggers.update(row.name, patch));
+    switch (row.type) {
+      case "schedule": {
+        const cadenceChanged = p.cron !== undefined || p.timezone !== undefined;
+        const spec = parseCron(p.cron ?? row.config.cron, p.timezone ?? row.config.timezone);
+        const config: ScheduleConfig = {
+          cron: spec.expression,
+          timezone: spec.timezone,
+          overlap: p.overlap ?? row.config.overlap,
+          catchup: p.catchup ?? row.config.catchup,
+        };
+        const patch = cadenceChanged && !row.paused ? { config, nextFireAt: nextFireAfter(spec, now) } : { config };
+        return this.changed(await this.triggers.update(row.name, patch));
+      }
+      case "watcher": {
+        const config = checkWatcher({
+          path: p.path ?? row.config.path,
+          events: p.events ?? row.config.events,
+          recursive: p.recursive ?? row.config.recursive,
+          glob: p.glob !== undefined ? p.glob : row.config.glob,
+        });
+        return this.changed(await this.triggers.update(row.name, { config, stateError: null }));
+      }
+      case "webhook":
+        throw invalid(`"${row.name}" is a webhook; re-register it to change its settings`);
+      default:
+        return unreachable(row, "trigger kind");
     }
-    if (row.type === "watcher") {
-      const config = checkWatcher({
-        path: p.path ?? row.config.path,
-        events: p.events ?? row.config.events,
-        recursive: p.recursive ?? row.config.recursive,
-        glob: p.glob !== undefined ? p.glob : row.config.glob,
-      });
-      return this.changed(await this.triggers.update(row.name, { config, stateError: null }));
-    }
-    throw invalid(`"${row.name}" is a webhook; re-register it to change its settings`);
   }
 
   /** Pause clears the next fire; resume recomputes it from now, keeping the cadence (no backlog). */

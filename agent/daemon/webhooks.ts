@@ -2,14 +2,14 @@
 // once, or a sender-made one imported with --secret-stdin; re-registering
 // the same name rotates the secret), and the HTTP server as an agent
 // component wired to the store and the run pool.
-import { randomBytes } from "node:crypto";
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from "../core/bodyBudget";
 import { validateExtraHeaders } from "../core/webhookHeaders";
+import { bytesOf, checkBodyLimit, DEFAULT_WEBHOOK_BODY_BYTES, generateWebhookSecret, normaliseImportedSecret, webhookUrl } from "../core/webhookPolicy";
 import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RegisterWebhookParams, TriggerRecord } from "../protocol";
 import type { TriggerRepository } from "../store";
-import { DEFAULT_MAX_BODY_BYTES, HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
+import { HttpServer, type ApiTarget, type WebhookTarget } from "./httpServer";
 import type { AgentComponent, AgentServices } from "./services";
 import type { TriggerOps } from "./triggerOps";
 
@@ -25,56 +25,6 @@ export function bodyBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number 
     throw invalid(`CLOCKWORK_HTTP_BODY_BUDGET: "${raw}" is not a size in bytes (e.g. 134217728, 256m)`);
   }
   return bytes;
-}
-
-/** The largest body a webhook may be configured to accept. */
-export const MAX_CONFIGURABLE_BODY_BYTES = 100 * 1024 * 1024;
-export const MIN_SECRET_LENGTH = 16;
-
-/** 256 random bits, hex: the secret a sender signs with. */
-export function generateWebhookSecret(): string {
-  return randomBytes(32).toString("hex");
-}
-
-/**
- * A secret pasted or piped in (`--secret-stdin`): surrounding whitespace and
- * the trailing newline go, anything shorter than 16 characters or with
- * whitespace inside is refused.
- */
-export function normaliseImportedSecret(raw: string): string {
-  const secret = raw.trim();
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw invalid(`the secret must be at least ${MIN_SECRET_LENGTH} characters (leave --secret-stdin out to get a 256-bit one)`);
-  }
-  if (/\s/.test(secret)) throw invalid("the secret must not contain whitespace");
-  return secret;
-}
-
-/** Parses `--max-body`: bytes, or a number with k/K/kb/KiB or m/M/mb/MiB (powers of 1024). */
-export function parseByteSize(text: string): number {
-  const bytes = bytesOf(text);
-  if (bytes === null) throw invalid(`--max-body: "${text}" is not a size (e.g. 65536, 512k, 5m)`);
-  checkMaxBody(bytes);
-  return bytes;
-}
-
-/** Bytes, or a number with k/K/kb/KiB or m/M/mb/MiB (powers of 1024); null when `text` is not a size. */
-function bytesOf(text: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
-  if (!match) return null;
-  const unit = (match[2] ?? "b").toLowerCase();
-  const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
-  return Math.floor(Number(match[1]) * factor);
-}
-
-function checkMaxBody(bytes: number): void {
-  if (!Number.isInteger(bytes) || bytes <= 0 || bytes > MAX_CONFIGURABLE_BODY_BYTES) {
-    throw invalid(`--max-body: choose between 1 byte and ${MAX_CONFIGURABLE_BODY_BYTES / 1024 / 1024} MiB`);
-  }
-}
-
-export function webhookUrl(base: string | null, name: string): string | null {
-  return base ? `${base}/webhook/${encodeURIComponent(name)}` : null;
 }
 
 export interface RegisterWebhookDeps {
@@ -97,8 +47,7 @@ export type RegisterWebhookResult = { trigger: TriggerRecord; url: string | null
 export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebhookParams): Promise<RegisterWebhookResult> {
   const secret = p.secret === undefined ? undefined : normaliseImportedSecret(p.secret);
   const headers = validateExtraHeaders(p.headers ?? []);
-  const maxBodyBytes = p.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  checkMaxBody(maxBodyBytes);
+  const maxBodyBytes = checkBodyLimit(p.maxBodyBytes);
 
   let existing = p.name === undefined ? undefined : await deps.triggers.get(p.name);
   if (existing === undefined && p.name === undefined) {
@@ -108,9 +57,9 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
     existing = await deps.triggers.get(name);
   }
   if (!existing || existing.type !== "webhook") {
-    const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
-    const { trigger, url } = await deps.triggerOps.registerWebhook(params, deps.httpUrl);
-    return secret === undefined ? { trigger, url, secret: params.secret! } : { trigger, url };
+    const newSecret = secret ?? generateWebhookSecret();
+    const { trigger, url } = await deps.triggerOps.createWebhook({ ...p, headers, maxBodyBytes, secret: newSecret }, deps.httpUrl);
+    return secret === undefined ? { trigger, url, secret: newSecret } : { trigger, url };
   }
   if (existing.workflowFile !== p.file) {
     throw conflict(
@@ -156,7 +105,7 @@ export const httpComponent: AgentComponent = {
         if (!row || row.type !== "webhook" || row.paused) return null;
         const secret = await store.triggers.webhookSecret(name);
         if (!secret) return null;
-        return { triggerId: row.id, name: row.name, secret, headers: row.config.headers ?? [], maxBodyBytes: row.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+        return { triggerId: row.id, name: row.name, secret, headers: row.config.headers ?? [], maxBodyBytes: row.config.maxBodyBytes ?? DEFAULT_WEBHOOK_BODY_BYTES };
       },
       async findApiTarget(workflow): Promise<ApiTarget | null> {
         // A trigger name first; then the workflow name of any registered

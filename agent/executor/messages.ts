@@ -12,8 +12,8 @@ export interface BundleRef {
   map?: string;
 }
 
-/** A step as the agent holds it: a code step's function stays in the executors. */
-export type StepSpec = Exclude<Step, { kind: "code" }> | Omit<Extract<Step, { kind: "code" }>, "fn">;
+/** A step as the agent holds it: a step's function (a code step's) stays in the executors. */
+export type StepSpec = { [K in Step["kind"]]: Omit<Extract<Step, { kind: K }>, "fn"> }[Step["kind"]];
 
 /** What a code step's function receives, minus the signal and logger that the executor adds. */
 export interface CodeTaskContext {

@@ -6,6 +6,7 @@
 // look the same on every machine whatever fonts it has. Pure.
 import type { CodeLens, Range } from "vscode-languageserver";
 import { relativeTime } from "../core/relativeTime";
+import { STATUS_MARKS } from "../core/statusMarks";
 import type { RunSummary, TriggerRecord } from "../protocol";
 
 export interface LensFacts {
@@ -18,15 +19,6 @@ export interface LensFacts {
   lastRun: RunSummary | undefined;
   nowMs: number;
 }
-
-const RUN_MARKS: Record<RunSummary["status"], string> = {
-  queued: "$(clock)",
-  running: "$(sync~spin)",
-  success: "$(pass)",
-  failed: "$(error)",
-  cancelled: "$(circle-slash)",
-  skipped: "$(debug-step-over)",
-};
 
 export function workflowLenses(f: LensFacts): CodeLens[] {
   const lens = (title: string, command: string, args: unknown[]): CodeLens => ({
@@ -43,7 +35,7 @@ export function workflowLenses(f: LensFacts): CodeLens[] {
     const r = f.lastRun;
     const at = Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
     const when = r.status === "running" || r.status === "queued" ? r.status : `${r.status} ${relativeTime(at, f.nowMs)}`;
-    lenses.push(lens(`${RUN_MARKS[r.status]} last run ${when}`, "clockwork.openRun", [r.id]));
+    lenses.push(lens(`$(${STATUS_MARKS[r.status].codicon}) last run ${when}`, "clockwork.openRun", [r.id]));
   }
   return lenses;
 }

@@ -1,7 +1,11 @@
 // Placeholders as they appear in a workflow's source: where they are, what
 // the one under the cursor will read, and what may be typed inside `{…}`.
 // Pure; works on a SourceScan so it copes with files that do not compile.
-import { classify, envVarFor, PlaceholderError, suggest } from "../core/placeholders";
+import { RUN_FIELD_NAMES, RUN_FIELDS, TRIGGER_FIELD_NAMES, TRIGGER_FIELDS, type TriggerField } from "../core/placeholderFields";
+import { classify, envVarFor, PlaceholderError, type Reference, type TemplatePart } from "../core/placeholders";
+import { stepReferenceProblem } from "../core/stepReferences";
+import { unreachable } from "../core/unreachable";
+import { stepKind } from "../steps/stepKinds";
 import { earlierStepNames, stringAt, type SourceScan, type StringSegment } from "./sourceScan";
 
 export interface FoundPlaceholder {
@@ -16,13 +20,14 @@ export interface FoundPlaceholder {
 }
 
 /**
- * Strings whose placeholders the runner renders: the options of shell, http
- * and llm steps. Not a step's name, not an object key, and nothing inside a
- * code step (its strings are ordinary TypeScript).
+ * Strings whose placeholders the runner renders: the options of the kinds
+ * that have templates. Not a step's name, not an object key, and nothing
+ * inside a code step (its strings are ordinary TypeScript).
  */
 export function isTemplateString(scan: SourceScan, s: StringSegment): boolean {
   if (s.step === undefined || s.isStepName || s.isKey) return false;
-  return scan.steps[s.step]?.kind !== "code";
+  const call = scan.steps[s.step];
+  return call !== undefined && stepKind(call.kind).hasTemplates;
 }
 
 /** Every well-formed `{…}` in the step templates, in source order. `{{` and `}}` are literal braces. */
@@ -100,20 +105,10 @@ export interface PlaceholderCompletion {
   kind: "step" | "previous" | "trigger" | "run";
 }
 
-const TRIGGER_ITEMS: Array<[string, string]> = [
-  ["trigger.event", "What happened: created, modified or deleted for a file-triggered run; otherwise the trigger kind."],
-  ["trigger.kind", "What started the run: manual, cron, webhook, file or api."],
-  ["trigger.body", "The webhook or API body: JSON with sorted keys, or the raw text. Add .field.sub to read inside JSON."],
-  ["trigger.headers.", "An allow-listed request header of a webhook run, e.g. trigger.headers.x-github-event."],
-  ["trigger.path", "The file that changed, for a file-triggered run."],
-  ["trigger.file_event", "created, modified or deleted, for a file-triggered run."],
-  ["trigger.name", "The name of the registered trigger that started the run."],
-];
-const RUN_ITEMS: Array<[string, string]> = [
-  ["run.id", "This run's id."],
-  ["run.scheduled_for", "The instant a cron run was due (ISO 8601)."],
-  ["run.workflow", "The workflow's name."],
-];
+/** `{trigger.headers.<name>}` needs the header's name, so its completion ends in a dot. */
+const triggerLabel = (field: TriggerField) => `trigger.${field}${field === "headers" ? "." : ""}`;
+const TRIGGER_ITEMS = TRIGGER_FIELD_NAMES.map((field): [string, string] => [triggerLabel(field), TRIGGER_FIELDS[field]]);
+const RUN_ITEMS = RUN_FIELD_NAMES.map((field): [string, string] => [`run.${field}`, RUN_FIELDS[field]]);
 
 /** What may go inside the braces at `site`: earlier steps, previous.*, trigger.*, run.*. */
 export function placeholderCompletions(scan: SourceScan, site: CompletionSite): PlaceholderCompletion[] {
@@ -147,65 +142,77 @@ export interface HoverFacts {
 /** Markdown saying what a placeholder will read when the step runs, or why it cannot. */
 export function describePlaceholder(scan: SourceScan, p: FoundPlaceholder, facts: HoverFacts = {}): string {
   const lines = [`**\`${p.text}\`**`, ""];
-  let ref;
+  let ref: Reference;
   try {
-    ref = classify({ kind: "placeholder", text: p.text, path: p.path, offset: 0 });
+    ref = classify(asPart(p));
   } catch (error) {
     return [...lines, error instanceof PlaceholderError ? error.message : String(error)].join("\n");
   }
-  const earlier = earlierStepNames(scan, p.step);
-  const all = scan.steps.map((s) => s.name);
-  const preview = (step: string) => {
-    const prev = facts.previousOutput?.(step);
-    if (!prev) return [];
-    const text = prev.output.length > 400 ? `${prev.output.slice(0, 400)}…` : prev.output;
-    return ["", `Last successful run (\`${prev.runId}\`):`, "", "```text", text, "```"];
-  };
-  switch (ref.kind) {
-    case "step": {
-      const index = all.indexOf(ref.step);
-      if (!earlier.includes(ref.step)) {
-        lines.push(
-          index < 0
-            ? `No step named \`${ref.step}\` in this workflow: this placeholder fails the step.`
-            : `Step \`${ref.step}\` does not run before this one, so it has no output yet: this placeholder fails the step.`,
-        );
-      } else {
-        const kind = scan.steps[index]?.kind;
-        lines.push(`The output of step \`${ref.step}\` (${kind}, step ${index + 1}) in this run.`);
-        lines.push(...preview(ref.step));
-      }
-      break;
-    }
-    case "previous":
-      lines.push(
-        `The output of step \`${ref.step}\` in the last successful run of ${facts.workflowName ? `\`${facts.workflowName}\`` : "this workflow"}.`,
-      );
-      if (facts.previousOutput && !facts.previousOutput(ref.step)) {
-        lines.push("", "There is no successful run yet, so this placeholder fails the step until there is one.");
-      } else lines.push(...preview(ref.step));
-      break;
-    case "trigger":
-    case "body":
-    case "header":
-    case "run": {
-      const key = p.path.join(".");
-      const doc =
-        [...TRIGGER_ITEMS, ...RUN_ITEMS].find(([label]) => label === key)?.[1] ??
-        (ref.kind === "body"
-          ? `The field \`${ref.path.join(".")}\` of the webhook or API body (JSON). Fails the step when the body has no such field.`
-          : ref.kind === "header"
-            ? `The \`${ref.name}\` request header of a webhook run (register the webhook with this header allowed).`
-            : "");
-      lines.push(doc);
-      if (ref.kind === "body" || ref.kind === "header" || (ref.kind === "trigger" && (ref.field === "path" || ref.field === "file_event"))) {
-        lines.push("", "A manual run has no such value: the step fails there with a message saying so.");
-      }
-      break;
-    }
-  }
+  lines.push(...referenceLines(scan, p, ref, facts));
   lines.push("", `Shell steps also get it as \`$${envVarFor(p.path)}\`.`);
   return lines.join("\n");
+}
+
+/** The placeholder as the core parses it (offsets here are the document's, so none is given). */
+function asPart(p: FoundPlaceholder): Extract<TemplatePart, { kind: "placeholder" }> {
+  return { kind: "placeholder", text: p.text, path: p.path, offset: 0 };
+}
+
+const NOT_ON_MANUAL_RUNS = ["", "A manual run has no such value: the step fails there with a message saying so."];
+
+function referenceLines(scan: SourceScan, p: FoundPlaceholder, ref: Reference, facts: HoverFacts): string[] {
+  switch (ref.kind) {
+    case "step":
+      return stepLines(scan, p, ref.step, facts);
+    case "previous":
+      return previousLines(ref.step, facts);
+    case "body": {
+      const doc =
+        ref.path.length === 0
+          ? TRIGGER_FIELDS.body
+          : `The field \`${ref.path.join(".")}\` of the webhook or API body (JSON). Fails the step when the body has no such field.`;
+      return [doc, ...NOT_ON_MANUAL_RUNS];
+    }
+    case "header":
+      return [`The \`${ref.name}\` request header of a webhook run (register the webhook with this header allowed).`, ...NOT_ON_MANUAL_RUNS];
+    case "trigger":
+      return [TRIGGER_FIELDS[ref.field], ...(ref.field === "path" || ref.field === "file_event" ? NOT_ON_MANUAL_RUNS : [])];
+    case "run":
+      return [RUN_FIELDS[ref.field]];
+    default:
+      return unreachable(ref, "placeholder reference");
+  }
+}
+
+function stepLines(scan: SourceScan, p: FoundPlaceholder, step: string, facts: HoverFacts): string[] {
+  const index = scan.steps.findIndex((s) => s.name === step);
+  if (!earlierStepNames(scan, p.step).includes(step)) {
+    return [
+      index < 0
+        ? `No step named \`${step}\` in this workflow: this placeholder fails the step.`
+        : `Step \`${step}\` does not run before this one, so it has no output yet: this placeholder fails the step.`,
+    ];
+  }
+  const kind = scan.steps[index]?.kind;
+  return [`The output of step \`${step}\` (${kind}, step ${index + 1}) in this run.`, ...outputPreview(step, facts)];
+}
+
+function previousLines(step: string, facts: HoverFacts): string[] {
+  const lines = [
+    `The output of step \`${step}\` in the last successful run of ${facts.workflowName ? `\`${facts.workflowName}\`` : "this workflow"}.`,
+  ];
+  if (facts.previousOutput && !facts.previousOutput(step)) {
+    lines.push("", "There is no successful run yet, so this placeholder fails the step until there is one.");
+  } else lines.push(...outputPreview(step, facts));
+  return lines;
+}
+
+/** The step's output in the last successful run, when the agent has one. */
+function outputPreview(step: string, facts: HoverFacts): string[] {
+  const prev = facts.previousOutput?.(step);
+  if (!prev) return [];
+  const text = prev.output.length > 400 ? `${prev.output.slice(0, 400)}…` : prev.output;
+  return ["", `Last successful run (\`${prev.runId}\`):`, "", "```text", text, "```"];
 }
 
 export interface SourceProblem {
@@ -223,27 +230,20 @@ export interface SourceProblem {
  */
 export function placeholderProblems(scan: SourceScan): SourceProblem[] {
   const names = scan.steps.map((s) => s.name);
-  const namesKnown = names.every((n) => n !== null);
-  const known = names.filter((n): n is string => n !== null);
+  const namesKnown = names.every((n): n is string => n !== null);
   const problems: SourceProblem[] = [];
   for (const p of findPlaceholders(scan)) {
-    const report = (why: string) => problems.push({ message: `${p.text}: ${why}`, start: p.start, end: p.end });
-    let ref;
+    const part = asPart(p);
+    let ref: Reference;
     try {
-      ref = classify({ kind: "placeholder", text: p.text, path: p.path, offset: 0 });
+      ref = classify(part);
     } catch (error) {
       problems.push({ message: (error as Error).message, start: p.start, end: p.end });
       continue;
     }
     if (!namesKnown) continue;
-    if (ref.kind === "step") {
-      const at = names.indexOf(ref.step);
-      if (at < 0) report(`no step named "${ref.step}" in this workflow${suggest(ref.step, known)}`);
-      else if (at === p.step) report("a step cannot use its own output");
-      else if (at > p.step) report(`step "${ref.step}" runs after this step, so it has no output yet`);
-    } else if (ref.kind === "previous" && !names.includes(ref.step)) {
-      report(`no step named "${ref.step}" in this workflow${suggest(ref.step, known)}`);
-    }
+    const why = stepReferenceProblem(ref, names, p.step, part);
+    if (why !== undefined) problems.push({ message: `${p.text}: ${why}`, start: p.start, end: p.end });
   }
   return problems;
 }

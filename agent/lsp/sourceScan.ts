@@ -4,8 +4,8 @@
 // editor features need positions even while the file is half-typed and does
 // not compile, so this reads tokens rather than an AST, and never throws.
 // Pure.
-
-export type StepKind = "shell" | "http" | "llm" | "code";
+import type { StepKind } from "../protocol";
+import { isStepKind } from "../steps/stepKinds";
 
 /** One literal run of characters: a '…' or "…" string, or a chunk of a `…` template between `${…}`s. */
 export interface StringSegment {
@@ -53,188 +53,229 @@ type Token =
   | { type: "template"; start: number; end: number }
   | { type: "number" | "regex"; start: number; end: number };
 
-const STEP_KINDS = new Set(["shell", "http", "llm", "code"]);
 // After these, a `/` starts a regular expression rather than a division.
 const REGEX_AFTER = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "+", "-", "*", "%", "<", ">", "~", "^"]);
 const REGEX_AFTER_WORDS = new Set(["return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw", "yield", "await"]);
 
 export function scanSource(text: string): SourceScan {
-  const strings: StringSegment[] = [];
-  const steps: StepCall[] = [];
-  const tokens: Token[] = [];
-  let workflowAt: number | null = null;
-  let exportDefaultAt: number | null = null;
+  return new SourceLexer(text).scan();
+}
+
+/**
+ * Reads the text once, left to right, with one method per context a
+ * character can be in: code, a comment, a quoted string, a template
+ * literal, a regular expression. Each method starts at `pos` on the first
+ * character of its token and leaves `pos` just past it.
+ */
+class SourceLexer {
+  private readonly strings: StringSegment[] = [];
+  private readonly steps: StepCall[] = [];
+  private readonly tokens: Token[] = [];
+  private workflowAt: number | null = null;
+  private exportDefaultAt: number | null = null;
   /** Open parentheses: the step index when the parenthesis opened a step call. */
-  const parens: Array<number | null> = [];
+  private readonly parens: Array<number | null> = [];
   /** Open `${`s inside templates: the brace depth to return at. */
-  const templateStack: number[] = [];
-  let braceDepth = 0;
-  let i = 0;
+  private readonly templateStack: number[] = [];
+  private braceDepth = 0;
+  private pos = 0;
 
-  const last = (n = 1) => tokens[tokens.length - n];
-  const currentStep = (): number | undefined => {
-    for (let k = parens.length - 1; k >= 0; k--) if (parens[k] !== null) return parens[k]!;
+  constructor(private readonly text: string) {}
+
+  scan(): SourceScan {
+    while (this.pos < this.text.length) this.code();
+    this.nameSteps();
+    return { strings: this.strings, steps: this.steps, workflowAt: this.workflowAt ?? this.exportDefaultAt };
+  }
+
+  /** Code: decides which context the next character opens. */
+  private code(): void {
+    const ch = this.text[this.pos]!;
+    const next = this.text[this.pos + 1];
+    if (ch === "/" && next === "/") this.lineComment();
+    else if (ch === "/" && next === "*") this.blockComment();
+    else if (/\s/.test(ch)) this.pos++;
+    else if (ch === "'" || ch === '"') this.quoted(ch);
+    else if (ch === "`") this.template(this.pos, this.pos + 1);
+    else if (/[A-Za-z_$]/.test(ch)) this.identifier();
+    else if (/[0-9]/.test(ch)) this.number();
+    else if (ch === "/" && this.regexMayStart()) this.regex();
+    else this.punctuation(ch);
+  }
+
+  private lineComment(): void {
+    const eol = this.text.indexOf("\n", this.pos);
+    this.pos = eol < 0 ? this.text.length : eol + 1;
+  }
+
+  private blockComment(): void {
+    const close = this.text.indexOf("*/", this.pos + 2);
+    this.pos = close < 0 ? this.text.length : close + 2;
+  }
+
+  /** A '…' or "…" string; an unclosed one ends at the line's end. */
+  private quoted(quote: "'" | '"'): void {
+    const { text } = this;
+    let j = this.pos + 1;
+    while (j < text.length && text[j] !== quote && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
+    const segment = this.addString(this.pos + 1, Math.min(j, text.length), quote);
+    if (text[j] === quote) j++;
+    // A string followed by `:` is a key; it is marked when the colon comes.
+    this.tokens.push({ type: "string", segment, start: this.pos, end: j });
+    this.pos = j;
+  }
+
+  /**
+   * A chunk of a template literal, from `from` (after the backquote or the
+   * `}` that closes a substitution) to the closing backquote or the next
+   * `${`, whose substitution is then read as code.
+   */
+  private template(start: number, from: number): void {
+    const { text } = this;
+    let j = from;
+    let end = text.length;
+    while (j < text.length) {
+      const ch = text[j];
+      if (ch === "\\") {
+        j += 2;
+      } else if (ch === "`") {
+        this.addString(from, j, "`");
+        end = j + 1;
+        break;
+      } else if (ch === "$" && text[j + 1] === "{") {
+        this.addString(from, j, "`");
+        this.templateStack.push(this.braceDepth);
+        this.braceDepth++;
+        end = j + 2;
+        break;
+      } else j++;
+    }
+    if (j >= text.length) this.addString(from, text.length, "`");
+    this.tokens.push({ type: "template", start, end });
+    this.pos = end;
+  }
+
+  private identifier(): void {
+    const { text } = this;
+    let j = this.pos + 1;
+    while (j < text.length && /[\w$]/.test(text[j]!)) j++;
+    const value = text.slice(this.pos, j);
+    this.tokens.push({ type: "ident", value, start: this.pos, end: j });
+    const before = this.last(2);
+    if (value === "default" && before?.type === "ident" && before.value === "export") this.exportDefaultAt ??= before.start;
+    this.pos = j;
+  }
+
+  private number(): void {
+    let j = this.pos + 1;
+    while (j < this.text.length && /[\w.]/.test(this.text[j]!)) j++;
+    this.tokens.push({ type: "number", start: this.pos, end: j });
+    this.pos = j;
+  }
+
+  /** Whether a `/` here starts a regular expression (after an operator or a keyword) rather than dividing. */
+  private regexMayStart(): boolean {
+    const prev = this.last();
+    return !prev || (prev.type === "punct" && REGEX_AFTER.has(prev.value)) || (prev.type === "ident" && REGEX_AFTER_WORDS.has(prev.value));
+  }
+
+  /** A regular expression literal: a `/` inside a character class does not end it. */
+  private regex(): void {
+    const { text } = this;
+    let j = this.pos + 1;
+    let inClass = false;
+    while (j < text.length && text[j] !== "\n") {
+      const c = text[j];
+      if (c === "\\") j++;
+      else if (c === "[") inClass = true;
+      else if (c === "]") inClass = false;
+      else if (c === "/" && !inClass) break;
+      j++;
+    }
+    j++;
+    while (j < text.length && /[a-z]/.test(text[j]!)) j++;
+    this.tokens.push({ type: "regex", start: this.pos, end: j });
+    this.pos = j;
+  }
+
+  private punctuation(ch: string): void {
+    if (ch === "(") this.openParen();
+    else if (ch === ")") this.closeParen();
+    else if (ch === "{") this.braceDepth++;
+    else if (ch === "}" && this.closesSubstitution()) return this.template(this.pos, this.pos + 1);
+    else if (ch === ":") this.markKey();
+    this.tokens.push({ type: "punct", value: ch, start: this.pos, end: this.pos + 1 });
+    this.pos++;
+  }
+
+  /** A `(` after a step constructor's name opens a step call; after `defineWorkflow`, it marks the CodeLens line. */
+  private openParen(): void {
+    const callee = this.last();
+    const beforeCallee = this.last(2);
+    // `a.shell(` and `a?.shell(` are methods of something else, not the SDK's constructors.
+    const isStep = callee?.type === "ident" && isStepKind(callee.value) && !(beforeCallee?.type === "punct" && beforeCallee.value === ".");
+    // The lens goes on the line that calls defineWorkflow (not the import).
+    if (callee?.type === "ident" && callee.value === "defineWorkflow" && this.workflowAt === null) this.workflowAt = callee.start;
+    if (isStep) {
+      this.steps.push({ kind: callee.value as StepKind, name: null, start: callee.start, end: this.text.length });
+      this.parens.push(this.steps.length - 1);
+    } else this.parens.push(null);
+  }
+
+  private closeParen(): void {
+    const opened = this.parens.pop();
+    if (opened !== undefined && opened !== null) this.steps[opened]!.end = this.pos + 1;
+  }
+
+  /** Counts a `}`; true when it closes a template's `${`, so the template goes on. */
+  private closesSubstitution(): boolean {
+    this.braceDepth--;
+    if (this.templateStack.length === 0 || this.templateStack[this.templateStack.length - 1] !== this.braceDepth) return false;
+    this.templateStack.pop();
+    return true;
+  }
+
+  private markKey(): void {
+    const prev = this.last();
+    if (prev?.type === "string") prev.segment.isKey = true;
+  }
+
+  private last(n = 1): Token | undefined {
+    return this.tokens[this.tokens.length - n];
+  }
+
+  /** The innermost step call the scan is inside. */
+  private currentStep(): number | undefined {
+    for (let k = this.parens.length - 1; k >= 0; k--) if (this.parens[k] !== null) return this.parens[k]!;
     return undefined;
-  };
+  }
 
-  const addString = (start: number, end: number, quote: StringSegment["quote"]) => {
-    const segment: StringSegment = { start, end, text: text.slice(start, end), quote };
-    const step = currentStep();
+  private addString(start: number, end: number, quote: StringSegment["quote"]): StringSegment {
+    const segment: StringSegment = { start, end, text: this.text.slice(start, end), quote };
+    const step = this.currentStep();
     if (step !== undefined) segment.step = step;
-    const prev = last();
-    const before = last(2);
+    const prev = this.last();
+    const before = this.last(2);
     if (prev?.type === "punct" && prev.value === ":" && before && (before.type === "ident" || before.type === "string")) {
       segment.key = before.type === "ident" ? before.value : before.segment.text;
     }
-    strings.push(segment);
+    this.strings.push(segment);
     return segment;
-  };
-
-  /** Scans a template literal from after its opening backquote; stops at the closing one or at `${`. */
-  const scanTemplateChunk = (from: number): number => {
-    let j = from;
-    while (j < text.length) {
-      const ch = text[j];
-      if (ch === "\\") j += 2;
-      else if (ch === "`") {
-        addString(from, j, "`");
-        return j + 1;
-      } else if (ch === "$" && text[j + 1] === "{") {
-        addString(from, j, "`");
-        templateStack.push(braceDepth);
-        braceDepth++;
-        return j + 2;
-      } else j++;
-    }
-    addString(from, text.length, "`");
-    return text.length;
-  };
-
-  while (i < text.length) {
-    const ch = text[i]!;
-    const next = text[i + 1];
-    if (ch === "/" && next === "/") {
-      const eol = text.indexOf("\n", i);
-      i = eol < 0 ? text.length : eol + 1;
-      continue;
-    }
-    if (ch === "/" && next === "*") {
-      const close = text.indexOf("*/", i + 2);
-      i = close < 0 ? text.length : close + 2;
-      continue;
-    }
-    if (/\s/.test(ch)) {
-      i++;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== ch && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
-      const end = Math.min(j, text.length);
-      const segment = addString(i + 1, end, ch);
-      if (text[j] === ch) j++;
-      // A string followed by `:` is a key; it is marked when the colon comes.
-      tokens.push({ type: "string", segment, start: i, end: j });
-      i = j;
-      continue;
-    }
-    if (ch === "`") {
-      const start = i;
-      i = scanTemplateChunk(i + 1);
-      tokens.push({ type: "template", start, end: i });
-      continue;
-    }
-    if (/[A-Za-z_$]/.test(ch)) {
-      let j = i + 1;
-      while (j < text.length && /[\w$]/.test(text[j]!)) j++;
-      const value = text.slice(i, j);
-      tokens.push({ type: "ident", value, start: i, end: j });
-      if (value === "default" && last(2)?.type === "ident" && (last(2) as { value: string }).value === "export") {
-        exportDefaultAt ??= last(2)!.start;
-      }
-      i = j;
-      continue;
-    }
-    if (/[0-9]/.test(ch)) {
-      let j = i + 1;
-      while (j < text.length && /[\w.]/.test(text[j]!)) j++;
-      tokens.push({ type: "number", start: i, end: j });
-      i = j;
-      continue;
-    }
-    if (ch === "/") {
-      const prev = last();
-      const isRegex =
-        !prev ||
-        (prev.type === "punct" && REGEX_AFTER.has(prev.value)) ||
-        (prev.type === "ident" && REGEX_AFTER_WORDS.has(prev.value));
-      if (isRegex) {
-        let j = i + 1;
-        let inClass = false;
-        while (j < text.length && text[j] !== "\n") {
-          const c = text[j];
-          if (c === "\\") j++;
-          else if (c === "[") inClass = true;
-          else if (c === "]") inClass = false;
-          else if (c === "/" && !inClass) break;
-          j++;
-        }
-        j++;
-        while (j < text.length && /[a-z]/.test(text[j]!)) j++;
-        tokens.push({ type: "regex", start: i, end: j });
-        i = j;
-        continue;
-      }
-    }
-    // Punctuation.
-    if (ch === "(") {
-      const callee = last();
-      const beforeCallee = last(2);
-      const isStep =
-        callee?.type === "ident" &&
-        STEP_KINDS.has(callee.value) &&
-        !(beforeCallee?.type === "punct" && (beforeCallee.value === "." || beforeCallee.value === "?."));
-      // The lens goes on the line that calls defineWorkflow (not the import).
-      if (callee?.type === "ident" && callee.value === "defineWorkflow" && workflowAt === null) workflowAt = callee.start;
-      if (isStep) {
-        steps.push({ kind: callee.value as StepKind, name: null, start: callee.start, end: text.length });
-        parens.push(steps.length - 1);
-      } else parens.push(null);
-    } else if (ch === ")") {
-      const opened = parens.pop();
-      if (opened !== undefined && opened !== null) steps[opened]!.end = i + 1;
-    } else if (ch === "{") {
-      braceDepth++;
-    } else if (ch === "}") {
-      braceDepth--;
-      if (templateStack.length > 0 && templateStack[templateStack.length - 1] === braceDepth) {
-        templateStack.pop();
-        const start = i;
-        i = scanTemplateChunk(i + 1);
-        tokens.push({ type: "template", start, end: i });
-        continue;
-      }
-    } else if (ch === ":") {
-      const prev = last();
-      if (prev?.type === "string") prev.segment.isKey = true;
-    }
-    tokens.push({ type: "punct", value: ch, start: i, end: i + 1 });
-    i++;
   }
 
-  // Names: the first string literal right after a step call's parenthesis.
-  for (const step of steps) {
-    const paren = text.indexOf("(", step.start);
-    const segment = strings.find((s) => s.start > paren && s.step !== undefined && steps[s.step] === step);
-    if (!segment || segment.quote === "`") continue;
-    const between = text.slice(paren + 1, segment.start - 1);
-    if (between.trim() !== "") continue;
-    step.name = segment.text;
-    step.nameStart = segment.start;
-    step.nameEnd = segment.end;
-    segment.isStepName = true;
+  /** Names: the first string literal right after a step call's parenthesis. */
+  private nameSteps(): void {
+    for (const step of this.steps) {
+      const paren = this.text.indexOf("(", step.start);
+      const segment = this.strings.find((s) => s.start > paren && s.step !== undefined && this.steps[s.step] === step);
+      if (!segment || segment.quote === "`") continue;
+      if (this.text.slice(paren + 1, segment.start - 1).trim() !== "") continue;
+      step.name = segment.text;
+      step.nameStart = segment.start;
+      step.nameEnd = segment.end;
+      segment.isStepName = true;
+    }
   }
-  return { strings, steps, workflowAt: workflowAt ?? exportDefaultAt };
 }
 
 /** The string segment containing `offset` (inside the quotes, or just before the closing one). */

@@ -4,6 +4,7 @@
 // it needs no agent).
 import { z } from "zod";
 import { cronPreview } from "../core/cron";
+import { TRIGGER_TYPES } from "../core/triggerKinds";
 import { invalid } from "../errors";
 import { ListTriggers, RegisterSchedule, SetTriggerPaused } from "../protocol";
 import { defineTool, READ_ONLY, type ToolDefinition } from "./tool";
@@ -21,7 +22,7 @@ export const listTriggers = defineTool({
   description:
     "Every registered Clockwork trigger: schedules (cron, timezone, human-readable description, next fire), webhooks (URL) and file watchers (path, events), each with its workflow, state (active, paused, error and why) and last run. Webhook secrets are never shown.",
   input: {
-    type: z.enum(["schedule", "webhook", "watcher"]).optional().describe("only triggers of this kind"),
+    type: z.enum(TRIGGER_TYPES).optional().describe("only triggers of this kind"),
   },
   annotations: READ_ONLY,
   async call(args, { agent }) {

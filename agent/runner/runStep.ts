@@ -2,7 +2,8 @@
 // exponential backoff, each attempt logged, the step's record written when
 // it starts and when it ends.
 import { setTimeout as sleep } from "node:timers/promises";
-import { formatDuration, parseDuration } from "../core/duration";
+import { parseDuration } from "../core/duration";
+import { terminalDuration } from "../core/durationText";
 import { placeholderEnv } from "../core/placeholderEnv";
 import { PlaceholderError, renderJson, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
 import type { Events } from "../events";
@@ -10,7 +11,7 @@ import type { StepRecord } from "../protocol";
 import type { StepSpec } from "../executor/messages";
 import type { ExecutorPool } from "../executor/pool";
 import type { TriggerInfo } from "../sdk";
-import { DEFAULT_TIMEOUTS, runStepAttempt } from "../steps";
+import { runStepAttempt, STEP_KINDS } from "../steps/stepKinds";
 import { StepFailure, type StepContext } from "../steps/types";
 import type { Clock, RunRepository } from "../store";
 import type { LoadedWorkflow } from "../workflow/load";
@@ -64,7 +65,7 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
   };
   await save();
 
-  const timeoutMs = step.options.timeout === undefined ? DEFAULT_TIMEOUTS[step.kind] : parseDuration(step.options.timeout);
+  const timeoutMs = step.options.timeout === undefined ? STEP_KINDS[step.kind].defaultTimeoutMs : parseDuration(step.options.timeout);
   const attempts = step.options.retries?.attempts ?? 1;
   const backoffMs = step.options.retries?.backoffMs ?? DEFAULT_BACKOFF_MS;
 
@@ -94,7 +95,7 @@ export async function runStep(args: RunStepArgs): Promise<StepRecord> {
       break;
     }
     const wait = backoffBefore(attempt + 1, backoffMs);
-    log.write(index, "info", `attempt ${attempt} of ${attempts} failed: ${result.error}; retrying in ${formatDuration(wait)}\n`);
+    log.write(index, "info", `attempt ${attempt} of ${attempts} failed: ${result.error}; retrying in ${terminalDuration(wait)}\n`);
     try {
       await sleep(wait, undefined, { signal });
     } catch {
@@ -114,7 +115,7 @@ type AttemptResult =
   | { ok: false; error: string; exitCode?: number | null; retryable: boolean; cancelled: boolean };
 
 async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number): Promise<AttemptResult> {
-  const { signal: runSignal, log, index, resolve } = args;
+  const { signal: runSignal } = args;
   if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
   const controller = new AbortController();
   let timedOut = false;
@@ -125,6 +126,32 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
   const onCancel = () => controller.abort();
   runSignal.addEventListener("abort", onCancel, { once: true });
 
+  const ctx = stepContext(args, controller.signal, timeoutMs);
+
+  try {
+    const outcome = await runStepAttempt(step, ctx);
+    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
+    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
+  } catch (error) {
+    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
+    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
+    if (timedOut) {
+      const message = `timed out after ${terminalDuration(timeoutMs)}${STEP_KINDS[step.kind].timeoutNote}`;
+      return { ok: false, error: message, exitCode, retryable: true, cancelled: false };
+    }
+    if (error instanceof StepFailure) {
+      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
+    }
+    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** What one attempt's step implementation gets: rendering, logs, the code context and process tracking. */
+function stepContext(args: RunStepArgs, signal: AbortSignal, timeoutMs: number): StepContext {
+  const { log, index, resolve } = args;
   const render = (template: string, mode: RenderMode = "text") => {
     try {
       return renderTemplate(template, resolve, mode);
@@ -132,7 +159,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       throw asFailure(error);
     }
   };
-  const ctx: StepContext = {
+  return {
     workflow: args.workflow,
     index,
     render,
@@ -145,7 +172,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     },
     placeholderEnv: () => placeholderEnv(resolve),
     env: args.env,
-    signal: controller.signal,
+    signal,
     timeoutMs,
     log: {
       stdout: (text) => log.write(index, "stdout", text),
@@ -171,27 +198,6 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       args.store.recordStepProcess(args.runId, index, pid, identity).catch(() => undefined);
     },
   };
-
-  try {
-    const outcome = await runStepAttempt(step, ctx);
-    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
-    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
-  } catch (error) {
-    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
-    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
-    if (timedOut) {
-      const killed =
-        step.kind === "shell" ? "; its process group was killed" : step.kind === "code" ? "; the executor running it was stopped" : "";
-      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
-    }
-    if (error instanceof StepFailure) {
-      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
-    }
-    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
-  } finally {
-    clearTimeout(timer);
-    runSignal.removeEventListener("abort", onCancel);
-  }
 }
 
 /** Placeholder problems are the author's to fix: no retry can help. */

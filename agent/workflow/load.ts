@@ -221,9 +221,9 @@ interface Inspection {
   loadedFrom?: { text: string; inputs: readonly string[] };
 }
 
-/** A step as the agent keeps it: a code step's function (a mark, here) stays in the executors. */
+/** A step as the agent keeps it: a step's function (a code step's; a mark, here) stays in the executors. */
 function asSpec(step: Step): StepSpec {
-  if (step.kind !== "code") return step;
+  if (!("fn" in step)) return step;
   const { fn: _fn, ...spec } = step;
   return spec;
 }

@@ -1,11 +1,14 @@
 // Checks what a workflow file default-exported, and says exactly what is
 // wrong: which step, which option, what was expected. Pure: positions in the
-// source are found later (locate.ts) from the anchors given here.
-import { z } from "zod";
-import { parseDuration } from "../core/duration";
-import { shellInterpreterProblem } from "../core/shellInterpreter";
-import { classify, envName, parseTemplate, PlaceholderError, shellVariableHint, suggest } from "../core/placeholders";
+// source are found later (locate.ts) from the anchors given here. What each
+// step kind accepts is declared with the kind (agent/steps/stepKinds.ts).
+import type { z } from "zod";
+import { orList } from "../core/orList";
+import { classify, envName, parseTemplate, PlaceholderError, type TemplatePart } from "../core/placeholders";
+import { stepReferenceProblem } from "../core/stepReferences";
+import { suggest } from "../core/suggest";
 import type { Step } from "../sdk";
+import { isStepKind, STEP_KIND_NAMES, stepKind, stepOptionNames, stepTemplates, type StepKind, type StepTemplate } from "../steps/stepKinds";
 import { isFunctionMark, pickDefault } from "./exportsCopy";
 
 export interface ValidWorkflow {
@@ -21,75 +24,23 @@ export type Anchor =
   | { kind: "workflow"; key?: string }
   | { kind: "step"; index: number; name?: string; option?: string; text?: string };
 
+type StepAnchor = Extract<Anchor, { kind: "step" }>;
+
 export interface ValidationProblem {
   message: string;
   severity: "error" | "warning";
   anchor: Anchor;
 }
 
+type ReportError = (message: string, anchor: Anchor) => void;
+
 export const WORKFLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 /** Placeholder roots: a step with one of these names could never be referred to. */
 const RESERVED_STEP_NAMES = ["previous", "trigger", "run"];
-const STEP_KINDS = ["shell", "http", "llm", "code"] as const;
-
-const duration = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
-  try {
-    const ms = parseDuration(value);
-    if (ms <= 0) ctx.addIssue({ code: "custom", message: "must be longer than 0" });
-    if (ms > 7 * 24 * 3_600_000) ctx.addIssue({ code: "custom", message: "must be at most 7 days" });
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: (error as Error).message });
-  }
-});
-
-const common = {
-  timeout: duration.optional(),
-  retries: z
-    .strictObject({
-      attempts: z.number().int().min(1).max(100),
-      backoffMs: z.number().min(0).max(3_600_000).optional(),
-    })
-    .optional(),
-};
-
-const stringMap = z.record(z.string(), z.string());
-const interpreter = z.string().superRefine((path, ctx) => {
-  const problem = shellInterpreterProblem(path);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
-const status = z.number().int().min(100).max(599);
-
-const optionSchemas = {
-  shell: z.strictObject({ ...common, cwd: z.string().min(1).optional(), env: stringMap.optional(), shell: interpreter.optional() }),
-  http: z.strictObject({
-    ...common,
-    url: z.string().min(1),
-    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]).optional(),
-    headers: stringMap.optional(),
-    body: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
-    expectStatus: z.union([status, z.array(status).min(1)]).optional(),
-  }),
-  llm: z.strictObject({
-    ...common,
-    prompt: z.string().min(1),
-    system: z.string().optional(),
-    provider: z.enum(["openai", "anthropic"]).optional(),
-    baseUrl: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL").optional(),
-    model: z.string().min(1).optional(),
-    apiKeyEnv: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the NAME of an environment variable, not the key itself")
-      .optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.number().int().min(1).optional(),
-  }),
-  code: z.strictObject(common),
-} as const;
-
-export const STEP_OPTIONS: Record<(typeof STEP_KINDS)[number], string[]> = Object.fromEntries(
-  STEP_KINDS.map((kind) => [kind, Object.keys(optionSchemas[kind].shape)]),
-) as Record<(typeof STEP_KINDS)[number], string[]>;
+const WORKFLOW_KEYS = ["name", "description", "steps"];
+/** "shell(), http(), llm() or code()": how steps are built. */
+const CONSTRUCTORS = orList(STEP_KIND_NAMES.map((kind) => `${kind}()`));
 
 /**
  * Validates a module's exports. `workflow` is set when its structure is
@@ -98,22 +49,45 @@ export const STEP_OPTIONS: Record<(typeof STEP_KINDS)[number], string[]> = Objec
  */
 export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
-  const error = (message: string, anchor: Anchor) => problems.push({ message, severity: "error", anchor });
+  const error: ReportError = (message, anchor) => problems.push({ message, severity: "error", anchor });
+  const def = workflowObject(exports, error);
+  if (def === undefined) return { problems };
+  checkWorkflowFields(def, error);
+  if (!Array.isArray(def.steps)) {
+    error("the workflow needs steps: an array such as [shell(\"hello\", \"echo hello\")]", { kind: "workflow", key: "steps" });
+    return { problems };
+  }
+  if (def.steps.length === 0) error("the workflow has no steps", { kind: "workflow", key: "steps" });
+  const names = new StepNames();
+  def.steps.forEach((raw: unknown, index: number) => checkStep(raw, index, names, error));
+
+  if (problems.length > 0) return { problems };
+  const steps = def.steps as Step[];
+  problems.push(...placeholderProblems(steps));
+  return { workflow: { name: def.name as string, description: def.description as string | undefined, steps }, problems };
+}
+
+/** The default export as an object, or undefined after saying why it is not one. */
+function workflowObject(exports: unknown, error: ReportError): Record<string, unknown> | undefined {
   const value = pickDefault(exports);
   if (value === undefined) {
     error("the file has no default export: end it with `export default defineWorkflow({ name, steps: [...] })`", {
       kind: "file",
     });
-    return { problems };
+    return undefined;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     error(`the default export must be defineWorkflow({ name, steps }), not ${describe(value)}`, { kind: "export" });
-    return { problems };
+    return undefined;
   }
-  const def = value as Record<string, unknown>;
+  return value as Record<string, unknown>;
+}
+
+/** Unknown keys, the name and the description. */
+function checkWorkflowFields(def: Record<string, unknown>, error: ReportError): void {
   for (const key of Object.keys(def)) {
-    if (!["name", "description", "steps", "__clockwork"].includes(key)) {
-      error(`unknown workflow option "${key}"${suggest(key, ["name", "description", "steps"])}`, { kind: "workflow", key });
+    if (![...WORKFLOW_KEYS, "__clockwork"].includes(key)) {
+      error(`unknown workflow option "${key}"${suggest(key, WORKFLOW_KEYS)}`, { kind: "workflow", key });
     }
   }
   if (typeof def.name !== "string" || def.name.length === 0) {
@@ -127,101 +101,79 @@ export function validateWorkflow(exports: unknown): { workflow?: ValidWorkflow; 
   if (def.description !== undefined && typeof def.description !== "string") {
     error("description must be a string", { kind: "workflow", key: "description" });
   }
-  if (!Array.isArray(def.steps)) {
-    error("the workflow needs steps: an array such as [shell(\"hello\", \"echo hello\")]", { kind: "workflow", key: "steps" });
-    return { problems };
-  }
-  if (def.steps.length === 0) error("the workflow has no steps", { kind: "workflow", key: "steps" });
-
-  const names: string[] = [];
-  const envNames = new Map<string, string>();
-  def.steps.forEach((raw: unknown, index: number) => {
-    const at = (extra: Partial<Extract<Anchor, { kind: "step" }>> = {}): Anchor => ({ kind: "step", index, ...extra });
-    if (raw === null || typeof raw !== "object" || !(STEP_KINDS as readonly unknown[]).includes((raw as { kind?: unknown }).kind)) {
-      error(`step ${index + 1} is ${describe(raw)}: build steps with shell(), http(), llm() or code()`, at());
-      names.push("");
-      return;
-    }
-    const step = raw as Record<string, unknown>;
-    const kind = step.kind as (typeof STEP_KINDS)[number];
-    const name = step.name;
-    const label = typeof name === "string" && name ? `step "${name}" (${kind})` : `step ${index + 1} (${kind})`;
-    const named = typeof name === "string" ? name : undefined;
-    if (typeof name !== "string" || name.length === 0) {
-      error(`${label} needs a name as its first argument: ${kind}("name", …)`, at());
-    } else if (!STEP_NAME.test(name)) {
-      error(
-        `${label}: "${name}" is not a valid step name: use letters, digits, "_" and "-" (at most 64), starting with a letter or "_"`,
-        at({ name }),
-      );
-    } else if (RESERVED_STEP_NAMES.includes(name)) {
-      error(`${label}: "${name}" is reserved for placeholders ({${name}.…}); choose another name`, at({ name }));
-    } else if (names.includes(name)) {
-      error(`duplicate step name "${name}": step ${names.indexOf(name) + 1} already has it; step names must be unique`, at({ name }));
-    } else {
-      const variable = envName(name);
-      const clash = envNames.get(variable);
-      if (clash) {
-        error(
-          `${label}: "${name}" and "${clash}" both become the environment variable CLOCKWORK_STEP_${variable}; rename one`,
-          at({ name }),
-        );
-      }
-      envNames.set(variable, name);
-    }
-    names.push(named ?? "");
-
-    if (kind === "shell") {
-      const command = step.command;
-      const ok =
-        (typeof command === "string" && command.trim().length > 0) ||
-        (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === "string") && command[0] !== "");
-      if (!ok) error(`${label}: the command must be a non-empty string or an array of strings such as ["git", "status"]`, at({ name: named }));
-      const options = step.options as { shell?: unknown } | undefined;
-      if (Array.isArray(command) && options?.shell !== undefined) {
-        error(`${label}: option "shell" applies to a string command; an array runs its program directly`, at({ name: named, option: "shell" }));
-      }
-    }
-    // A function, or the mark that stands for one in the copy an executor sends.
-    if (kind === "code" && typeof step.fn !== "function" && !isFunctionMark(step.fn)) {
-      error(`${label}: the second argument must be a function, e.g. code("${named ?? "name"}", async (ctx) => "result")`, at({ name: named }));
-    }
-    const options = step.options ?? {};
-    if (kind === "http" && options !== null && typeof options === "object") {
-      const { method, body } = options as { method?: unknown; body?: unknown };
-      if ((method === "GET" || method === "HEAD") && body !== undefined) {
-        error(`${label}: a ${method} request cannot have a body; use method: "POST" (the default when there is a body)`, at({ name: named, option: "body" }));
-      }
-    }
-    const parsed = optionSchemas[kind].safeParse(options);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        for (const message of issueMessages(issue, options, kind)) {
-          const option = issue.code === "unrecognized_keys" ? message.key : issue.path[0]?.toString();
-          error(`${label}: ${message.text}`, at({ name: named, option }));
-        }
-      }
-    }
-  });
-
-  if (problems.length > 0) return { problems };
-  const steps = def.steps as Step[];
-  problems.push(...placeholderProblems(steps));
-  return { workflow: { name: def.name as string, description: def.description as string | undefined, steps }, problems };
 }
 
-function issueMessages(
-  issue: z.core.$ZodIssue,
-  options: unknown,
-  kind: (typeof STEP_KINDS)[number],
-): Array<{ text: string; key?: string }> {
+/** The step names seen so far (in order, "" for a step without a usable one) and the variables they become. */
+class StepNames {
+  readonly list: string[] = [];
+  private readonly variables = new Map<string, string>();
+
+  /** Why `name` cannot be this step's name, or undefined; records it either way. */
+  problem(name: string, label: string): string | undefined {
+    const why = this.check(name, label);
+    this.list.push(name);
+    return why;
+  }
+
+  private check(name: string, label: string): string | undefined {
+    if (!STEP_NAME.test(name)) {
+      return `${label}: "${name}" is not a valid step name: use letters, digits, "_" and "-" (at most 64), starting with a letter or "_"`;
+    }
+    if (RESERVED_STEP_NAMES.includes(name)) return `${label}: "${name}" is reserved for placeholders ({${name}.…}); choose another name`;
+    if (this.list.includes(name)) {
+      return `duplicate step name "${name}": step ${this.list.indexOf(name) + 1} already has it; step names must be unique`;
+    }
+    const variable = envName(name);
+    const clash = this.variables.get(variable);
+    this.variables.set(variable, name);
+    if (clash) return `${label}: "${name}" and "${clash}" both become the environment variable CLOCKWORK_STEP_${variable}; rename one`;
+    return undefined;
+  }
+}
+
+/** One step: a known kind, a valid and unique name, what its kind checks, and its options against the kind's schema. */
+function checkStep(raw: unknown, index: number, names: StepNames, error: ReportError): void {
+  const at = (extra: Partial<StepAnchor> = {}): Anchor => ({ kind: "step", index, ...extra });
+  if (raw === null || typeof raw !== "object" || !isStepKind((raw as { kind?: unknown }).kind)) {
+    error(`step ${index + 1} is ${describe(raw)}: build steps with ${CONSTRUCTORS}`, at());
+    names.list.push("");
+    return;
+  }
+  const step = raw as Record<string, unknown>;
+  const kind = step.kind as StepKind;
+  const named = typeof step.name === "string" ? step.name : undefined;
+  const label = named ? `step "${named}" (${kind})` : `step ${index + 1} (${kind})`;
+  if (!named) {
+    error(`${label} needs a name as its first argument: ${kind}("name", …)`, at());
+    names.list.push(named ?? "");
+  } else {
+    const why = names.problem(named, label);
+    if (why) error(why, at({ name: named }));
+  }
+  stepKind(kind).check?.(
+    step,
+    (message, option) => error(`${label}: ${message}`, at(option === undefined ? { name: named } : { name: named, option })),
+    named,
+  );
+  const options = step.options ?? {};
+  const parsed = stepKind(kind).options.safeParse(options);
+  if (parsed.success) return;
+  for (const issue of parsed.error.issues) {
+    for (const message of issueMessages(issue, options, kind)) {
+      const option = issue.code === "unrecognized_keys" ? message.key : issue.path[0]?.toString();
+      error(`${label}: ${message.text}`, at({ name: named, option }));
+    }
+  }
+}
+
+function issueMessages(issue: z.core.$ZodIssue, options: unknown, kind: StepKind): Array<{ text: string; key?: string }> {
   const path = issue.path.map(String).join(".");
   const option = `option "${path}"`;
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
         const where = path ? `"${path}" has an unknown field "${key}"` : `unknown option "${key}"`;
-        const known = path ? [] : STEP_OPTIONS[kind];
+        const known = path ? [] : stepOptionNames(kind);
         return { text: `${where}${suggest(key, known)}${path ? "" : ` (${kind} steps take: ${known.join(", ")})`}`, key };
       });
     case "invalid_type": {
@@ -281,72 +233,34 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Every option of a step that may contain placeholders, with how it is rendered. */
-export function stepTemplates(step: Step): Array<{ option: string; template: string; mode: "text" | "shell" | "url" }> {
-  const out: Array<{ option: string; template: string; mode: "text" | "shell" | "url" }> = [];
-  const add = (option: string, template: unknown, mode: "text" | "shell" | "url" = "text") => {
-    if (typeof template === "string") out.push({ option, template, mode });
-  };
-  if (step.kind === "shell") {
-    if (typeof step.command === "string") add("command", step.command, "shell");
-    else step.command.forEach((part, i) => add(`command[${i}]`, part));
-    add("cwd", step.options.cwd);
-    for (const [key, value] of Object.entries(step.options.env ?? {})) add(`env.${key}`, value);
-  } else if (step.kind === "http") {
-    add("url", step.options.url, "url");
-    for (const [key, value] of Object.entries(step.options.headers ?? {})) add(`headers.${key}`, value);
-    collectStrings(step.options.body, "body", add);
-  } else if (step.kind === "llm") {
-    add("prompt", step.options.prompt);
-    add("system", step.options.system);
-  }
-  return out;
-}
-
-function collectStrings(value: unknown, path: string, add: (option: string, template: unknown) => void): void {
-  if (typeof value === "string") add(path, value);
-  else if (Array.isArray(value)) value.forEach((item, i) => collectStrings(item, `${path}[${i}]`, add));
-  else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) collectStrings(item, `${path}.${key}`, add);
-  }
-}
-
 /** Placeholders that can never resolve: bad syntax, unknown fields, steps that do not exist or run later. */
 function placeholderProblems(steps: Step[]): ValidationProblem[] {
   const names = steps.map((s) => s.name);
-  const problems: ValidationProblem[] = [];
-  steps.forEach((step, index) => {
-    const label = `step "${step.name}" (${step.kind})`;
-    for (const { option, template } of stepTemplates(step)) {
-      const anchor = (text?: string): Anchor => ({ kind: "step", index, name: step.name, option: option.split(/[.[]/)[0], text });
-      let parts;
-      try {
-        parts = parseTemplate(template);
-      } catch (error) {
-        problems.push({ message: `${label}, ${option}: ${(error as Error).message}`, severity: "error", anchor: anchor() });
-        continue;
-      }
-      for (const part of parts) {
-        if (part.kind !== "placeholder") continue;
-        const report = (message: string) =>
-          problems.push({ message: `${label}, ${option}: ${part.text}: ${message}`, severity: "error", anchor: anchor(part.text) });
-        try {
-          const ref = classify(part);
-          if (ref.kind === "step") {
-            const at = names.indexOf(ref.step);
-            if (at < 0) report(`no step named "${ref.step}" in this workflow${suggest(ref.step, names)}${shellVariableHint(part)}`);
-            else if (at === index) report("a step cannot use its own output");
-            else if (at > index) report(`step "${ref.step}" runs after this step, so it has no output yet`);
-          } else if (ref.kind === "previous" && !names.includes(ref.step)) {
-            report(`no step named "${ref.step}" in this workflow${suggest(ref.step, names)}`);
-          }
-        } catch (error) {
-          if (error instanceof PlaceholderError) {
-            problems.push({ message: `${label}, ${option}: ${error.message}`, severity: "error", anchor: anchor(part.text) });
-          } else throw error;
-        }
-      }
-    }
+  return steps.flatMap((step, index) => stepTemplates(step).flatMap((template) => templateProblems(step, index, template, names)));
+}
+
+function templateProblems(step: Step, index: number, { option, template }: StepTemplate, names: string[]): ValidationProblem[] {
+  const problem = (message: string, text?: string): ValidationProblem => ({
+    message: `step "${step.name}" (${step.kind}), ${option}: ${message}`,
+    severity: "error",
+    anchor: { kind: "step", index, name: step.name, option: option.split(/[.[]/)[0], text },
   });
+  let parts: TemplatePart[];
+  try {
+    parts = parseTemplate(template);
+  } catch (error) {
+    return [problem((error as Error).message)];
+  }
+  const problems: ValidationProblem[] = [];
+  for (const part of parts) {
+    if (part.kind !== "placeholder") continue;
+    try {
+      const why = stepReferenceProblem(classify(part), names, index, part);
+      if (why !== undefined) problems.push(problem(`${part.text}: ${why}`, part.text));
+    } catch (error) {
+      if (!(error instanceof PlaceholderError)) throw error;
+      problems.push(problem(error.message, part.text));
+    }
+  }
   return problems;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatBytes, formatDuration, parseDuration } from "../../agent/core/duration";
+import { formatBytes, parseDuration } from "../../agent/core/duration";
+import { terminalDuration } from "../../agent/core/durationText";
 
 test("durations are milliseconds or a number with ms, s, m or h", () => {
   assert.equal(parseDuration(250), 250);
@@ -19,11 +20,11 @@ test("anything else is refused with the forms that are accepted", () => {
 });
 
 test("durations print short and readable", () => {
-  assert.equal(formatDuration(12), "12ms");
-  assert.equal(formatDuration(1234), "1.2s");
-  assert.equal(formatDuration(42_000), "42s");
-  assert.equal(formatDuration(185_000), "3m 05s");
-  assert.equal(formatDuration(3_720_000), "1h 02m");
+  assert.equal(terminalDuration(12), "12ms");
+  assert.equal(terminalDuration(1234), "1.2s");
+  assert.equal(terminalDuration(42_000), "42s");
+  assert.equal(terminalDuration(185_000), "3m 05s");
+  assert.equal(terminalDuration(3_720_000), "1h 02m");
 });
 
 test("sizes print in B, KiB and MiB", () => {

@@ -21,12 +21,27 @@ function imports(file: string): string[] {
 }
 
 test("the extension takes from agent/ only the protocol, the config, pure formatting and the socket owner check", () => {
-  const allowed = new Set(["agent/protocol", "agent/config", "agent/core/relativeTime", "agent/privateHome"]);
+  const allowed = new Set([
+    "agent/protocol",
+    "agent/config",
+    // Pure formatting the CLI and the editor share: times, durations, status marks, trigger kinds and their counts.
+    "agent/core/relativeTime",
+    "agent/core/durationText",
+    "agent/core/statusMarks",
+    "agent/core/triggerKinds",
+    "agent/privateHome",
+  ]);
   const offending = sources(join(root, "extension")).flatMap((file) =>
     imports(file)
       .filter((target) => target.startsWith("agent/") && !allowed.has(target))
       .map((target) => `${relative(root, file)} imports ${target}`),
   );
+  assert.deepEqual(offending, []);
+});
+
+test("the core modules the extension shares import nothing from Node, so the webviews can bundle them too", () => {
+  const shared = ["relativeTime", "durationText", "statusMarks", "triggerKinds"];
+  const offending = shared.filter((name) => /from\s+"node:/.test(readFileSync(join(root, `agent/core/${name}.ts`), "utf8")));
   assert.deepEqual(offending, []);
 });
 

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, nextChangeIn, relativeTime, runDuration, shortTime } from "../../agent/core/relativeTime";
+import { editorDuration } from "../../agent/core/durationText";
+import { nextChangeIn, relativeTime, runDuration, shortTime } from "../../agent/core/relativeTime";
 
 const NOW = Date.parse("2025-05-12T10:00:00Z");
 const s = 1000;
@@ -57,14 +58,14 @@ describe("nextChangeIn", () => {
   });
 });
 
-describe("formatDuration", () => {
+describe("editorDuration", () => {
   it("uses the unit a person would", () => {
-    assert.equal(formatDuration(850), "850 ms");
-    assert.equal(formatDuration(4_260), "4.2 s");
-    assert.equal(formatDuration(42_000), "42 s");
-    assert.equal(formatDuration(3 * min + 5 * s), "3 min 5 s");
-    assert.equal(formatDuration(2 * h + 4 * min), "2 h 4 min");
-    assert.equal(formatDuration(-1), "");
+    assert.equal(editorDuration(850), "850 ms");
+    assert.equal(editorDuration(4_260), "4.2 s");
+    assert.equal(editorDuration(42_000), "42 s");
+    assert.equal(editorDuration(3 * min + 5 * s), "3 min 5 s");
+    assert.equal(editorDuration(2 * h + 4 * min), "2 h 4 min");
+    assert.equal(editorDuration(-1), "");
   });
 });
 

@@ -1,7 +1,7 @@
 // The small parsers behind register-webhook and register-watcher.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { normaliseImportedSecret, parseByteSize, webhookUrl } from "../../agent/daemon/webhooks";
+import { normaliseImportedSecret, parseByteSize, webhookUrl } from "../../agent/core/webhookPolicy";
 import { globReachesSubfolders, parseEvents } from "../../agent/cli/commands/watchers";
 import { globMatcher } from "../../agent/daemon/watchers";
 

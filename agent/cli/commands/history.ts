@@ -1,7 +1,7 @@
 // `clockwork history`: the latest runs, newest first, from the run store.
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
-import { formatDuration } from "../../core/duration";
+import { terminalDuration } from "../../core/durationText";
 import { invalid } from "../../errors";
 import type { RunStatus, RunSummary } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
@@ -76,7 +76,7 @@ export function historyTable(runs: RunSummary[], filtered: { workflow?: string; 
       triggerLabel(run),
       paintStatus(run.status, run.status),
       localTime(run.startedAt ?? run.createdAt),
-      took === undefined ? (run.status === "running" ? "running" : "–") : formatDuration(took),
+      took === undefined ? (run.status === "running" ? "running" : "–") : terminalDuration(took),
     ];
   });
   return table(["ID", "WORKFLOW", "TRIGGER", "STATUS", "STARTED", "DURATION"], rows);

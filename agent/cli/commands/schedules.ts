@@ -8,6 +8,8 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadConfig } from "../../config";
+import { TRIGGER_TYPES } from "../../core/triggerKinds";
+import { webhookPath } from "../../core/webhookPolicy";
 import type { CatchupPolicy, OverlapPolicy, TriggerRecord, TriggerType } from "../../protocol";
 import {
   ListTriggers,
@@ -35,6 +37,15 @@ const catchupOption = () =>
 const NO_AGENT_NOTE = "no agent is running: saved to the store; `clockwork agent start` to have it fire";
 
 export function scheduleCommands(program: Command): void {
+  registerCommand(program);
+  listCommand(program);
+  pauseResumeCommands(program);
+  unregisterCommand(program);
+  updateCommand(program);
+}
+
+/** `clockwork register <file> --cron …` */
+function registerCommand(program: Command): void {
   program
     .command("register")
     .description("Run a workflow on a cron schedule")
@@ -81,11 +92,14 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         );
       },
     );
+}
 
+/** `clockwork list [--type] [--json]` */
+function listCommand(program: Command): void {
   program
     .command("list")
     .description("List registered triggers (schedules, webhooks, watchers) with their state, last run and next fire")
-    .addOption(new Option("--type <type>", "only this kind").choices(["schedule", "webhook", "watcher"]))
+    .addOption(new Option("--type <type>", "only this kind").choices(TRIGGER_TYPES))
     .option("--json", "print the trigger records as JSON")
     .action(async (o: { type?: TriggerType; json?: boolean }) => {
       const params = o.type === undefined ? {} : { type: o.type };
@@ -97,7 +111,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       if (o.json) return printJson(result);
       process.stdout.write(formatTriggers(result, Date.now()));
     });
+}
 
+/** `clockwork pause|resume <name>`: any kind */
+function pauseResumeCommands(program: Command): void {
   for (const [command, paused, verb] of [
     ["pause", true, "paused"],
     ["resume", false, "resumed"],
@@ -122,7 +139,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         process.stdout.write(`${verb} ${result.type} ${colour.bold(result.name)}${next}\n${viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`}`);
       });
   }
+}
 
+/** `clockwork unregister <name>`: any kind */
+function unregisterCommand(program: Command): void {
   program
     .command("unregister")
     .description("Remove a trigger by name (any kind); its past runs stay in history")
@@ -135,7 +155,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       );
       process.stdout.write(`unregistered ${colour.bold(name)}\n${viaAgent ? "" : `  ${colour.yellow("no agent is running: removed from the store")}\n`}`);
     });
+}
 
+/** `clockwork update <name> …`: a schedule in place */
+function updateCommand(program: Command): void {
   program
     .command("update")
     .description("Change a schedule in place; a new cadence recomputes the next fire")
@@ -169,58 +192,61 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
 /** Listings grouped by kind, one table each, with the columns that kind has. */
 export function formatTriggers(triggers: TriggerRecord[], now: number): string {
   if (triggers.length === 0) return "no triggers registered (see `clockwork register --help`)\n";
-  const out: string[] = [];
   const word = (t: TriggerRecord) =>
     t.state === "active" ? colour.green("active") : t.state === "paused" ? colour.yellow("paused") : colour.red("error");
-  // Every kind shows why it is in error (a workflow that no longer loads, a watched folder that is gone).
-  const state = (t: TriggerRecord) => (t.error ? `${word(t)}: ${t.error}` : word(t));
-  const last = (t: TriggerRecord) => (t.lastRun ? `${t.lastRun.status} ${relative(Date.parse(t.lastRun.at), now)}` : "—");
-  const schedules = triggers.filter((t) => t.type === "schedule");
-  if (schedules.length > 0) {
-    out.push(
-      table(
-        ["SCHEDULE", "WORKFLOW", "CRON", "WHEN", "ZONE", "STATE", "LAST RUN", "NEXT FIRE"],
-        schedules.map((t) => [
-          t.name,
-          t.workflowName,
-          t.schedule!.cron,
-          t.schedule!.description,
-          t.schedule!.timezone,
-          state(t),
-          last(t),
-          t.schedule!.nextFireAt ? `${t.schedule!.nextFireAt} (${relative(Date.parse(t.schedule!.nextFireAt), now)})` : "—",
-        ]),
-      ),
-    );
-  }
-  const webhooks = triggers.filter((t) => t.type === "webhook");
-  if (webhooks.length > 0) {
-    out.push(
-      table(
-        ["WEBHOOK", "WORKFLOW", "URL", "STATE", "LAST RUN"],
-        webhooks.map((t) => [t.name, t.workflowName, t.webhook!.url ?? `/webhook/${t.name}`, state(t), last(t)]),
-      ),
-    );
-  }
-  const watchers = triggers.filter((t) => t.type === "watcher");
-  if (watchers.length > 0) {
-    out.push(
-      table(
-        ["WATCHER", "WORKFLOW", "PATH", "EVENTS", "STATE", "LAST RUN"],
-        watchers.map((t) => [
-          t.name,
-          t.workflowName,
-          `${t.watcher!.path}${t.watcher!.glob ? ` (${t.watcher!.glob})` : ""}`,
-          t.watcher!.events.join(","),
-          state(t),
-          last(t),
-        ]),
-      ),
-    );
+  const cells: CommonCells = {
+    // Every kind shows why it is in error (a workflow that no longer loads, a watched folder that is gone).
+    state: (t) => (t.error ? `${word(t)}: ${t.error}` : word(t)),
+    last: (t) => (t.lastRun ? `${t.lastRun.status} ${relative(Date.parse(t.lastRun.at), now)}` : "—"),
+    now,
+  };
+  const out: string[] = [];
+  for (const type of TRIGGER_TYPES) {
+    const ofKind = triggers.filter((t) => t.type === type);
+    if (ofKind.length === 0) continue;
+    const kind = KIND_TABLES[type];
+    out.push(table(kind.head, ofKind.map((t) => kind.row(t, cells))));
   }
   return out.join("\n");
 }
 
+interface CommonCells {
+  state: (t: TriggerRecord) => string;
+  last: (t: TriggerRecord) => string;
+  now: number;
+}
+
+/** The columns of each kind's table; a kind without one is a compile error. */
+const KIND_TABLES: { [K in TriggerType]: { head: string[]; row: (t: TriggerRecord, c: CommonCells) => string[] } } = {
+  schedule: {
+    head: ["SCHEDULE", "WORKFLOW", "CRON", "WHEN", "ZONE", "STATE", "LAST RUN", "NEXT FIRE"],
+    row: (t, c) => [
+      t.name,
+      t.workflowName,
+      t.schedule!.cron,
+      t.schedule!.description,
+      t.schedule!.timezone,
+      c.state(t),
+      c.last(t),
+      t.schedule!.nextFireAt ? `${t.schedule!.nextFireAt} (${relative(Date.parse(t.schedule!.nextFireAt), c.now)})` : "—",
+    ],
+  },
+  webhook: {
+    head: ["WEBHOOK", "WORKFLOW", "URL", "STATE", "LAST RUN"],
+    row: (t, c) => [t.name, t.workflowName, t.webhook!.url ?? webhookPath(t.name), c.state(t), c.last(t)],
+  },
+  watcher: {
+    head: ["WATCHER", "WORKFLOW", "PATH", "EVENTS", "STATE", "LAST RUN"],
+    row: (t, c) => [
+      t.name,
+      t.workflowName,
+      `${t.watcher!.path}${t.watcher!.glob ? ` (${t.watcher!.glob})` : ""}`,
+      t.watcher!.events.join(","),
+      c.state(t),
+      c.last(t),
+    ],
+  },
+};
 
 /** "in 5 s", "3 min ago": enough to read a listing at a glance. */
 export function relative(at: number, now: number): string {

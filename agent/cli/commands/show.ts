@@ -2,7 +2,7 @@
 // status, duration, output and error.
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
-import { formatDuration } from "../../core/duration";
+import { terminalDuration } from "../../core/durationText";
 import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
@@ -54,7 +54,7 @@ export function describeRun(run: RunRecord): string {
     lines.push(field("body", body.length > 200 ? `${body.slice(0, 200)}… (${body.length} characters; --json shows all)` : body));
   }
   lines.push(field("started", localTime(run.startedAt ?? run.createdAt)));
-  if (run.finishedAt) lines.push(field("finished", `${localTime(run.finishedAt)}${took === undefined ? "" : ` (${formatDuration(took)})`}`));
+  if (run.finishedAt) lines.push(field("finished", `${localTime(run.finishedAt)}${took === undefined ? "" : ` (${terminalDuration(took)})`}`));
   if (run.error) lines.push(field("error", colour.red(run.error)));
   lines.push("");
   if (run.steps.length === 0) lines.push(colour.dim("No steps ran."));
@@ -65,7 +65,7 @@ export function describeRun(run: RunRecord): string {
 function describeStep(step: StepRecord): string {
   const took = elapsed(step.startedAt, step.finishedAt);
   const facts = [paintStatus(step.status)];
-  if (took !== undefined) facts.push(formatDuration(took));
+  if (took !== undefined) facts.push(terminalDuration(took));
   if (step.exitCode !== null && step.exitCode !== 0) facts.push(`exit code ${step.exitCode}`);
   if (step.attempts > 1) facts.push(`${step.attempts} attempts`);
   const out = [`${mark(step.status)} ${colour.bold(step.name)} ${colour.dim(`(${step.kind})`)}  ${facts.join(colour.dim(" · "))}`];

@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
+import { uptimeDuration } from "../../core/durationText";
+import { triggerCountsText } from "../../core/triggerKinds";
 import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
 import { lockHolder } from "../../daemon/lock";
 import { messageOf } from "../../errors";
@@ -94,25 +96,14 @@ function describe(result: AgentState): string {
   if (result.state === "unhealthy") return `${colour.red("unhealthy")}: ${result.reason}\n`;
   const s = result.status;
   const c = s.counts;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const lines = [
-    `${colour.green("running")} (pid ${s.pid}, version ${s.version}, up ${formatDuration(s.uptimeMs)})${s.stopping ? colour.yellow(" — stopping") : ""}`,
+    `${colour.green("running")} (pid ${s.pid}, version ${s.version}, up ${uptimeDuration(s.uptimeMs)})${s.stopping ? colour.yellow(" — stopping") : ""}`,
     `  home      ${s.home}`,
     `  socket    ${s.socket}`,
     `  http      ${s.httpUrl ?? (s.httpError ? colour.red(`off: ${s.httpError}`) : "off")}`,
-    `  triggers  ${plural(c.schedules, "schedule")}, ${plural(c.webhooks, "webhook")}, ${plural(c.watchers, "watcher")}`,
+    `  triggers  ${triggerCountsText(c)}`,
     `  runs      ${c.running} running, ${c.queued} queued`,
     `  next fire ${s.nextFire ? `${s.nextFire.trigger} at ${s.nextFire.at}` : "none"}`,
   ];
   return lines.join("\n") + "\n";
-}
-
-export function formatDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h ${minutes % 60}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }

@@ -5,6 +5,8 @@
 import { Command } from "commander";
 import { loadConfig } from "../../config";
 import { relativeTime } from "../../core/relativeTime";
+import { unreachable } from "../../core/unreachable";
+import { webhookPath } from "../../core/webhookPolicy";
 import { ListTriggers, type TriggerRecord } from "../../protocol";
 import { withAgentOrStore } from "../client";
 import { colour, printJson, table } from "../output";
@@ -28,16 +30,22 @@ export function triggerCommands(program: Command): void {
 
 /** Where a trigger fires from: the next fire, the webhook URL, or the watched path. */
 export function firesFrom(t: TriggerRecord, now: number): string {
-  if (t.schedule) {
-    const at = t.schedule.nextFireAt;
-    return at ? `${at} (${relativeTime(Date.parse(at), now)})` : "—";
+  switch (t.type) {
+    case "schedule": {
+      const at = t.schedule?.nextFireAt;
+      return at ? `${at} (${relativeTime(Date.parse(at), now)})` : "—";
+    }
+    case "webhook":
+      if (!t.webhook) return "—";
+      return t.webhook.url ?? `${webhookPath(t.name)} (agent not listening)`;
+    case "watcher": {
+      const w = t.watcher;
+      if (!w) return "—";
+      return `${w.path}${w.recursive ? "/**" : ""}${w.glob ? ` ${w.glob}` : ""} [${w.events.join(",")}]`;
+    }
+    default:
+      return unreachable(t.type, "trigger kind");
   }
-  if (t.webhook) return t.webhook.url ?? `/webhook/${encodeURIComponent(t.name)} (agent not listening)`;
-  if (t.watcher) {
-    const w = t.watcher;
-    return `${w.path}${w.recursive ? "/**" : ""}${w.glob ? ` ${w.glob}` : ""} [${w.events.join(",")}]`;
-  }
-  return "—";
 }
 
 export function formatTriggerTable(triggers: TriggerRecord[], now: number): string {

@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { loadConfig } from "../../config";
-import { parseByteSize, registerWebhook, webhookUrl, type RegisterWebhookResult } from "../../daemon/webhooks";
+import { parseByteSize, webhookUrl } from "../../core/webhookPolicy";
+import { registerWebhook, type RegisterWebhookResult } from "../../daemon/webhooks";
 import { RegisterWebhook, type RegisterWebhookParams } from "../../protocol";
 import { withAgentOrStore } from "../client";
 import { colour, printJson } from "../output";

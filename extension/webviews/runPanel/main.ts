@@ -3,7 +3,8 @@
 // streams, and errors under the step that raised them. Output is appended
 // incrementally, so a long log neither flickers nor loses the reader's
 // scroll position or selection.
-import { formatDuration, relativeTime, runDuration } from "../../../agent/core/relativeTime";
+import { editorDuration } from "../../../agent/core/durationText";
+import { relativeTime, runDuration } from "../../../agent/core/relativeTime";
 import { HostClient, type HostToWebview } from "../rpc";
 import {
   STATUS_GLYPHS,
@@ -120,7 +121,7 @@ function render(): void {
     `run ${run.id}`,
     trigger,
     `started ${new Date(started).toLocaleString()} (${relativeTime(started, now)})`,
-    duration === null ? "" : `${run.status === "running" ? "running for" : "took"} ${formatDuration(duration)}`,
+    duration === null ? "" : `${run.status === "running" ? "running for" : "took"} ${editorDuration(duration)}`,
   ]
     .filter(Boolean)
     .join(" · ");
@@ -175,7 +176,7 @@ function renderStep(list: HTMLOListElement, step: StepRecord, now: number): void
   const duration = runDuration(step, now);
   const facts = [
     step.status,
-    duration === null ? "" : formatDuration(duration),
+    duration === null ? "" : editorDuration(duration),
     step.attempts > 1 ? `attempt ${step.attempts}` : "",
     step.exitCode !== null && step.exitCode !== 0 ? `exit ${step.exitCode}` : "",
   ].filter(Boolean);

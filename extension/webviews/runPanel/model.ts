@@ -2,6 +2,7 @@
 // are folded into. Both the page (main.ts) and the host (panel.ts) import
 // this file; it must stay free of DOM and VS Code imports.
 import type { LogChunk, RunRecord, RunSummary, StepRecord } from "../../../agent/protocol";
+import { statusMarks } from "../../../agent/core/statusMarks";
 
 export interface RunPanelInit {
   run: RunRecord;
@@ -104,14 +105,8 @@ export function isActive(run: RunSummary): boolean {
   return run.status === "queued" || run.status === "running";
 }
 
-export const STATUS_GLYPHS: Record<string, string> = {
-  queued: "○",
-  running: "●",
-  success: "✓",
-  failed: "✗",
-  cancelled: "⊘",
-  skipped: "↷",
-};
+/** The editor's glyph for each status, from the one table of status marks. */
+export const STATUS_GLYPHS: Record<string, string> = statusMarks("editor");
 
 /** The agent's connection as the panel describes it (the extension's states, without VS Code types). */
 export type AgentState =
