@@ -21,6 +21,7 @@ import {
   ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
+  type Connection,
   type InitializeResult,
   type NotificationType,
   type ServerCapabilities,
@@ -36,15 +37,13 @@ import { requestHandlers } from "./requests";
 import type { AgentServices } from "./services";
 import { watchTriggerActivity } from "./triggerActivity";
 
-export type AgentConnection = ReturnType<typeof createConnection>;
-
 /**
  * Editor features for workflow files register their handlers on a client's
  * connection and return the capabilities they serve (merged into the
  * `initialize` result).
  */
 export type LanguageFeatures = (
-  connection: AgentConnection,
+  connection: Connection,
   services: AgentServices,
   /** Aborts when this client's socket closes, so the features can stop their timers and listeners. */
   closed: AbortSignal,
@@ -59,7 +58,7 @@ export interface SocketServer {
 
 interface Client {
   id: number;
-  connection: AgentConnection;
+  connection: Connection;
   socket: net.Socket;
   /** Receives broadcasts: it initialised, or it asked something. */
   subscribed: boolean;
