@@ -62,7 +62,7 @@ export class TriggerOps {
 
   async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
     const spec = parseCron(p.cron, p.timezone);
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = this.freeName(p.name ?? workflow.name);
     const config: ScheduleConfig = {
       cron: spec.expression,
@@ -97,7 +97,7 @@ export class TriggerOps {
     if (p.secret !== undefined && p.secret.length < 16) {
       throw invalid("secret: use at least 16 characters (or leave it out and the agent makes a 256-bit one)");
     }
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = this.freeName(p.name ?? workflow.name);
     const generated = p.secret === undefined ? randomBytes(32).toString("hex") : undefined;
     const now = this.now();
@@ -124,7 +124,7 @@ export class TriggerOps {
       recursive: p.recursive ?? true,
       glob: p.glob ?? null,
     });
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = this.freeName(p.name ?? workflow.name);
     const now = this.now();
     const row = this.triggers.create(
@@ -205,7 +205,7 @@ export class TriggerOps {
   }
 
   /** The workflow a trigger would run, or an Invalid error saying why the file does not load. */
-  async checkWorkflow(file: string): Promise<{ file: string; name: string }> {
+  async loadTriggerWorkflow(file: string): Promise<{ file: string; name: string }> {
     if (!isAbsolute(file)) throw invalid(`file: "${file}" must be an absolute path`);
     if (!existsSync(file)) throw invalid(`workflow file not found: ${file}`);
     try {
