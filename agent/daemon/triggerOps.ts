@@ -85,7 +85,8 @@ export class TriggerOps {
     return this.changed(row);
   }
 
-  async registerWebhook(
+  /** A new webhook trigger; `registerWebhook` (webhooks.ts) decides between this and rotating an existing one. */
+  async createWebhook(
     p: RegisterWebhookParams,
     httpUrl: string | null = null,
   ): Promise<{ trigger: TriggerRecord; url: string | null; secret?: string }> {

@@ -109,7 +109,7 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   }
   if (!existing || existing.type !== "webhook") {
     const params: RegisterWebhookParams = { ...p, headers, maxBodyBytes, secret: secret ?? generateWebhookSecret() };
-    const { trigger, url } = await deps.triggerOps.registerWebhook(params, deps.httpUrl);
+    const { trigger, url } = await deps.triggerOps.createWebhook(params, deps.httpUrl);
     return secret === undefined ? { trigger, url, secret: params.secret! } : { trigger, url };
   }
   if (existing.workflowFile !== p.file) {
