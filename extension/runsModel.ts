@@ -43,7 +43,7 @@ export function runIcon(status: RunStatus): IconView {
   return STATUS_ICONS[status];
 }
 
-export function isFinished(status: RunStatus): boolean {
+export function isFinishedStatus(status: RunStatus): boolean {
   return FINISHED_STATUSES.includes(status);
 }
 
