@@ -127,23 +127,23 @@ export async function startSocketServer(
     for (const h of requestHandlers) {
       // Registered by method name so that the params check below is ours: the
       // library passes its cancellation token last, and params (if any) first.
-      connection.onRequest(h.type.method, async (...args: unknown[]) => {
+      connection.onRequest(h.method, async (...args: unknown[]) => {
         client.subscribed = true;
         const raw = args.length >= 2 ? args[0] : undefined;
         const parsed = h.params.safeParse(raw);
         if (!parsed.success) {
-          throw new ResponseError(RpcErrorCodes.InvalidParams, `${h.type.method}: ${z.prettifyError(parsed.error)}`);
+          throw new ResponseError(RpcErrorCodes.InvalidParams, `${h.method}: ${z.prettifyError(parsed.error)}`);
         }
         // A store that vanished is not read from or written to: every
         // request but the status question is refused with what happened.
-        if (services.storeError !== null && h.type.method !== P.Status.method) {
+        if (services.storeError !== null && h.method !== P.Status.method) {
           throw new ResponseError(P.ErrorCodes.Conflict, `${services.storeError}; the agent accepts no work and is exiting`);
         }
         try {
           return await h.handle(parsed.data, services);
         } catch (error) {
           if (error instanceof ClockworkError) throw new ResponseError(error.code, error.message);
-          log("error", `${h.type.method} failed: ${messageOf(error)}`);
+          log("error", `${h.method} failed: ${messageOf(error)}`);
           throw new ResponseError(RpcErrorCodes.InternalError, messageOf(error));
         }
       });
