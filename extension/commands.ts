@@ -15,7 +15,7 @@ import {
 import type { AgentConnection } from "./connection";
 import type { CommandFactory, Ctx } from "./ctx";
 import { triggerArg, workflowFileArg } from "./pickers";
-import { registerWatcher, registerWebhook } from "./registration";
+import { registerWatcherWizard, registerWebhookWizard } from "./registration";
 import { watchRun } from "./runProgress";
 import { initTypes } from "./typesSetup";
 import { RunNode, type RunsTree } from "./runsTree";
@@ -48,8 +48,8 @@ export function registerCommands(ctx: Ctx, views: Views): void {
         if (t) CronEditorPanel.edit(ctx, t);
       },
     },
-    registerWebhook: { enabled: registerWebhook },
-    registerWatcher: { enabled: registerWatcher },
+    registerWebhook: { enabled: registerWebhookWizard },
+    registerWatcher: { enabled: registerWatcherWizard },
     pauseTrigger: { enabled: setPaused(true) },
     resumeTrigger: { enabled: setPaused(false) },
     unregisterTrigger: { enabled: unregister },

@@ -26,7 +26,7 @@ export const WORKFLOW_PATTERN = "**/*.workflow.{ts,js,mjs}";
  * library would otherwise send our pid in `initialize`, asking the server to
  * exit when we do.
  */
-class AgentClient extends LanguageClient {
+class AgentLanguageClient extends LanguageClient {
   protected override fillInitializeParams(params: InitializeParams): void {
     super.fillInitializeParams(params);
     params.processId = null;
@@ -102,7 +102,7 @@ export class AgentConnection implements Session {
       initializationFailedHandler: () => false,
     };
     // The id makes `clockwork.trace.server` the trace setting.
-    const client = new AgentClient("clockwork", "Clockwork Agent", serverOptions, clientOptions);
+    const client = new AgentLanguageClient("clockwork", "Clockwork Agent", serverOptions, clientOptions);
     try {
       await client.start();
       const status = await client.sendRequest(Status, undefined);

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import type { RunSummary } from "../agent/protocol";
 import type { Ctx } from "./ctx";
 import { BackgroundRunFilter, backgroundNotice, type Notice } from "./runNotices";
-import { isFinished } from "./runsModel";
+import { isFinishedStatus } from "./runsModel";
 import { RunPanel } from "./webviews/runPanel/panel";
 
 /** Runs that end within this long of the first one share one notification. */
@@ -30,7 +30,7 @@ export class BackgroundRunAlerts implements vscode.Disposable {
 
   constructor(ctx: Ctx) {
     this.subscription = ctx.onRunChanged((run) => {
-      if (!isFinished(run.status) || !this.filter.accept(run, ctx.config.backgroundRuns)) return;
+      if (!isFinishedStatus(run.status) || !this.filter.accept(run, ctx.config.backgroundRuns)) return;
       this.pending.push(run);
       this.timer ??= setTimeout(() => this.flush(), GROUP_MS);
     });

@@ -9,7 +9,7 @@ import type { Ctx } from "./ctx";
 import { toPath, workflowFileArg } from "./pickers";
 import { Wizard } from "./wizard";
 
-export function registerWebhook(_ctx: Ctx, agent: AgentConnection) {
+export function registerWebhookWizard(_ctx: Ctx, agent: AgentConnection) {
   return async (arg?: unknown) => {
     const { wizard, file } = await startWizard(arg, "Register Webhook", 2);
     if (!file) return;
@@ -100,7 +100,7 @@ async function showSecret(result: { trigger: { name: string }; url: string | nul
   }
 }
 
-export function registerWatcher(_ctx: Ctx, agent: AgentConnection) {
+export function registerWatcherWizard(_ctx: Ctx, agent: AgentConnection) {
   return async (arg?: unknown) => {
     const { wizard, file } = await startWizard(arg, "Register File Watcher", 4);
     if (!file) return;

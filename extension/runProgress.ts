@@ -8,7 +8,7 @@ import type { AgentConnection } from "./connection";
 import type { Ctx } from "./ctx";
 import { showNotice } from "./notifications";
 import { manualRunNotice } from "./runNotices";
-import { isFinished } from "./runsModel";
+import { isFinishedStatus } from "./runsModel";
 import { RunPanel } from "./webviews/runPanel/panel";
 
 /** Resolves with the finished run, or undefined if the connection went away first. */
@@ -32,7 +32,7 @@ export function watchRun(ctx: Ctx, agent: AgentConnection, runId: string, label:
           subs.push(
             ctx.onRunChanged((run) => {
               if (run.id !== runId) return;
-              if (isFinished(run.status)) finish(run);
+              if (isFinishedStatus(run.status)) finish(run);
               else progress.report({ message: run.status });
             }),
             ctx.onStepChanged((e) => {
@@ -44,7 +44,7 @@ export function watchRun(ctx: Ctx, agent: AgentConnection, runId: string, label:
           );
           // The run may have finished before the subscription above existed.
           void agent.request(GetRun, { id: runId }).then(
-            (run) => isFinished(run.status) && finish(run),
+            (run) => isFinishedStatus(run.status) && finish(run),
             () => undefined,
           );
         }),

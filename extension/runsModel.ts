@@ -47,7 +47,7 @@ export function runIcon(status: RunStatus): IconView {
   return color === undefined ? { id: STATUS_MARKS[status].codicon } : { id: STATUS_MARKS[status].codicon, color };
 }
 
-export function isFinished(status: RunStatus): boolean {
+export function isFinishedStatus(status: RunStatus): boolean {
   return FINISHED_STATUSES.includes(status);
 }
 

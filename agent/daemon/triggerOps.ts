@@ -74,7 +74,7 @@ export class TriggerOps {
 
   async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
     const spec = parseCron(p.cron, p.timezone);
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
     const config: ScheduleConfig = {
       cron: spec.expression,
@@ -102,7 +102,7 @@ export class TriggerOps {
     p: CheckedWebhook,
     httpUrl: string | null = null,
   ): Promise<{ trigger: TriggerRecord; url: string | null }> {
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
     const row = await this.triggers.create({
       name,
@@ -123,7 +123,7 @@ export class TriggerOps {
       recursive: p.recursive ?? true,
       glob: p.glob ?? null,
     });
-    const workflow = await this.checkWorkflow(p.file);
+    const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
     const row = await this.triggers.create({ name, type: "watcher", workflowFile: workflow.file, workflowName: workflow.name, config });
     return this.changed(row);
@@ -203,7 +203,7 @@ export class TriggerOps {
   }
 
   /** The workflow a trigger would run, or an Invalid error saying why the file does not load. */
-  async checkWorkflow(file: string): Promise<{ file: string; name: string }> {
+  async loadTriggerWorkflow(file: string): Promise<{ file: string; name: string }> {
     if (!isAbsolute(file)) throw invalid(`file: "${file}" must be an absolute path`);
     if (!existsSync(file)) throw invalid(`workflow file not found: ${file}`);
     try {

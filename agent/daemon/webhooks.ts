@@ -53,7 +53,7 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
   if (existing === undefined && p.name === undefined) {
     // The default name is the workflow's: load it to know whether this is a rotation.
     // A file that does not load is refused here, with the loader's wording, not loaded twice.
-    const { name } = await deps.triggerOps.checkWorkflow(p.file);
+    const { name } = await deps.triggerOps.loadTriggerWorkflow(p.file);
     existing = await deps.triggers.get(name);
   }
   if (!existing || existing.type !== "webhook") {
@@ -67,7 +67,7 @@ export async function registerWebhook(deps: RegisterWebhookDeps, p: RegisterWebh
     );
   }
   // Check the file still loads before replacing anything.
-  const loaded = await deps.triggerOps.checkWorkflow(p.file);
+  const loaded = await deps.triggerOps.loadTriggerWorkflow(p.file);
   const newSecret = secret ?? generateWebhookSecret();
   const row = await deps.triggers.update(existing.name, { secret: newSecret, config: { headers, maxBodyBytes }, workflowName: loaded.name });
   deps.events?.emit("triggers:changed", { names: [row.name] });

@@ -12,11 +12,11 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type CompletionItem,
+  type Connection,
   type ServerCapabilities,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AgentServices } from "../daemon/services";
-import type { AgentConnection } from "../daemon/socketServer";
 import { messageOf } from "../errors";
 import type { WorkflowProblem } from "../workflow/load";
 import { workflowLenses } from "./codeLens";
@@ -56,7 +56,7 @@ interface DocState {
  * stops the timers and event subscriptions made here.
  */
 export function registerLanguageFeatures(
-  connection: AgentConnection,
+  connection: Connection,
   services: AgentServices,
   closed?: AbortSignal,
 ): ServerCapabilities {

@@ -16,8 +16,16 @@ function sources(dir: string): string[] {
 
 /** Repository-relative targets of a file's relative imports. */
 function imports(file: string): string[] {
+  return importLines(file).map((i) => i.target);
+}
+
+/** Each relative import or re-export of a file: its target, and whether the whole statement is `import type`. */
+function importLines(file: string): { target: string; typeOnly: boolean }[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/from\s+"(\.[^"]+)"/g)].map((m) => relative(root, resolve(dirname(file), m[1]!)));
+  return [...text.matchAll(/^(?:import|export)(\s+type)?\b[^;]*?\bfrom\s+"(\.[^"]+)"/gms)].map((m) => ({
+    target: relative(root, resolve(dirname(file), m[2]!)),
+    typeOnly: m[1] !== undefined,
+  }));
 }
 
 test("the extension takes from agent/ only the protocol, the config, pure formatting and the socket owner check", () => {
@@ -87,4 +95,42 @@ test("only the store's adapters reach a database driver or an adapter's folder",
       return [...driver, ...adapter].map((what) => `${relative(root, file)} imports ${what}`);
     });
   assert.deepEqual(offending, []);
+});
+
+test("the daemon imports nothing from the CLI, the MCP server or the extension", () => {
+  const offending = sources(join(root, "agent/daemon")).flatMap((file) =>
+    imports(file)
+      .filter((target) => /^(agent\/(cli|mcp)|extension)\//.test(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, []);
+});
+
+test("the editor features take from the daemon only the type of the services they are handed", () => {
+  const offending = sources(join(root, "agent/lsp")).flatMap((file) =>
+    importLines(file)
+      .filter(({ target, typeOnly }) => target.startsWith("agent/daemon/") && !(typeOnly && target === "agent/daemon/services"))
+      .map(({ target }) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, []);
+});
+
+test("the CLI takes from the daemon only running the agent, watching it from outside, and the trigger operations", () => {
+  const allowed = new Set([
+    // clockwork agent: runs the agent in this process.
+    "agent/daemon/main",
+    // agent start/stop and status: the lock, the heartbeat's staleness, the grace period.
+    "agent/daemon/lock",
+    "agent/daemon/heartbeat",
+    "agent/daemon/agent",
+    // Trigger commands with no agent running do what the agent would.
+    "agent/daemon/triggerOps",
+    "agent/daemon/webhooks",
+  ]);
+  const offending = sources(join(root, "agent/cli")).flatMap((file) =>
+    imports(file)
+      .filter((target) => target.startsWith("agent/daemon/") && !allowed.has(target))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+  assert.deepEqual(offending, [], "a new edge from the CLI into the daemon: move the shared piece, or name it in ARCHITECTURE.md's Layers");
 });
