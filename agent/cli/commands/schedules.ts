@@ -35,6 +35,14 @@ const catchupOption = () =>
 const NO_AGENT_NOTE = "no agent is running: saved to the store; `clockwork agent start` to have it fire";
 
 export function scheduleCommands(program: Command): void {
+  registerCommand(program);
+  listCommand(program);
+  pauseAndResumeCommands(program);
+  unregisterCommand(program);
+  updateCommand(program);
+}
+
+function registerCommand(program: Command): void {
   program
     .command("register")
     .description("Run a workflow on a cron schedule")
@@ -81,7 +89,9 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         );
       },
     );
+}
 
+function listCommand(program: Command): void {
   program
     .command("list")
     .description("List registered triggers (schedules, webhooks, watchers) with their state, last run and next fire")
@@ -97,7 +107,9 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       if (o.json) return printJson(result);
       process.stdout.write(formatTriggers(result, Date.now()));
     });
+}
 
+function pauseAndResumeCommands(program: Command): void {
   for (const [command, paused, verb] of [
     ["pause", true, "paused"],
     ["resume", false, "resumed"],
@@ -122,7 +134,9 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         process.stdout.write(`${verb} ${result.type} ${colour.bold(result.name)}${next}\n${viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`}`);
       });
   }
+}
 
+function unregisterCommand(program: Command): void {
   program
     .command("unregister")
     .description("Remove a trigger by name (any kind); its past runs stay in history")
@@ -135,7 +149,9 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
       );
       process.stdout.write(`unregistered ${colour.bold(name)}\n${viaAgent ? "" : `  ${colour.yellow("no agent is running: removed from the store")}\n`}`);
     });
+}
 
+function updateCommand(program: Command): void {
   program
     .command("update")
     .description("Change a schedule in place; a new cadence recomputes the next fire")
