@@ -124,6 +124,32 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
   const onCancel = () => controller.abort();
   runSignal.addEventListener("abort", onCancel, { once: true });
 
+  const ctx = stepContext(args, controller.signal, timeoutMs);
+  try {
+    const outcome = await runStepAttempt(step, ctx);
+    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
+    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
+  } catch (error) {
+    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
+    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
+    if (timedOut) {
+      const killed =
+        step.kind === "shell" ? "; its process group was killed" : step.kind === "code" ? "; the executor running it was stopped" : "";
+      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
+    }
+    if (error instanceof StepFailure) {
+      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
+    }
+    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** What a step's implementation sees of its run: rendering, logging, its signal (the attempt's) and where code runs. */
+function stepContext(args: RunStepArgs, signal: AbortSignal, timeoutMs: number): StepContext {
+  const { log, index, resolve } = args;
   const render = (template: string, mode: RenderMode = "text") => {
     try {
       return renderTemplate(template, resolve, mode);
@@ -131,7 +157,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       throw asFailure(error);
     }
   };
-  const ctx: StepContext = {
+  return {
     workflow: args.workflow,
     index,
     render,
@@ -144,7 +170,7 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
     },
     placeholderEnv: () => placeholderEnv(resolve),
     env: args.env,
-    signal: controller.signal,
+    signal,
     timeoutMs,
     log: {
       stdout: (text) => log.write(index, "stdout", text),
@@ -173,27 +199,6 @@ async function runAttempt(args: RunStepArgs, step: StepSpec, timeoutMs: number):
       }
     },
   };
-
-  try {
-    const outcome = await runStepAttempt(step, ctx);
-    if (runSignal.aborted) return { ok: false, error: "cancelled", retryable: false, cancelled: true };
-    return { ok: true, output: outcome.output, exitCode: outcome.exitCode };
-  } catch (error) {
-    const exitCode = error instanceof StepFailure ? error.options.exitCode : undefined;
-    if (runSignal.aborted) return { ok: false, error: "cancelled", exitCode, retryable: false, cancelled: true };
-    if (timedOut) {
-      const killed =
-        step.kind === "shell" ? "; its process group was killed" : step.kind === "code" ? "; the executor running it was stopped" : "";
-      return { ok: false, error: `timed out after ${formatDuration(timeoutMs)}${killed}`, exitCode, retryable: true, cancelled: false };
-    }
-    if (error instanceof StepFailure) {
-      return { ok: false, error: error.message, exitCode, retryable: error.retryable, cancelled: false };
-    }
-    return { ok: false, error: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false, cancelled: false };
-  } finally {
-    clearTimeout(timer);
-    runSignal.removeEventListener("abort", onCancel);
-  }
 }
 
 /** Placeholder problems are the author's to fix: no retry can help. */
