@@ -33,7 +33,17 @@ export interface Views {
 
 export function registerCommands(ctx: Ctx, views: Views): void {
   const commands: Record<string, CommandFactory> = {
-    runWorkflow: { enabled: runWorkflow },
+    ...runCommands(),
+    ...triggerCommands(),
+    ...viewCommands(views),
+    ...agentCommands(),
+  };
+  for (const [name, factory] of Object.entries(commands)) ctx.registerCommand(name, factory);
+}
+
+/** Registering, running, pausing and removing triggers, and what a trigger points at. */
+function triggerCommands(): Record<string, CommandFactory> {
+  return {
     runTrigger: { enabled: runTrigger() },
     runWebhook: { enabled: runTrigger("webhook") },
     registerSchedule: {
@@ -70,23 +80,13 @@ export function registerCommands(ctx: Ctx, views: Views): void {
         if (t) await vscode.window.showTextDocument(vscode.Uri.file(t.workflowFile));
       },
     },
-    showRuns: {
-      enabled: (_ctx, agent) => async (arg?: unknown) => {
-        const t = arg === undefined ? undefined : await triggerArg(agent, arg, "Show Runs");
-        await views.runs.setFilter(t ? { trigger: t.name } : {});
-        await vscode.commands.executeCommand("clockwork.runs.focus");
-      },
-    },
-    filterRuns: {
-      enabled: (_ctx, agent) => async () => {
-        const recent = await agent.request(ListRuns, { limit: 500 });
-        const names = [...new Set([...workflowNames(recent), ...views.triggers.all.map((t) => t.workflowName)])].sort();
-        const pick = await vscode.window.showQuickPick(names, { title: "Show Runs of Workflow", placeHolder: "Pick a workflow" });
-        if (pick) await views.runs.setFilter({ workflow: pick });
-      },
-    },
-    clearRunsFilter: { enabled: () => () => views.runs.setFilter({}) },
-    refresh: { enabled: () => () => Promise.all([views.triggers.reload(), views.runs.reload()]) },
+  };
+}
+
+/** Starting, opening and cancelling runs. */
+function runCommands(): Record<string, CommandFactory> {
+  return {
+    runWorkflow: { enabled: runWorkflow },
     openRun: {
       enabled: (ctx, agent) => async (arg?: unknown) => {
         const id = arg instanceof RunNode ? arg.run.id : typeof arg === "string" ? arg : await askRunId();
@@ -105,6 +105,29 @@ export function registerCommands(ctx: Ctx, views: Views): void {
         await startFile(ctx, agent, arg.run.workflowFile);
       },
     },
+  };
+}
+
+/** What the Triggers and Runs views show. */
+function viewCommands(views: Views): Record<string, CommandFactory> {
+  return {
+    showRuns: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const t = arg === undefined ? undefined : await triggerArg(agent, arg, "Show Runs");
+        await views.runs.setFilter(t ? { trigger: t.name } : {});
+        await vscode.commands.executeCommand("clockwork.runs.focus");
+      },
+    },
+    filterRuns: {
+      enabled: (_ctx, agent) => async () => {
+        const recent = await agent.request(ListRuns, { limit: 500 });
+        const names = [...new Set([...workflowNames(recent), ...views.triggers.all.map((t) => t.workflowName)])].sort();
+        const pick = await vscode.window.showQuickPick(names, { title: "Show Runs of Workflow", placeHolder: "Pick a workflow" });
+        if (pick) await views.runs.setFilter({ workflow: pick });
+      },
+    },
+    clearRunsFilter: { enabled: () => () => views.runs.setFilter({}) },
+    refresh: { enabled: () => () => Promise.all([views.triggers.reload(), views.runs.reload()]) },
     revealTrigger: {
       enabled: () => async (name?: unknown) => {
         if (typeof name !== "string") return;
@@ -114,6 +137,12 @@ export function registerCommands(ctx: Ctx, views: Views): void {
         if (node) await views.triggersView.reveal(node, { select: true, focus: false });
       },
     },
+  };
+}
+
+/** The agent itself, the logs and the folder's editor types: these work with no agent too. */
+function agentCommands(): Record<string, CommandFactory> {
+  return {
     startAgent: {
       enabled: (ctx) => () => ctx.startAgent(),
       disabled: (ctx) => () => ctx.startAgent(),
@@ -137,7 +166,6 @@ export function registerCommands(ctx: Ctx, views: Views): void {
       disabled: () => () => vscode.commands.executeCommand("clockwork.triggers.focus"),
     },
   };
-  for (const [name, factory] of Object.entries(commands)) ctx.registerCommand(name, factory);
 }
 
 function runWorkflow(ctx: Ctx, agent: AgentConnection) {

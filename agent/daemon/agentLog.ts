@@ -9,6 +9,9 @@ import type { Events } from "../events";
 /** Receives one or more whole lines at a time. */
 export type LogSink = (lines: string) => void;
 
+/** How the agent's own parts write a line of their own to its log (an `agent:log` event). */
+export type AgentLogger = (level: "info" | "warn" | "error", message: string) => void;
+
 export function attachAgentLog(events: Events, sinks: LogSink[], now: () => number = Date.now): () => void {
   // Lines of one event-loop turn go out together: under a burst of webhooks
   // each run logs three lines, and one write per line was a tenth of what

@@ -7,6 +7,7 @@ import { messageOf } from "../errors";
 import { Events } from "../events";
 import { FINISHED_STATUSES, type RunRecord, type RunSummary, type StepRecord } from "../protocol";
 import type { ResolveContext } from "../core/placeholders";
+import type { StepSpec } from "../executor/messages";
 import type { TriggerInfo } from "../sdk";
 import type { Clock, FinishStatus, Owner, RunRepository } from "../store";
 import { WorkflowLoadError, type LoadedWorkflow, type WorkflowLoader } from "../workflow/load";
@@ -127,18 +128,7 @@ async function runSteps(
     const step = workflow.steps[index]!;
     if (outcome.status !== "success" || signal.aborted) {
       if (outcome.status === "success") outcome = { status: "cancelled", error: cancelMessage(signal) };
-      const skipped: StepRecord = {
-        index,
-        name: step.name,
-        kind: step.kind,
-        status: "skipped",
-        output: null,
-        error: null,
-        exitCode: null,
-        attempts: 0,
-        startedAt: null,
-        finishedAt: null,
-      };
+      const skipped = skippedStep(index, step);
       await store.recordStep(run.id, skipped);
       events.emit("run:step", { runId: run.id, step: skipped });
       continue;
@@ -178,6 +168,22 @@ async function runSteps(
     else outcome = { status: "failed", error: `step "${step.name}" failed: ${result.error}` };
   }
   return outcome;
+}
+
+/** The record of a step that never ran: an earlier one failed or the run was cancelled. */
+function skippedStep(index: number, step: StepSpec): StepRecord {
+  return {
+    index,
+    name: step.name,
+    kind: step.kind,
+    status: "skipped",
+    output: null,
+    error: null,
+    exitCode: null,
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+  };
 }
 
 /** What a caller gets for a run that could not even be read: a failed summary, never a throw. */

@@ -16,20 +16,14 @@ import type {
   StepRecord,
   TriggerContext,
   TriggerRecord,
+  TriggerCounts,
   TriggerType,
   WatcherConfig,
   WebhookConfig,
 } from "../protocol";
 
-/**
- * Every trigger kind, for the store's counts and its check of stored rows.
- * The compile-time check below fails when a kind is added to the protocol
- * and not here.
- */
-export const TRIGGER_TYPES = ["schedule", "webhook", "watcher"] as const satisfies readonly TriggerType[];
-type MissingTriggerTypes = Exclude<TriggerType, (typeof TRIGGER_TYPES)[number]>;
-const everyTriggerType: MissingTriggerTypes extends never ? true : MissingTriggerTypes = true;
-void everyTriggerType;
+/** Every trigger kind, declared once in core/triggerKinds.ts. */
+export { TRIGGER_TYPES } from "../core/triggerKinds";
 
 /** Milliseconds since the epoch; every time the store writes comes from the clock it was opened with. */
 export type Clock = () => number;
@@ -202,7 +196,7 @@ export interface TriggerRepository {
   earliestFire(): Promise<{ name: string; at: number } | undefined>;
   /** Active schedules due at or before `now`, earliest first. */
   due(now: number, limit?: number): Promise<ScheduleRow[]>;
-  counts(): Promise<Record<TriggerType, number>>;
+  counts(): Promise<TriggerCounts>;
 }
 
 /** An agent's heartbeat: one row per live agent process, refreshed every few seconds. */

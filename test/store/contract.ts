@@ -243,9 +243,9 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         assert.equal(record.type, "schedule");
         assert.equal(record.lastRun, null, "a skipped fire is not a last run");
         const counts = await store.triggers.counts();
-        assert.equal(counts.schedule, 2);
-        assert.equal(counts.webhook, 1);
-        assert.equal(counts.watcher, 0);
+        assert.equal(counts.schedules, 2);
+        assert.equal(counts.webhooks, 1);
+        assert.equal(counts.watchers, 0);
       });
 
       test("update, pause, resume and remove by name; updated_at from the clock", async () => {

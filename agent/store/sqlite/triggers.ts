@@ -12,6 +12,7 @@ import type {
   WebhookConfig,
   RunStatus,
 } from "../../protocol";
+import { isTriggerType, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
 import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
@@ -184,11 +185,10 @@ export class TriggerStore {
     return rows.map(toTriggerRow) as ScheduleRow[];
   }
 
-  counts(): Record<TriggerType, number> {
+  counts(): TriggerCounts {
     const rows = this.sql(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{ kind: TriggerType; n: number }>;
-    const counts = Object.fromEntries(TRIGGER_TYPES.map((type) => [type, 0])) as Record<TriggerType, number>;
-    for (const row of rows) if (row.kind in counts) counts[row.kind] = row.n;
-    return counts;
+    // A kind this version does not know (a newer agent's) is left out, not miscounted.
+    return triggerCounts(rows.filter((row) => isTriggerType(row.kind)).map((row) => [row.kind, row.n] as const));
   }
 
   toRecord(row: TriggerRow): TriggerRecord {

@@ -77,12 +77,30 @@ function render(data: CronEditorInit): void {
   app.removeAttribute("aria-busy");
   const editing = data.mode === "edit";
 
-  const heading = el("header", {},
+  const presetButtons = PRESETS.map((p) =>
+    el("button", { type: "button", class: "preset", "data-cron": p.cron, "aria-pressed": "false", title: p.cron, text: p.label }),
+  );
+  const form = el("form", { id: "form", novalidate: "" },
+    nameField(data, editing),
+    cronField(data, presetButtons),
+    zoneField(data),
+    policyFields(data),
+    previewSection(),
+    formActions(editing),
+  );
+  app.append(heading(data, editing), form);
+  listen(form, presetButtons);
+}
+
+function heading(data: CronEditorInit, editing: boolean): HTMLElement {
+  return el("header", {},
     el("h1", { text: editing ? `Edit schedule “${data.name}”` : "Register a schedule" }),
     el("p", { class: "subtitle" }, "Runs ", el("code", { text: data.fileLabel, title: data.file }), " on a cron schedule."),
   );
+}
 
-  const nameField = el("div", { class: "field" },
+function nameField(data: CronEditorInit, editing: boolean): HTMLElement {
+  return el("div", { class: "field" },
     el("label", { for: "name", text: "Name" }),
     el("input", {
       id: "name",
@@ -96,13 +114,11 @@ function render(data: CronEditorInit): void {
     }),
     el("p", { id: "name-hint", class: "hint", text: editing ? "A schedule keeps its name; unregister and register again to rename it." : "Unique among your triggers. Leave empty to use the workflow's name." }),
   );
+}
 
-  const presetButtons = PRESETS.map((p) =>
-    el("button", { type: "button", class: "preset", "data-cron": p.cron, "aria-pressed": "false", title: p.cron, text: p.label }),
-  );
+function cronField(data: CronEditorInit, presetButtons: HTMLButtonElement[]): HTMLElement {
   const presets = el("div", { class: "presets", role: "group", "aria-label": "Presets" }, ...presetButtons);
-
-  const cronField = el("div", { class: "field" },
+  return el("div", { class: "field" },
     el("label", { for: "cron", text: "Cron expression" }),
     el("input", {
       id: "cron",
@@ -117,9 +133,11 @@ function render(data: CronEditorInit): void {
     el("p", { id: "cron-error", class: "error", role: "alert", hidden: "" }),
     presets,
   );
+}
 
+function zoneField(data: CronEditorInit): HTMLElement {
   const zoneList = el("datalist", { id: "zones" }, ...data.timezones.map((z) => el("option", { value: z })));
-  const zoneField = el("div", { class: "field" },
+  return el("div", { class: "field" },
     el("label", { for: "timezone", text: "Time zone" }),
     el("input", {
       id: "timezone",
@@ -134,30 +152,38 @@ function render(data: CronEditorInit): void {
     el("p", { id: "timezone-hint", class: "hint", text: "Type to search the IANA zones (older names such as Asia/Calcutta work too). Fires follow this zone's clock, daylight saving included." }),
     el("p", { id: "timezone-error", class: "error", role: "alert", hidden: "" }),
   );
+}
 
+/** Overlap and catch-up, as plain selects. */
+function policyFields(data: CronEditorInit): HTMLElement {
   const select = (id: string, choices: ReadonlyArray<{ value: string; label: string }>, value: string) =>
     el("select", { id }, ...choices.map((c) => el("option", { value: c.value, text: c.label, ...(c.value === value ? { selected: "" } : {}) })));
-  const policies = el("div", { class: "row" },
+  return el("div", { class: "row" },
     el("div", { class: "field" }, el("label", { for: "overlap", text: "When the previous run is still going" }), select("overlap", OVERLAP_CHOICES, data.overlap)),
     el("div", { class: "field" }, el("label", { for: "catchup", text: "Fires missed while the agent was off" }), select("catchup", CATCHUP_CHOICES, data.catchup)),
   );
+}
 
-  const preview = el("section", { class: "preview", "aria-labelledby": "preview-title" },
+/** The description and next fires, filled in by renderPreview. */
+function previewSection(): HTMLElement {
+  return el("section", { class: "preview", "aria-labelledby": "preview-title" },
     el("h2", { id: "preview-title", text: "Preview" }),
     el("p", { id: "description", class: "description", "aria-live": "polite" }),
     el("h3", { id: "fires-title", text: "Next five fires" }),
     el("ol", { id: "fires", "aria-labelledby": "fires-title" }),
   );
+}
 
-  const actions = el("div", { class: "actions" },
+function formActions(editing: boolean): HTMLElement {
+  return el("div", { class: "actions" },
     el("button", { type: "submit", id: "save", text: editing ? "Save" : "Register" }),
     el("button", { type: "button", id: "cancel", class: "secondary", text: "Cancel" }),
     el("p", { id: "save-error", class: "error", role: "alert", hidden: "" }),
   );
+}
 
-  const form = el("form", { id: "form", novalidate: "" }, nameField, cronField, zoneField, policies, preview, actions);
-  app.append(heading, form);
-
+/** Wires the form's controls to the state, the preview and the host. */
+function listen(form: HTMLFormElement, presetButtons: HTMLButtonElement[]): void {
   byId<HTMLInputElement>("cron").addEventListener("input", (e) => {
     state.expression = (e.target as HTMLInputElement).value;
     typing();
