@@ -58,6 +58,26 @@ export function makePrivateHome(config: HomePaths): void {
 }
 
 /**
+ * Throws (Invalid) when the file at `path` (symlinks resolved) belongs to
+ * another user or is writable by group or others: for files in the home
+ * that say what runs (mcp.json names the commands MCP servers start with).
+ * Returns false when there is no such file.
+ */
+export function checkOwnFile(path: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw error;
+  }
+  const uid = currentUid();
+  if (uid !== undefined) refuseForeign(real === path ? path : `${real} (where ${path} leads)`, statSync(real), uid, "600");
+  return true;
+}
+
+/**
  * Throws (Invalid) when the socket at `path` belongs to another user. Call
  * it right before connecting: a missing socket passes (the connect fails
  * on its own).

@@ -1,4 +1,4 @@
-// Types for workflow files: import { defineWorkflow, shell, http, llm, code } from "clockwork".
+// Types for workflow files: import { defineWorkflow, shell, http, llm, code, mcp } from "clockwork".
 // Written by `clockwork init`; Clockwork provides the module itself when it
 // loads a workflow, so nothing needs installing. Regenerate with `clockwork init`.
 declare module "clockwork" {
@@ -11,7 +11,7 @@ declare module "clockwork" {
       backoffMs?: number;
   }
   export interface CommonStepOptions {
-      /** Per-attempt time limit. Defaults: shell 60s, http 30s, llm 120s, code 60s. */
+      /** Per-attempt time limit. Defaults: shell 60s, http 30s, llm 120s, code 60s, mcp 60s. */
       timeout?: Duration;
       retries?: RetryOptions;
   }
@@ -47,6 +47,44 @@ declare module "clockwork" {
       apiKeyEnv?: string;
       temperature?: number;
       maxTokens?: number;
+  }
+  /**
+   * An MCP server started as a process that speaks MCP over its standard
+   * input and output. It runs in its own process group, is started at most
+   * once per run (the run's mcp steps share it) and is stopped when the run
+   * ends.
+   */
+  export interface McpStdioServer {
+      /** The program, found on PATH, e.g. "npx". */
+      command: string;
+      args?: string[];
+      /**
+       * Variables for the server, besides a few it inherits (HOME, PATH, USER,
+       * LANG, TMPDIR…). "${env:NAME}" inside a value is the agent's variable
+       * NAME, so secrets stay out of the file.
+       */
+      env?: Record<string, string>;
+      /** Working directory; relative paths start at the workflow file's folder (the default). */
+      cwd?: string;
+  }
+  /** An MCP server reached over Streamable HTTP. */
+  export interface McpHttpServer {
+      /** The endpoint, e.g. "http://127.0.0.1:3001/mcp". */
+      url: string;
+      /** Sent with every request; "${env:NAME}" inside a value is the agent's variable NAME. */
+      headers?: Record<string, string>;
+  }
+  export interface McpOptions extends CommonStepOptions {
+      /** The name of a server in $CLOCKWORK_HOME/mcp.json, or the server itself. */
+      server: string | McpStdioServer | McpHttpServer;
+      /** The tool to call. */
+      tool: string;
+      /**
+       * The tool's arguments, as JSON. Placeholders inside string values are
+       * filled in; a string that is exactly one {trigger.body…} placeholder
+       * takes that field's JSON value (a number stays a number).
+       */
+      arguments?: Record<string, unknown>;
   }
   export type TriggerEvent = "manual" | "cron" | "webhook" | "file" | "api";
   export interface TriggerInfo {
@@ -103,7 +141,12 @@ declare module "clockwork" {
       fn: CodeFunction;
       options: CommonStepOptions;
   }
-  export type Step = ShellStep | HttpStep | LlmStep | CodeStep;
+  export interface McpStep {
+      kind: "mcp";
+      name: string;
+      options: McpOptions;
+  }
+  export type Step = ShellStep | HttpStep | LlmStep | CodeStep | McpStep;
   export interface WorkflowDefinition {
       name: string;
       description?: string;
@@ -121,4 +164,6 @@ declare module "clockwork" {
   export function llm(name: string, options: LlmOptions): LlmStep;
   /** Runs a TypeScript function. Output: its return value (strings as is, other values as JSON). */
   export function code(name: string, fn: CodeFunction, options?: CommonStepOptions): CodeStep;
+  /** Calls a tool on an MCP server. Output: the result's text, or its structuredContent as JSON. */
+  export function mcp(name: string, options: McpOptions): McpStep;
 }

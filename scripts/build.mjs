@@ -32,10 +32,13 @@ const targets = [
     // process workflow code runs in loads nothing it does not need. So is
     // the MCP server (agent/mcp/main.ts), which `clockwork mcp` loads only
     // when it runs: the MCP SDK stays out of every other command's start-up.
+    // For the same reason the MCP client the mcp step uses
+    // (agent/steps/mcp/connection.ts) is loaded by the first run that calls a tool.
     entryPoints: {
       clockwork: join(root, "agent/cli/main.ts"),
       executor: join(root, "agent/executor/child.ts"),
       mcp: join(root, "agent/mcp/main.ts"),
+      mcpClient: join(root, "agent/steps/mcp/connection.ts"),
     },
     outdir: dist,
     platform: "node",

@@ -28,7 +28,7 @@ export function declarations() {
     .split("\n")
     .map((line) => (line ? `  ${line}` : line))
     .join("\n");
-  return `// Types for workflow files: import { defineWorkflow, shell, http, llm, code } from "clockwork".
+  return `// Types for workflow files: import { defineWorkflow, shell, http, llm, code, mcp } from "clockwork".
 // Written by \`clockwork init\`; Clockwork provides the module itself when it
 // loads a workflow, so nothing needs installing. Regenerate with \`clockwork init\`.
 declare module "clockwork" {

@@ -223,6 +223,11 @@ type Fail = (why: string) => PlaceholderError;
 
 /** `{trigger.body…}`: the body, or the value at `path` inside its JSON, as text. */
 function bodyValue(path: readonly string[], trigger: ResolveContext["trigger"], fail: Fail): string {
+  return valueText(bodyField(path, trigger, fail));
+}
+
+/** The body, or the value at `path` inside its JSON. */
+function bodyField(path: readonly string[], trigger: ResolveContext["trigger"], fail: Fail): unknown {
   const body = trigger.body;
   if (body === undefined) {
     throw fail(
@@ -249,7 +254,7 @@ function bodyValue(path: readonly string[], trigger: ResolveContext["trigger"], 
       );
     }
   }
-  return valueText(value);
+  return value;
 }
 
 /** `{trigger.headers.<name>}`: an allow-listed request header, by case-insensitive name. */
@@ -334,6 +339,35 @@ export function renderJson(value: unknown, ctx: ResolveContext): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, ctx)]));
   }
   return value;
+}
+
+/**
+ * Resolves placeholders inside a JSON value and keeps JSON's types where
+ * the data has them: a string that is exactly one `{trigger.body…}`
+ * placeholder becomes that part of the body as it is (a number stays a
+ * number, an object an object); every other string gets its placeholders'
+ * text. Values are placed into the structure, never spliced into JSON text.
+ */
+export function renderJsonValues(value: unknown, ctx: ResolveContext): unknown {
+  if (typeof value === "string") return renderJsonString(value, ctx);
+  if (Array.isArray(value)) return value.map((item) => renderJsonValues(item, ctx));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJsonValues(v, ctx)]));
+  }
+  return value;
+}
+
+function renderJsonString(template: string, ctx: ResolveContext): unknown {
+  const parts = parseTemplate(template);
+  const only = parts.length === 1 ? parts[0]! : undefined;
+  if (only?.kind === "placeholder") {
+    const ref = classify(only);
+    if (ref.kind === "body") {
+      const fail = (why: string) => new PlaceholderError(`${only.text}: ${why}`, only.offset, only.text);
+      return structuredClone(bodyField(ref.path, ctx.trigger, fail));
+    }
+  }
+  return renderTemplate(template, ctx, "text");
 }
 
 /** `{trigger.body}` and friends: strings as they are, everything else as JSON with sorted keys. */

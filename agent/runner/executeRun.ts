@@ -10,8 +10,10 @@ import type { ResolveContext } from "../core/placeholders";
 import type { StepSpec } from "../executor/messages";
 import type { TriggerInfo } from "../sdk";
 import type { Clock, FinishStatus, Owner, RunRepository } from "../store";
+import { McpSessions } from "../steps/mcp/sessions";
 import { WorkflowLoadError, type LoadedWorkflow, type WorkflowLoader } from "../workflow/load";
 import { LogRecorder } from "./logRecorder";
+import { processIdentity } from "./processGroups";
 import { runStep } from "./runStep";
 
 export interface ExecuteOptions {
@@ -52,7 +54,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
   const row = existing;
 
   const log = new LogRecorder(store, events, runId, opts.now);
+  const mcp = runMcpSessions(store, runId, events);
   const finish = async (status: FinishStatus, error: string | null): Promise<RunSummary> => {
+    // The run's MCP servers end with it, before it is recorded as finished.
+    await mcp.closeAll();
     await log.close();
     let summary: RunSummary | undefined;
     try {
@@ -94,7 +99,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
       log.write(null, "info", `note: the file now names its workflow "${workflow.name}"; this run is recorded as "${existing.workflowName}"\n`);
     }
     const record = await store.getRun(runId);
-    const result = await runSteps(opts, events, log, record, workflow);
+    const result = await runSteps(opts, events, log, record, workflow, mcp);
     return await finish(result.status, result.error);
   } catch (error) {
     return await finish("failed", `internal error while running: ${messageOf(error)}`);
@@ -107,6 +112,7 @@ async function runSteps(
   log: LogRecorder,
   run: RunRecord,
   workflow: LoadedWorkflow,
+  mcp: McpSessions,
 ): Promise<{ status: FinishStatus; error: string | null }> {
   const { store, signal } = opts;
   const outputs: Record<string, string> = {};
@@ -161,6 +167,7 @@ async function runSteps(
       env: opts.env ?? process.env,
       signal,
       executors: opts.loader.executors,
+      mcp,
       now: opts.now ?? Date.now,
     });
     if (result.status === "success") outputs[step.name] = result.output ?? "";
@@ -168,6 +175,22 @@ async function runSteps(
     else outcome = { status: "failed", error: `step "${step.name}" failed: ${result.error}` };
   }
   return outcome;
+}
+
+/**
+ * The run's MCP sessions, with each stdio server's process group recorded
+ * for the run (not for the step that started it: later steps share it), so
+ * that recovery after a crash ends it.
+ */
+function runMcpSessions(store: ExecuteOptions["store"], runId: string, events: Events): McpSessions {
+  const failed = (error: unknown) => events.emit("agent:log", { level: "warn", message: `run ${runId}: could not record an MCP server's process: ${messageOf(error)}` });
+  return new McpSessions({
+    started: (pid) => {
+      const identity = processIdentity(pid);
+      if (identity !== undefined) store.recordRunProcess(runId, pid, identity).catch(failed);
+    },
+    ended: (pid) => void store.forgetRunProcess(runId, pid).catch(failed),
+  });
 }
 
 /** The record of a step that never ran: an earlier one failed or the run was cancelled. */

@@ -81,6 +81,7 @@ export async function failOrphanRuns(store: RunRepository, options: OrphanOption
     if (!ownerGone) continue;
     let ended = 0;
     for (const step of await store.stepProcesses(run.id)) ended += endRecordedGroup(step.pgid, step.identity);
+    for (const shared of await store.runProcesses(run.id)) ended += endRecordedGroup(shared.pgid, shared.identity);
     const reason = byAgent ? AGENT_ORPHAN_REASON : orphanReason(owner.pid);
     const note = ended > 0 ? `; ${ended} step process${ended === 1 ? " it left running was" : "es it left running were"} ended first` : "";
     const summary = await store.finishRun(run.id, "failed", reason + note);

@@ -5,11 +5,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "../core/duration";
 import { terminalDuration } from "../core/durationText";
 import { placeholderEnv } from "../core/placeholderEnv";
-import { PlaceholderError, renderJson, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
+import { PlaceholderError, renderJson, renderJsonValues, renderTemplate, type RenderMode, type ResolveContext } from "../core/placeholders";
 import type { Events } from "../events";
 import type { StepRecord } from "../protocol";
 import type { StepSpec } from "../executor/messages";
 import type { ExecutorPool } from "../executor/pool";
+import type { McpSessions } from "../steps/mcp/sessions";
 import type { TriggerInfo } from "../sdk";
 import { runStepAttempt, STEP_KINDS } from "../steps/stepKinds";
 import { StepFailure, type StepContext } from "../steps/types";
@@ -34,6 +35,8 @@ export interface RunStepArgs {
   signal: AbortSignal;
   /** Where code steps run. */
   executors: ExecutorPool;
+  /** The run's MCP sessions. */
+  mcp: McpSessions;
   now: Clock;
 }
 
@@ -170,6 +173,13 @@ function stepContext(args: RunStepArgs, signal: AbortSignal, timeoutMs: number):
         throw asFailure(error);
       }
     },
+    renderJsonValues: (value) => {
+      try {
+        return renderJsonValues(value, resolve);
+      } catch (error) {
+        throw asFailure(error);
+      }
+    },
     placeholderEnv: () => placeholderEnv(resolve),
     env: args.env,
     signal,
@@ -191,6 +201,7 @@ function stepContext(args: RunStepArgs, signal: AbortSignal, timeoutMs: number):
       },
     }),
     executors: args.executors,
+    mcp: args.mcp,
     processStarted: (pid, known) => {
       const identity = known ?? processIdentity(pid);
       if (identity === undefined) return;

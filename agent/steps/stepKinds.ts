@@ -18,6 +18,8 @@ import { isFunctionMark } from "../workflow/exportsCopy";
 import { runCode } from "./code";
 import { runHttp } from "./http";
 import { runLlm } from "./llm";
+import { checkMcpStep } from "./mcp/checkStep";
+import { runMcp } from "./mcp/step";
 import { runShell } from "./shell";
 import type { StepContext, StepOutcome } from "./types";
 
@@ -51,6 +53,12 @@ export interface StepKindSpec<K extends StepKind> {
   templates(step: StepOf<K>): StepTemplate[];
   /** Whether the strings written in its call are templates; a code step's are ordinary TypeScript. */
   hasTemplates: boolean;
+  /**
+   * For the editor, which reads the source rather than the loaded step: when
+   * set, only strings under these options are templates (an mcp step's
+   * arguments; not its server, whose "${env:NAME}" is no placeholder).
+   */
+  templateOptions?: readonly string[];
   /** Runs one attempt. */
   run(step: SpecOf<K>, ctx: StepContext): Promise<StepOutcome>;
   /** Added to "timed out after …": what was stopped. */
@@ -192,6 +200,22 @@ export const STEP_KINDS: { [K in StepKind]: StepKindSpec<K> } = {
     hasTemplates: false,
     run: runCode,
     timeoutNote: "; the executor running it was stopped",
+  },
+  mcp: {
+    options: z.strictObject({
+      ...common,
+      // Checked by checkMcpStep, which can say what is wrong with a server written inline.
+      server: z.unknown(),
+      tool: z.string().min(1),
+      arguments: z.record(z.string(), z.unknown()).optional(),
+    }),
+    defaultTimeoutMs: 60_000,
+    check: checkMcpStep,
+    templates: (step) => templateList(jsonStrings(step.options.arguments, "arguments")),
+    hasTemplates: true,
+    templateOptions: ["arguments"],
+    run: runMcp,
+    timeoutNote: "; the call was cancelled and the session with its MCP server ended",
   },
 };
 

@@ -6,6 +6,7 @@ import type { RenderMode } from "../core/placeholders";
 import type { CodeTaskContext } from "../executor/messages";
 import type { ExecutorPool } from "../executor/pool";
 import type { LoadedWorkflow } from "../workflow/load";
+import type { McpSessions } from "./mcp/sessions";
 
 export interface StepLog {
   stdout(text: string): void;
@@ -22,6 +23,8 @@ export interface StepContext {
   render(template: string, mode?: RenderMode): string;
   /** Resolves placeholders in every string inside a JSON-like value. */
   renderJson(value: unknown): unknown;
+  /** Like renderJson, but a string that is exactly one {trigger.body…} placeholder keeps that value's JSON type. */
+  renderJsonValues(value: unknown): unknown;
   /** The CLOCKWORK_* variables for a shell step. */
   placeholderEnv(): PlaceholderEnv;
   /** The environment the run executes in (the CLI's or the agent's). */
@@ -34,6 +37,8 @@ export interface StepContext {
   codeContext(): CodeTaskContext;
   /** Where code steps run. */
   executors: ExecutorPool;
+  /** The run's MCP sessions, shared by its mcp steps. */
+  mcp: McpSessions;
   /**
    * Called with the leader of the process group the step's work runs in (a
    * shell command, a code step's executor), so that a crash of this process

@@ -78,6 +78,12 @@ export interface StepProcess {
   identity: string;
 }
 
+/** A process group that serves a whole run (an MCP server its steps share). */
+export interface RunProcess {
+  pgid: number;
+  identity: string;
+}
+
 export interface RunRepository {
   insertRun(run: NewRun): Promise<RunSummary>;
   /** The run with exactly this id. */
@@ -119,6 +125,15 @@ export interface RunRepository {
   /** The process group a running step's work lives in; cleared by the step's next record. */
   recordStepProcess(runId: string, index: number, pgid: number, identity: string): Promise<void>;
   stepProcesses(runId: string): Promise<StepProcess[]>;
+  /**
+   * A process group that serves the whole run rather than one step (an MCP
+   * server its steps share): kept across steps until forgotten, so recovery
+   * after a crash ends it whichever step was running.
+   */
+  recordRunProcess(runId: string, pgid: number, identity: string): Promise<void>;
+  /** The run ended that group itself. */
+  forgetRunProcess(runId: string, pgid: number): Promise<void>;
+  runProcesses(runId: string): Promise<RunProcess[]>;
   /** Appends log chunks and hands them back with their sequence numbers. */
   appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]>;
   logsAfter(runId: string, afterSeq: number, limit?: number): Promise<LogChunk[]>;

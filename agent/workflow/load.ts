@@ -8,6 +8,7 @@ import { extname, join, resolve } from "node:path";
 import { loadConfig } from "../config";
 import type { BundleRef, StepSpec } from "../executor/messages";
 import { EvaluationStopped, type ExecutorPool, type TaskLog } from "../executor/pool";
+import { namedServerProblems } from "../steps/mcp/namedServers";
 import { BundleCache, bundleWorkflow, CompileErrors, type Compiled } from "./compile";
 import { locate } from "./locate";
 import { validateWorkflow } from "./validate";
@@ -102,7 +103,9 @@ export class WorkflowLoader {
     const path = resolve(file);
     const useMemory = this.options.cacheDir !== null;
     const known = useMemory ? this.recall(path) : undefined;
-    if (known) return known;
+    // mcp.json may have changed since: a server a step names must still be there.
+    if (known && namedServerProblems(known.steps).length === 0) return known;
+    if (known) this.remembered.delete(path);
     const result = await this.inspect(path, undefined, options);
     if (!result.workflow) throw new WorkflowLoadError(path, result.problems.filter((p) => p.severity === "error"));
     if (useMemory && result.loadedFrom) this.remember(path, result.loadedFrom.text, result.loadedFrom.inputs, result.workflow);
@@ -189,6 +192,15 @@ export class WorkflowLoader {
     ];
     if (!validated.workflow) return { problems };
     const { name, description, steps: valid } = validated.workflow;
+    const servers = namedServerProblems(valid.map(asSpec));
+    if (servers.length > 0) {
+      const located = servers.map(({ index, step, message }) => ({
+        message,
+        severity: "error" as const,
+        ...locate(text, { kind: "step", index, name: step, option: "server" }, Array.isArray(steps) ? steps : []),
+      }));
+      return { problems: [...located, ...problems] };
+    }
     return {
       workflow: { file: path, name, ...(description !== undefined ? { description } : {}), steps: valid.map(asSpec), bundle },
       problems,

@@ -6,6 +6,10 @@
 // when nothing matches, the problem goes to the start of the file.
 import type { Anchor } from "./validate";
 import type { Step } from "../sdk";
+import { STEP_KIND_NAMES } from "../steps/stepKinds";
+
+/** A step constructor's call: `shell(`, `mcp (`. */
+const STEP_CALL = new RegExp(`\\b(${STEP_KIND_NAMES.join("|")})\\s*\\(`, "g");
 
 export interface Position {
   /** 1-based. */
@@ -69,7 +73,7 @@ function findStep(
     if (match?.index !== undefined) return { offset: match.index, length: match[0].length };
   }
   // Unnamed steps: the nth step constructor call.
-  const calls = [...source.matchAll(/\b(shell|http|llm|code)\s*\(/g)];
+  const calls = [...source.matchAll(STEP_CALL)];
   const call = calls[index];
   return call?.index !== undefined ? { offset: call.index, length: call[1]!.length } : undefined;
 }

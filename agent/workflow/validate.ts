@@ -39,7 +39,7 @@ export const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 /** Placeholder roots: a step with one of these names could never be referred to. */
 const RESERVED_STEP_NAMES = ["previous", "trigger", "run"];
 const WORKFLOW_KEYS = ["name", "description", "steps"];
-/** "shell(), http(), llm() or code()": how steps are built. */
+/** "shell(), http(), llm(), code() or mcp()": how steps are built. */
 const CONSTRUCTORS = orList(STEP_KIND_NAMES.map((kind) => `${kind}()`));
 
 /**

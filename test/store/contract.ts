@@ -194,6 +194,23 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         await store.runs.finishRun(run.id, "success");
       });
 
+      test("a group serving the whole run stays recorded across its steps until the run forgets it", async () => {
+        const run = await store.runs.insertRun({ workflowName: "p", workflowFile: "/p.ts", triggerKind: "manual", status: "running", owner });
+        await store.runs.recordStep(run.id, { ...step(0, "s", null, "running"), finishedAt: null });
+        await store.runs.recordRunProcess(run.id, 4321, "boot:7");
+        await store.runs.recordRunProcess(run.id, 4322, "boot:8");
+        await store.runs.recordStep(run.id, step(0, "s", "done"));
+        assert.deepEqual(await store.runs.runProcesses(run.id), [
+          { pgid: 4321, identity: "boot:7" },
+          { pgid: 4322, identity: "boot:8" },
+        ]);
+        await store.runs.forgetRunProcess(run.id, 4321);
+        assert.deepEqual(await store.runs.runProcesses(run.id), [{ pgid: 4322, identity: "boot:8" }]);
+        await store.runs.forgetRunProcess(run.id, 4322);
+        assert.deepEqual(await store.runs.runProcesses(run.id), []);
+        await store.runs.finishRun(run.id, "success");
+      });
+
       test("a delivery id finds the earlier run within the window only", async () => {
         const trigger = await store.triggers.create({ name: "gh", type: "webhook", workflowFile: "/g.ts", workflowName: "g", config: { headers: [], maxBodyBytes: 1024 }, secret: "s".repeat(32) });
         const run = await store.runs.insertRun({ workflowName: "g", workflowFile: "/g.ts", triggerKind: "webhook", triggerId: trigger.id, deliveryId: "d-1", context: { body: { a: 1 } } });

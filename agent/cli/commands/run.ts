@@ -133,18 +133,21 @@ async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflo
 /** Live output: a header as each step starts, its output indented, a status line as it ends. */
 function printLive(events: Events, run: RunSummary): void {
   const printer = new LogPrinter();
+  /** Steps that streamed their output as it came (shell, http, llm, mcp); a code step's return value never is. */
+  const streamed = new Set<number>();
   process.stdout.write(`${colour.bold(run.workflowName)} ${colour.dim(`· run ${run.id} · ${run.workflowFile}`)}\n`);
   events.on("run:step", ({ step }) => {
     printer.endLine();
     if (step.status === "running" && step.attempts <= 1) process.stdout.write(`${stepHeader(step)}\n`);
     else if (step.status !== "running") {
-      // A shell step's output is its stdout, already streamed above; other
-      // kinds return a value the log never saw, so show it (briefly) here.
-      if (step.kind !== "shell" && step.status === "success" && step.output) process.stdout.write(`${indent(preview(step.output))}\n`);
+      // An output the log never saw is shown (briefly) here.
+      const seen = step.kind !== "code" && streamed.has(step.index);
+      if (!seen && step.status === "success" && step.output) process.stdout.write(`${indent(preview(step.output))}\n`);
       process.stdout.write(`${stepResultLine(step)}\n`);
     }
   });
   events.on("run:log", (chunk) => {
+    if (chunk.stream === "stdout" && chunk.step !== null) streamed.add(chunk.step);
     printer.chunk(chunk);
   });
   events.on("run:finished", () => printer.endLine());

@@ -19,7 +19,7 @@ import type {
   TriggerContext,
 } from "../../protocol";
 import type Database from "better-sqlite3";
-import type { ActiveRun, Clock, FinishStatus, NewLogChunk, NewRun, Owner, StepProcess } from "../store";
+import type { ActiveRun, Clock, FinishStatus, NewLogChunk, NewRun, Owner, RunProcess, StepProcess } from "../store";
 import type { Db } from "./db";
 import { newRunId, RUN_ID_CHARS } from "../ids";
 import {
@@ -333,6 +333,18 @@ export class RunStore {
       `SELECT idx AS "index", pgid, pgid_identity AS identity FROM run_steps
        WHERE run_id = ? AND status = 'running' AND pgid IS NOT NULL AND pgid_identity IS NOT NULL`,
     ).all(runId) as StepProcess[];
+  }
+
+  recordRunProcess(runId: string, pgid: number, identity: string): void {
+    this.sql(`INSERT OR REPLACE INTO run_processes (run_id, pgid, identity) VALUES (?, ?, ?)`).run(runId, pgid, identity);
+  }
+
+  forgetRunProcess(runId: string, pgid: number): void {
+    this.sql(`DELETE FROM run_processes WHERE run_id = ? AND pgid = ?`).run(runId, pgid);
+  }
+
+  runProcesses(runId: string): RunProcess[] {
+    return this.sql(`SELECT pgid, identity FROM run_processes WHERE run_id = ? ORDER BY pgid`).all(runId) as RunProcess[];
   }
 
   /** Gives queued runs to a new owner (an agent resuming a dead one's accepted work). */
