@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../config";
 import { McpConfigError, parseMcpConfig, type McpConfigEntry, type McpServerDefinition } from "../../core/mcpServers";
-import { orList } from "../../core/orList";
 import { suggest } from "../../core/suggest";
 import { messageOf } from "../../errors";
 import { checkOwnFile } from "../../privateHome";
@@ -60,7 +59,7 @@ export function namedServer(config: McpConfigFile, name: string): McpServerDefin
       );
     }
     const names = [...config.entries.keys()];
-    const known = names.length === 0 ? "it configures none" : `it has ${orList(names.map((n) => `"${n}"`))}`;
+    const known = names.length === 0 ? "it configures none" : `the servers it configures: ${names.map((n) => `"${n}"`).join(", ")}`;
     throw new McpConfigError(`no MCP server named "${name}" in ${config.file}${suggest(name, names)}; ${known}`);
   }
   if ("problem" in entry) throw new McpConfigError(`the MCP server "${name}" in ${config.file} cannot be used: ${entry.problem}`);
