@@ -186,10 +186,16 @@ export function expandServer(server: McpServerDefinition, env: NodeJS.ProcessEnv
   };
 }
 
-/** One line saying what a server is, for hovers and logs; never a header or env value. */
+/** One line saying what a server is, for hovers and messages; never a header or env value. */
 export function describeServer(server: McpServerDefinition): string {
   if (server.transport === "http") return `Streamable HTTP at ${redactUrl(server.url)}`;
-  return `stdio: ${[server.command, ...server.args].join(" ")}`;
+  return `stdio: ${[server.command, ...server.args].map(shortPath).join(" ")}`;
+}
+
+/** A long path by its last three parts (`…/server-everything/dist/index.js`), so a message stays readable. */
+function shortPath(word: string): string {
+  const parts = word.split("/");
+  return word.length > 40 && parts.length > 4 ? `…/${parts.slice(-3).join("/")}` : word;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { relativeTime } from "../core/relativeTime";
 import type { CronPreview } from "../protocol";
 import { findCronStrings } from "./cronStrings";
+import { mcpCallFacts, mcpHoverLines } from "./mcpSites";
 import { describePlaceholder, placeholderAt, type HoverFacts } from "./placeholderSites";
 import type { SourceScan } from "./sourceScan";
 
@@ -16,6 +17,8 @@ export interface HoverResult {
 export interface HoverInputs extends HoverFacts {
   cronPreview: (expression: string) => CronPreview;
   nowMs: number;
+  /** What a server configured in mcp.json is, or why there is none by that name. */
+  mcpServer?: (name: string) => string;
 }
 
 export function hoverAt(scan: SourceScan, offset: number, inputs: HoverInputs): HoverResult | undefined {
@@ -29,6 +32,7 @@ export function hoverAt(scan: SourceScan, offset: number, inputs: HoverInputs): 
   if (index >= 0) {
     const step = scan.steps[index]!;
     const lines = [`**Step ${index + 1} of ${scan.steps.length}** · ${step.kind} · \`${step.name}\``, ""];
+    if (step.kind === "mcp") lines.push(...mcpHoverLines(mcpCallFacts(scan, index), inputs.mcpServer ?? (() => "see mcp.json")), "");
     lines.push(`Later steps read its output as \`{${step.name}}\`; the next run reads this run's as \`{previous.${step.name}}\`.`);
     const prev = step.name ? inputs.previousOutput?.(step.name) : undefined;
     if (prev) {

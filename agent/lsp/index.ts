@@ -6,6 +6,7 @@
 // agent's events, and this one puts them together.
 import { TextDocumentSyncKind, type Connection, type ServerCapabilities } from "vscode-languageserver";
 import type { AgentServices } from "../daemon/services";
+import { configuredServerNames, mcpConfigPath } from "../steps/mcp/configFile";
 import { openDocuments } from "./openDocuments";
 import { serveCodeLens } from "./serveCodeLens";
 import { serveCompletion } from "./serveCompletion";
@@ -18,7 +19,8 @@ export const languageCapabilities: ServerCapabilities = {
   textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
   codeLensProvider: { resolveProvider: false },
   hoverProvider: true,
-  completionProvider: { triggerCharacters: ["{", "."], resolveProvider: false },
+  // A quote opens an mcp step's server name, whose completions are the configured servers.
+  completionProvider: { triggerCharacters: ["{", ".", '"', "'"], resolveProvider: false },
 };
 
 /**
@@ -36,7 +38,10 @@ export function registerLanguageFeatures(
   // A check that learns the workflow's name changes what the lenses say.
   serveDiagnostics(connection, services, docs, () => lenses.refresh());
   serveHover(connection, services, docs);
-  serveCompletion(connection, docs);
+  serveCompletion(connection, docs, () => {
+    const file = mcpConfigPath(services.config.home);
+    return { names: configuredServerNames(file), file };
+  });
   docs.documents.listen(connection);
 
   const teardown = () => {

@@ -21,13 +21,16 @@ export interface FoundPlaceholder {
 
 /**
  * Strings whose placeholders the runner renders: the options of the kinds
- * that have templates. Not a step's name, not an object key, and nothing
- * inside a code step (its strings are ordinary TypeScript).
+ * that have templates (only an mcp step's arguments). Not a step's name,
+ * not an object key, and nothing inside a code step (its strings are
+ * ordinary TypeScript).
  */
 export function isTemplateString(scan: SourceScan, s: StringSegment): boolean {
   if (s.step === undefined || s.isStepName || s.isKey) return false;
   const call = scan.steps[s.step];
-  return call !== undefined && stepKind(call.kind).hasTemplates;
+  if (call === undefined || !stepKind(call.kind).hasTemplates) return false;
+  const only = stepKind(call.kind).templateOptions;
+  return only === undefined || (s.option !== undefined && only.includes(s.option));
 }
 
 /** Every well-formed `{…}` in the step templates, in source order. `{{` and `}}` are literal braces. */

@@ -1,15 +1,29 @@
 // Completion inside a placeholder's `{…}`: the steps before this one, the
-// previous run's steps, the trigger's and the run's fields.
+// previous run's steps, the trigger's and the run's fields. In an mcp
+// step's `server: "…"`, the servers configured in mcp.json.
 import { CompletionItemKind, MarkupKind, type CompletionItem, type Connection } from "vscode-languageserver";
+import { mcpServerNameAt } from "./mcpSites";
 import type { OpenDocuments } from "./openDocuments";
 import { completionSite, placeholderCompletions, type PlaceholderCompletion } from "./placeholderSites";
 
-export function serveCompletion(connection: Connection, docs: OpenDocuments): void {
+export function serveCompletion(connection: Connection, docs: OpenDocuments, mcpServers: () => { names: string[]; file: string }): void {
   const { documents, isWorkflow, scanOf } = docs;
   connection.onCompletion(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc || !isWorkflow(doc.uri)) return null;
     const scan = scanOf(doc);
+    const serverName = mcpServerNameAt(scan, doc.offsetAt(position));
+    if (serverName) {
+      const range = { start: doc.positionAt(serverName.start), end: doc.positionAt(serverName.end) };
+      const { names, file } = mcpServers();
+      const items: CompletionItem[] = names.map((name) => ({
+        label: name,
+        kind: CompletionItemKind.Module,
+        detail: `MCP server in ${file}`,
+        textEdit: { range, newText: name },
+      }));
+      return { isIncomplete: false, items };
+    }
     const site = completionSite(scan, doc.offsetAt(position));
     if (!site) return null;
     const range = { start: doc.positionAt(site.replaceStart), end: doc.positionAt(site.replaceEnd) };

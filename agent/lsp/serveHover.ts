@@ -1,7 +1,9 @@
-// Hover over a placeholder (what it stands for, its last value) or a cron
-// string (what it means, its next fires).
+// Hover over a placeholder (what it stands for, its last value), a cron
+// string (what it means, its next fires) or a step's name (what it produced
+// last time; for an mcp step, the server and tool it calls).
 import { MarkupKind, type Connection } from "vscode-languageserver";
 import type { AgentServices } from "../daemon/services";
+import { describeNamedServer, mcpConfigPath } from "../steps/mcp/configFile";
 import { hoverAt } from "./hover";
 import type { OpenDocuments } from "./openDocuments";
 
@@ -19,6 +21,7 @@ export function serveHover(connection: Connection, services: AgentServices, docs
         ? (step) => (step in previous.outputs ? { runId: previous.runId, output: previous.outputs[step]! } : undefined)
         : undefined,
       cronPreview: (e) => services.cronPreview(e, undefined, 5),
+      mcpServer: (server) => describeNamedServer(server, mcpConfigPath(services.config.home)),
       nowMs: Date.now(),
     });
     if (!found) return null;

@@ -24,6 +24,12 @@ export interface StringSegment {
   isStepName?: boolean;
   /** Whether the literal is a property key itself (`"x-y": …`). */
   isKey?: boolean;
+  /**
+   * The option of its step call it sits under, however deep: "arguments"
+   * for `mcp("m", { arguments: { q: "…" } })`. Undefined for the call's
+   * own arguments (a name, a shell command).
+   */
+  option?: string;
 }
 
 export interface StepCall {
@@ -37,6 +43,8 @@ export interface StepCall {
   /** The name literal's segment (inside the quotes). */
   nameStart?: number;
   nameEnd?: number;
+  /** How many objects and arrays were open where the call starts. */
+  depth: number;
 }
 
 export interface SourceScan {
@@ -77,6 +85,8 @@ class SourceLexer {
   private readonly parens: Array<number | null> = [];
   /** Open `${`s inside templates: the brace depth to return at. */
   private readonly templateStack: number[] = [];
+  /** Open objects, arrays and `${`s, each with the key it is the value of. */
+  private readonly containers: Array<string | undefined> = [];
   private braceDepth = 0;
   private pos = 0;
 
@@ -145,6 +155,7 @@ class SourceLexer {
       } else if (ch === "$" && text[j + 1] === "{") {
         this.addString(from, j, "`");
         this.templateStack.push(this.braceDepth);
+        this.containers.push(undefined);
         this.braceDepth++;
         end = j + 2;
         break;
@@ -201,11 +212,21 @@ class SourceLexer {
   private punctuation(ch: string): void {
     if (ch === "(") this.openParen();
     else if (ch === ")") this.closeParen();
-    else if (ch === "{") this.braceDepth++;
+    else if (ch === "{" || ch === "[") this.openContainer(ch);
     else if (ch === "}" && this.closesSubstitution()) return this.template(this.pos, this.pos + 1);
+    else if (ch === "}" || ch === "]") this.containers.pop();
     else if (ch === ":") this.markKey();
     this.tokens.push({ type: "punct", value: ch, start: this.pos, end: this.pos + 1 });
     this.pos++;
+  }
+
+  /** An object or array, remembered with the key it is the value of (`arguments: {` → "arguments"). */
+  private openContainer(ch: "{" | "["): void {
+    if (ch === "{") this.braceDepth++;
+    const colon = this.last();
+    const key = this.last(2);
+    const named = colon?.type === "punct" && colon.value === ":";
+    this.containers.push(!named ? undefined : key?.type === "ident" ? key.value : key?.type === "string" ? key.segment.text : undefined);
   }
 
   /** A `(` after a step constructor's name opens a step call; after `defineWorkflow`, it marks the CodeLens line. */
@@ -217,7 +238,7 @@ class SourceLexer {
     // The lens goes on the line that calls defineWorkflow (not the import).
     if (callee?.type === "ident" && callee.value === "defineWorkflow" && this.workflowAt === null) this.workflowAt = callee.start;
     if (isStep) {
-      this.steps.push({ kind: callee.value as StepKind, name: null, start: callee.start, end: this.text.length });
+      this.steps.push({ kind: callee.value as StepKind, name: null, start: callee.start, end: this.text.length, depth: this.containers.length });
       this.parens.push(this.steps.length - 1);
     } else this.parens.push(null);
   }
@@ -232,6 +253,7 @@ class SourceLexer {
     this.braceDepth--;
     if (this.templateStack.length === 0 || this.templateStack[this.templateStack.length - 1] !== this.braceDepth) return false;
     this.templateStack.pop();
+    this.containers.pop();
     return true;
   }
 
@@ -258,6 +280,12 @@ class SourceLexer {
     const before = this.last(2);
     if (prev?.type === "punct" && prev.value === ":" && before && (before.type === "ident" || before.type === "string")) {
       segment.key = before.type === "ident" ? before.value : before.segment.text;
+    }
+    if (step !== undefined) {
+      // Inside the call: [its options object, the option's value, …]; the option is the second key, or this string's own.
+      const inside = this.containers.slice(this.steps[step]!.depth);
+      const option = inside.length === 0 ? undefined : inside.length === 1 ? segment.key : inside[1];
+      if (option !== undefined) segment.option = option;
     }
     this.strings.push(segment);
     return segment;

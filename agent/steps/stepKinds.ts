@@ -205,7 +205,7 @@ export const STEP_KINDS: { [K in StepKind]: StepKindSpec<K> } = {
     options: z.strictObject({
       ...common,
       // Checked by checkMcpStep, which can say what is wrong with a server written inline.
-      server: z.unknown(),
+      server: z.unknown().optional(),
       tool: z.string().min(1),
       arguments: z.record(z.string(), z.unknown()).optional(),
     }),

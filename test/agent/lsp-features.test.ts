@@ -93,7 +93,7 @@ describe("language features served by the agent", () => {
     assert.ok(result.capabilities.textDocumentSync);
     assert.ok(result.capabilities.codeLensProvider);
     assert.equal(result.capabilities.hoverProvider, true);
-    assert.deepEqual((result.capabilities.completionProvider as { triggerCharacters: string[] }).triggerCharacters, ["{", "."]);
+    assert.deepEqual((result.capabilities.completionProvider as { triggerCharacters: string[] }).triggerCharacters, ["{", ".", '"', "'"]);
   });
 
   it("reports a placeholder naming a later step at its position", async () => {

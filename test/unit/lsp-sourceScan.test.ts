@@ -10,6 +10,7 @@ import {
   placeholderProblems,
 } from "../../agent/lsp/placeholderSites";
 import { findCronStrings, looksLikeCron } from "../../agent/lsp/cronStrings";
+import { mcpCallFacts, mcpHoverLines, mcpServerNameAt } from "../../agent/lsp/mcpSites";
 
 const DIGEST = `import { defineWorkflow, shell, llm, http, code } from "clockwork";
 
@@ -215,5 +216,52 @@ describe("placeholderProblems (while typing)", () => {
   it("says nothing about step references when a step's name is computed", () => {
     const src = 'defineWorkflow({ steps: [shell(NAME, "x"), shell("b", "echo {whatever}")] })';
     assert.deepEqual(placeholderProblems(scanSource(src)), []);
+  });
+});
+
+describe("mcp steps in the source", () => {
+  const source = `export default defineWorkflow({ name: "w", steps: [
+  shell("one", "echo 1"),
+  mcp("named", { server: "github", tool: "search_issues", arguments: { q: "{one} is:open", page: { n: "{trigger.body.n}" }, tags: ["{one}"] } }),
+  mcp("inline", { server: { command: "npx", args: ["-y", "pkg"], env: { TOKEN: "\${env:GH_TOKEN}" } }, tool: \`echo\`, arguments: {} }),
+  mcp("web", { server: { url: "http://127.0.0.1:3001/mcp", headers: { Authorization: "Bearer \${env:T}" } }, tool: "add" }),
+] });`;
+  const scan = scanSource(source);
+
+  it("knows the option each string sits under, however deep", () => {
+    const optionOf = (text: string) => scan.strings.find((s) => s.text === text)?.option;
+    assert.equal(optionOf("github"), "server");
+    assert.equal(optionOf("search_issues"), "tool");
+    assert.equal(optionOf("{one} is:open"), "arguments");
+    assert.equal(optionOf("{trigger.body.n}"), "arguments");
+    assert.equal(optionOf("-y"), "server");
+    assert.equal(optionOf("Bearer ${env:T}"), "server");
+    assert.equal(optionOf("echo 1"), undefined, "a shell command is an argument of the call, not an option");
+  });
+
+  it("finds placeholders only in an mcp step's arguments: ${env:NAME} in a server is no placeholder", () => {
+    assert.deepEqual(
+      findPlaceholders(scan).map((p) => p.text),
+      ["{one}", "{trigger.body.n}", "{one}"],
+    );
+    assert.deepEqual(placeholderProblems(scan), []);
+  });
+
+  it("offers server names only in a server written as a name", () => {
+    assert.equal(mcpServerNameAt(scan, source.indexOf('"github"') + 2)?.text, "github");
+    assert.equal(mcpServerNameAt(scan, source.indexOf('"npx"') + 1), undefined);
+    assert.equal(mcpServerNameAt(scan, source.indexOf('"search_issues"') + 1), undefined);
+  });
+
+  it("says which server and tool a step calls", () => {
+    const index = (name: string) => scan.steps.findIndex((s) => s.name === name);
+    assert.deepEqual(mcpCallFacts(scan, index("named")), { serverName: "github", tool: "search_issues" });
+    assert.deepEqual(mcpCallFacts(scan, index("inline")), { inline: "stdio: npx", tool: "echo" });
+    assert.deepEqual(mcpHoverLines(mcpCallFacts(scan, index("named")), () => "stdio: npx -y gh"), [
+      "Calls tool `search_issues` on MCP server `github`: stdio: npx -y gh.",
+    ]);
+    assert.deepEqual(mcpHoverLines(mcpCallFacts(scan, index("web")), () => ""), [
+      "Calls tool `add` on the MCP server written here (Streamable HTTP at http://127.0.0.1:3001/mcp).",
+    ]);
   });
 });

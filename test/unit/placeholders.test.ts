@@ -7,6 +7,7 @@ import {
   parseTemplate,
   PlaceholderError,
   renderJson,
+  renderJsonValues,
   renderTemplate,
   stableStringify,
   type ResolveContext,
@@ -238,5 +239,37 @@ describe("environment variables", () => {
 
   test("stableStringify sorts keys at every level", () => {
     assert.equal(stableStringify({ b: [{ d: 1, c: 0 }], a: "x" }), '{"a":"x","b":[{"c":0,"d":1}]}');
+  });
+});
+
+describe("placeholders in JSON values (an mcp step's arguments)", () => {
+  const body = { a: 2, b: { c: [1, "x"] }, text: "hi", none: null };
+  const ctx = context({ trigger: { event: "webhook", body } });
+
+  test("a string that is exactly one body placeholder takes that value with its JSON type", () => {
+    assert.deepEqual(renderJsonValues({ n: "{trigger.body.a}", obj: "{trigger.body.b}", all: "{trigger.body}", none: "{trigger.body.none}" }, ctx), {
+      n: 2,
+      obj: { c: [1, "x"] },
+      all: body,
+      none: null,
+    });
+  });
+
+  test("other strings get text, step outputs stay text, and other values are left alone", () => {
+    assert.deepEqual(renderJsonValues({ msg: "a={trigger.body.a}", s: "{summary}", list: ["{trigger.body.text}", 3, false] }, ctx), {
+      msg: "a=2",
+      s: "All good.",
+      list: ["hi", 3, false],
+    });
+  });
+
+  test("the value is a copy: changing the result leaves the run's body as it was", () => {
+    const out = renderJsonValues({ obj: "{trigger.body.b}" }, ctx) as { obj: { c: unknown[] } };
+    out.obj.c.push("more");
+    assert.deepEqual(body.b.c, [1, "x"]);
+  });
+
+  test("a field the body does not have fails, naming it", () => {
+    assert.equal(failure(() => renderJsonValues({ n: "{trigger.body.zz}" }, ctx)).message, '{trigger.body.zz}: the body has no field "zz"');
   });
 });

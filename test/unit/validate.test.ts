@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { code, defineWorkflow, http, llm, shell } from "../../agent/sdk";
+import { code, defineWorkflow, http, llm, mcp, shell } from "../../agent/sdk";
 import { locate, positionOf } from "../../agent/workflow/locate";
 import { validateWorkflow } from "../../agent/workflow/validate";
 
@@ -103,7 +103,35 @@ describe("validating a workflow's default export", () => {
     assert.match(messages(wf({ name: "x", steps: [shell("a", "  ")] }))[0]!, /the command must be a non-empty string or an array of strings/);
     assert.match(messages(wf({ name: "x", steps: [shell("a", [])] }))[0]!, /the command must be/);
     assert.match(messages(wf({ name: "x", steps: [code("c", "nope" as never)] }))[0]!, /the second argument must be a function/);
-    assert.match(messages(wf({ name: "x", steps: [{ kind: "mcp", name: "m" }] }))[0]!, /step 1 is an object: build steps with shell\(\), http\(\), llm\(\) or code\(\)/);
+    assert.match(messages(wf({ name: "x", steps: [{ kind: "ftp", name: "m" }] }))[0]!, /step 1 is an object: build steps with shell\(\), http\(\), llm\(\), code\(\) or mcp\(\)/);
+  });
+
+  test("an mcp step needs a server of a known shape, a tool, and arguments JSON can carry", () => {
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { tool: "t" } as never)] })), [
+      'step "m" (mcp): option "server" is required: the name of a server in $CLOCKWORK_HOME/mcp.json, { command, args?, env?, cwd? } (a stdio server) or { url, headers? } (Streamable HTTP)',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: { comand: "npx" } as never, tool: "t" })] })), [
+      'step "m" (mcp): option "server" needs command (a stdio server: { command, args?, env?, cwd? }) or url (Streamable HTTP: { url, headers? })',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: { command: "npx", env: { A: "1" }, header: {} } as never, tool: "t" })] })), [
+      'step "m" (mcp): option "server" has an unknown field "header" (a stdio server takes command, args, env, cwd)',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: { url: "ftp://x" }, tool: "t" })] })), [
+      'step "m" (mcp): option "server" its url must be an http:// or https:// URL',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: { url: "http://h/mcp", headers: { Authorization: "Bearer ${input:token}" } }, tool: "t" })] })), [
+      "step \"m\" (mcp): option \"server\" its headers.Authorization uses ${input:token}, which Clockwork cannot fill in: it fills in only ${env:NAME}, a variable of the agent's environment",
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: "s", tool: "" })] })), ['step "m" (mcp): option "tool" must not be empty']);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: "s", tool: "t", arguments: { n: Number.NaN } })] })), [
+      'step "m" (mcp): option "arguments.n" is NaN: arguments are sent as JSON',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: "s", tool: "t", arguments: "x" as never })] })), [
+      'step "m" (mcp): option "arguments" must be an object, not string "x"',
+    ]);
+    assert.deepEqual(messages(wf({ name: "x", steps: [mcp("m", { server: { command: "npx", env: { T: "${env:TOKEN}" } }, tool: "t", arguments: { q: "{nope}" } })] })), [
+      'step "m" (mcp), arguments.q: {nope}: no step named "nope" in this workflow',
+    ]);
   });
 
   test("placeholders that can never resolve are reported, but the workflow still loads", () => {

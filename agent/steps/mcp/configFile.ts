@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../config";
-import { McpConfigError, parseMcpConfig, type McpConfigEntry, type McpServerDefinition } from "../../core/mcpServers";
+import { describeServer, McpConfigError, parseMcpConfig, type McpConfigEntry, type McpServerDefinition } from "../../core/mcpServers";
 import { suggest } from "../../core/suggest";
 import { messageOf } from "../../errors";
 import { checkOwnFile } from "../../privateHome";
@@ -72,5 +72,14 @@ export function configuredServerNames(file: string = mcpConfigPath()): string[] 
     return [...readMcpConfig(file).entries.keys()];
   } catch {
     return [];
+  }
+}
+
+/** What the server `name` is (`stdio: npx -y …`), or why the file has none by that name; for the editor's hover. */
+export function describeNamedServer(name: string, file: string = mcpConfigPath()): string {
+  try {
+    return describeServer(namedServer(readMcpConfig(file), name));
+  } catch (error) {
+    return messageOf(error);
   }
 }
