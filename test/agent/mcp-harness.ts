@@ -30,6 +30,11 @@ export function writeMcpConfig(home: string, config: unknown): string {
 /** Starts a run of `file` in the agent and resolves with its record once it has finished. */
 export async function runInAgent(watcher: Watcher, file: string, body?: unknown): Promise<RunRecord> {
   const { runId } = await watcher.client.request(StartRun, { file, ...(body === undefined ? {} : { body }) });
+  return finishedRun(watcher, runId);
+}
+
+/** The record of a run, once it has finished. */
+export async function finishedRun(watcher: Watcher, runId: string): Promise<RunRecord> {
   await watcher.until((runs) => runs.some((r) => r.id === runId && r.finishedAt !== null), `run ${runId} to finish`);
   return watcher.client.request(GetRun, { id: runId });
 }
@@ -52,7 +57,7 @@ export interface HttpEverything {
 }
 
 /** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
