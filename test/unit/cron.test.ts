@@ -337,9 +337,16 @@ function matchesDow(date: Date, field: string): boolean {
 }
 
 describe("isFixedTime", () => {
-  it("counts single times, lists and ranges as fixed, wildcards and steps as intervals", () => {
-    for (const expression of ["30 2 * * *", "30 2,14 * * *", "0 30 2 * * *", "0,30 2 * * *", "@daily"]) assert.ok(isFixedTime(expression), expression);
-    for (const expression of ["*/15 * * * *", "0 * * * *", "0 */2 * * *", "0 0-23/2 * * *", "* 2 * * *", "@hourly"]) assert.ok(!isFixedTime(expression), expression);
+  it("counts a schedule as an interval job when it fires in every hour of the day, however the hour field is written", () => {
+    for (const expression of ["*/15 * * * *", "0 * * * *", "0 0-23 * * *", "0 */1 * * *", "0 0-11,12-23 * * *", "*/10 * * * * *", "@hourly"]) {
+      assert.ok(!isFixedTime(expression), expression);
+    }
+  });
+
+  it("counts every other schedule as fixed-time, wildcards and steps in the minutes included", () => {
+    for (const expression of ["30 2 * * *", "30 2,14 * * *", "0 30 2 * * *", "0,30 2 * * *", "* 2 * * *", "*/20 2 * * *", "0 */2 * * *", "0 0-22 * * *", "@daily"]) {
+      assert.ok(isFixedTime(expression), expression);
+    }
   });
 });
 
