@@ -196,6 +196,24 @@ describe("transitions elsewhere", () => {
   });
 });
 
+describe("clocks that move by other than an hour", () => {
+  it("fires an hourly job at the gap's end for the missing hour in Pacific/Chatham (02:45 → 03:45)", () => {
+    assert.deepEqual(firesBetween("0 * * * *", "Pacific/Chatham", "2026-09-26T13:00:00Z", "2026-09-26T15:00:00Z"), [
+      "2026-09-26T13:15:00.000Z", // 02:00 +12:45
+      "2026-09-26T14:00:00.000Z", // 03:45 +13:45: the gap's end, for the missing 03:00
+      "2026-09-26T14:15:00.000Z", // 04:00 +13:45
+    ]);
+  });
+
+  it("fires an hourly job at 02:30 for the missing 02:00 in Australia/Lord_Howe (02:00 → 02:30)", () => {
+    assert.deepEqual(firesBetween("0 * * * *", "Australia/Lord_Howe", "2026-10-03T14:00:00Z", "2026-10-03T16:30:00Z"), [
+      "2026-10-03T14:30:00.000Z", // 01:00 +10:30
+      "2026-10-03T15:30:00.000Z", // 02:30 +11: the gap's end
+      "2026-10-03T16:00:00.000Z", // 03:00 +11
+    ]);
+  });
+});
+
 describe("daily and weekly jobs outside the transitions", () => {
   it("keep their local time when the offset changes", () => {
     assert.deepEqual(fires("0 9 * * 1", BERLIN, "2026-03-20T00:00:00Z", 3), [
