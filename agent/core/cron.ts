@@ -2,20 +2,19 @@
 // fire instants in a schedule's own IANA zone. Time is always passed in as
 // milliseconds since the epoch; nothing here reads the clock.
 //
-// DST follows Vixie cron (croner implements it; the tests pin it down):
-// - A fixed-time job (no * and no step in the second, minute and hour
-//   fields, e.g. "30 2 * * *" or "30 2,14 * * *") whose time falls into a
-//   spring-forward gap fires once, at the moment the gap ends; whose time
-//   occurs twice in a fall-back overlap fires once, at the first occurrence.
-// - An interval job (a * or a step in those fields, e.g. "*/15 * * * *" or
-//   "0 * * * *") follows real time: times inside a gap do not exist and are
-//   skipped, and a repeated hour is run through again, so an every-15-minutes
-//   job keeps firing every 15 real minutes through both transitions.
+// croner parses a pattern and matches it against local wall-clock time only
+// (with a UTC offset of 0, so no time is ever missing or repeated); how those
+// times become instants across daylight saving transitions is decided in one
+// place, cronTimeline.ts, with the rules of docs/schedules.md: a time inside a
+// spring-forward gap fires once, when the gap ends, and a repeated time fires
+// on both passes only for a schedule that fires in every hour of the day.
+// Neither depends on how the expression is spelled.
 import { Cron } from "croner";
 import { invalid, messageOf } from "../errors";
 import type { CronPreview } from "../protocol";
 import { describeNormalized } from "./cronDescription";
 import { normalizeCron, type NormalizedCron } from "./cronSyntax";
+import { lastInstantAtOrBefore, nextInstantAfter, type Timeline } from "./cronTimeline";
 import { iso } from "./iso";
 import { currentZoneName, listTimezones } from "./timezones";
 
@@ -77,7 +76,7 @@ export function parseCron(expression: string, timezone?: string): CronSpec {
   const zone = timezone === undefined ? defaultTimezone() : validateTimezone(timezone);
   const cron = normalizeCron(expression);
   describeNormalized(cron);
-  const job = cronFor(cron, zone);
+  const job = cronFor(cron);
   // Without a year field a pattern that fires at all fires within any
   // 28-year span, so one look from a fixed instant finds the impossible ones
   // ("0 0 30 2 *") without making the answer depend on today's date.
@@ -90,16 +89,32 @@ export function parseCron(expression: string, timezone?: string): CronSpec {
 /** The first fire strictly after `afterMs`, or null if there is none. */
 export function nextFireAfter(spec: CronSpec, afterMs: number): number | null {
   assertInstant(afterMs, "afterMs");
-  const next = jobFor(spec).nextRun(new Date(afterMs));
-  return next === null ? null : next.getTime();
+  return nextInstantAfter(timelineFor(spec), afterMs);
 }
 
 /** The last fire at or before `atMs`, or null if there is none. */
 export function previousFireAtOrBefore(spec: CronSpec, atMs: number): number | null {
   assertInstant(atMs, "atMs");
-  // croner looks strictly before its reference; one millisecond later makes it inclusive.
-  const [previous] = jobFor(spec).previousRuns(1, new Date(atMs + 1));
-  return previous === undefined ? null : previous.getTime();
+  return lastInstantAtOrBefore(timelineFor(spec), atMs);
+}
+
+/**
+ * Every fire in [fromMs, toMs), oldest first (none when toMs <= fromMs),
+ * stopping after `limit`: a caller that refuses more than N instants asks
+ * for N + 1 and never builds a list longer than that.
+ */
+export function instantsBetween(spec: CronSpec, fromMs: number, toMs: number, limit = Infinity): number[] {
+  assertInstant(fromMs, "fromMs");
+  assertInstant(toMs, "toMs");
+  if (!(limit >= 0)) throw invalid(`cron: limit must be a number of instants of at least 0, got ${limit}`);
+  const timeline = timelineFor(spec);
+  const instants: number[] = [];
+  let next = nextInstantAfter(timeline, fromMs - 1);
+  while (next !== null && next < toMs && instants.length < limit) {
+    instants.push(next);
+    next = nextInstantAfter(timeline, next);
+  }
+  return instants;
 }
 
 /** Up to `count` fires strictly after `afterMs`, in order. */
@@ -162,44 +177,53 @@ export function cronPreview(
   }
 }
 
-/** Whether the job counts as fixed-time for DST (see the top of this file). */
+/**
+ * Whether the job is fixed-time for DST: it does not fire in every hour of
+ * the day, so a repeated local time fires once (see cronTimeline.ts).
+ */
 export function isFixedTime(expression: string): boolean {
-  const [second, minute, hour] = normalizeCron(expression).describable.split(" ");
-  return [second, minute, hour].every((field) => field !== undefined && !field.includes("*") && !field.includes("/"));
+  return !normalizeCron(expression).everyHour;
 }
 
 function assertInstant(ms: number, name: string): void {
   if (!Number.isFinite(ms)) throw invalid(`cron: ${name} must be a finite number of milliseconds, got ${ms}`);
 }
 
-// Croner objects are immutable once built and cost a parse each, and the
-// scheduler asks for the same few schedules over and over, so a small cache
-// keyed by zone and pattern pays off. It is bounded and cleared when full.
+// A timeline holds a croner object, immutable once built and costing a parse,
+// and the scheduler asks for the same few schedules over and over, so a
+// small cache keyed by zone and pattern pays off. Bounded, cleared when full.
 const CACHE_LIMIT = 512;
-const cache = new Map<string, Cron>();
+const cache = new Map<string, Timeline>();
 
-function jobFor(spec: CronSpec): Cron {
+function timelineFor(spec: CronSpec): Timeline {
   const key = `${spec.timezone}\u0000${spec.expression}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const job = cronFor(normalizeCron(spec.expression), spec.timezone);
+  const cron = normalizeCron(spec.expression);
+  const job = cronFor(cron);
+  const timeline: Timeline = {
+    zone: spec.timezone,
+    everyHour: cron.everyHour,
+    clock: {
+      nextAfter: (wall) => job.nextRun(new Date(wall))?.getTime() ?? null,
+      // croner looks strictly before its reference; one millisecond later makes it inclusive.
+      lastAtOrBefore: (wall) => job.previousRuns(1, new Date(wall + 1))[0]?.getTime() ?? null,
+    },
+  };
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, job);
-  return job;
+  cache.set(key, timeline);
+  return timeline;
 }
 
-function cronFor(cron: NormalizedCron, timezone: string): Cron {
+/** The pattern on the local wall clock: croner at UTC offset 0, where no time is missing or repeated. */
+function cronFor(cron: NormalizedCron): Cron {
   try {
     return new Cron(cron.pattern, {
       paused: true,
-      timezone,
+      utcOffset: 0,
       mode: cron.hasSeconds ? "6-part" : "5-part",
       // OR of day-of-month and day-of-week, as in Vixie cron.
       domAndDow: false,
-      // Lists and ranges of times ("30 2,14 * * *") are fixed-time jobs, as in
-      // Vixie cron; croner's default would treat them as interval jobs and
-      // fire them twice in a repeated hour.
-      fixedTimeRule: "no-wildcard",
     });
   } catch (error) {
     throw invalid(`cron: ${messageOf(error).replace(/^Cron(Pattern|Options)?:\s*/, "")} in "${cron.expression}"`);

@@ -31,6 +31,8 @@ export interface NormalizedCron {
   hasSeconds: boolean;
   /** Both day fields are restricted, so a day matches when either one does. */
   daysCombineWithOr: boolean;
+  /** The hour field, however written, names all 24 hours: the schedule follows real time through a repeated hour. */
+  everyHour: boolean;
 }
 
 interface FieldRule {
@@ -93,7 +95,17 @@ export function normalizeCron(input: string): NormalizedCron {
     describable: describable.join(" "),
     hasSeconds,
     daysCombineWithOr: restricted(six[3]!) && restricted(six[5]!),
+    everyHour: namesEveryHour(six[2]!),
   };
+}
+
+// Whether a valid hour field names all 24 hours: "*", "0-23", "*/1",
+// "0-11,12-23" and so on, whatever the spelling.
+function namesEveryHour(field: string): boolean {
+  if (field === "*") return true;
+  const rule = RULES[2]!;
+  const hours = new Set(field.split(",").flatMap((item) => checkItem(rule, item, field, "").values));
+  return hours.size === rule.max - rule.min + 1;
 }
 
 /** Checks one field; returns its describable form. */

@@ -106,7 +106,7 @@ describe("following a run from another process", () => {
     const [runExit, followExit] = await Promise.all([run.exited, follower.exited]);
     assert.equal(runExit.code, 0);
     assert.equal(followExit.code, 0);
-    assert.match(follower.stdout, /  one\n  two\n✓ gate succeeded in \d+m?s · run [0-9a-z]{12}\n$/);
+    assert.match(follower.stdout, /  one\n  two\n✓ gate succeeded in \d+(\.\d)?m?s · run [0-9a-z]{12}\n$/);
   });
 
   test("logs -f of a run whose process dies ends with the failure and exits 1", async () => {

@@ -6,6 +6,7 @@ import {
   cronPreview,
   defaultTimezone,
   describeCron,
+  instantsBetween,
   isFixedTime,
   nextFireAfter,
   nextFires,
@@ -336,10 +337,50 @@ function matchesDow(date: Date, field: string): boolean {
   return to === undefined ? day === from : day >= from! && day <= to;
 }
 
+describe("instantsBetween", () => {
+  const hourly = parseCron("0 * * * *", "America/New_York");
+
+  it("lists every fire in [from, to), oldest first: the start counts, the end does not", () => {
+    assert.deepEqual(isoList(instantsBetween(hourly, at("2026-06-01T10:00:00Z"), at("2026-06-01T13:00:00Z"))), [
+      "2026-06-01T10:00:00.000Z",
+      "2026-06-01T11:00:00.000Z",
+      "2026-06-01T12:00:00.000Z",
+    ]);
+  });
+
+  it("gives an hourly schedule 23 instants on the local day the clocks spring forward and 25 on the day they fall back", () => {
+    assert.equal(instantsBetween(hourly, at("2026-03-08T05:00:00Z"), at("2026-03-09T04:00:00Z")).length, 23);
+    assert.equal(instantsBetween(hourly, at("2026-11-01T04:00:00Z"), at("2026-11-02T05:00:00Z")).length, 25);
+  });
+
+  it("is empty when the range is empty or backwards", () => {
+    assert.deepEqual(instantsBetween(hourly, at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z")), []);
+    assert.deepEqual(instantsBetween(hourly, at("2026-06-01T12:00:00Z"), at("2026-06-01T10:00:00Z")), []);
+  });
+
+  it("stops after the limit, so a caller can refuse a range with too many instants without listing them all", () => {
+    const everySecond = parseCron("* * * * * *", "UTC");
+    assert.equal(instantsBetween(everySecond, at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), 10_001).length, 10_001);
+  });
+
+  it("refuses bounds that are not instants, and a negative limit", () => {
+    assert.match(invalidMessage(() => instantsBetween(hourly, Number.NaN, 0)), /fromMs must be a finite number/);
+    assert.match(invalidMessage(() => instantsBetween(hourly, 0, Number.POSITIVE_INFINITY)), /toMs must be a finite number/);
+    assert.match(invalidMessage(() => instantsBetween(hourly, 0, 1, -1)), /limit must be/);
+  });
+});
+
 describe("isFixedTime", () => {
-  it("counts single times, lists and ranges as fixed, wildcards and steps as intervals", () => {
-    for (const expression of ["30 2 * * *", "30 2,14 * * *", "0 30 2 * * *", "0,30 2 * * *", "@daily"]) assert.ok(isFixedTime(expression), expression);
-    for (const expression of ["*/15 * * * *", "0 * * * *", "0 */2 * * *", "0 0-23/2 * * *", "* 2 * * *", "@hourly"]) assert.ok(!isFixedTime(expression), expression);
+  it("counts a schedule as an interval job when it fires in every hour of the day, however the hour field is written", () => {
+    for (const expression of ["*/15 * * * *", "0 * * * *", "0 0-23 * * *", "0 */1 * * *", "0 0-11,12-23 * * *", "*/10 * * * * *", "@hourly"]) {
+      assert.ok(!isFixedTime(expression), expression);
+    }
+  });
+
+  it("counts every other schedule as fixed-time, wildcards and steps in the minutes included", () => {
+    for (const expression of ["30 2 * * *", "30 2,14 * * *", "0 30 2 * * *", "0,30 2 * * *", "* 2 * * *", "*/20 2 * * *", "0 */2 * * *", "0 0-22 * * *", "@daily"]) {
+      assert.ok(isFixedTime(expression), expression);
+    }
   });
 });
 

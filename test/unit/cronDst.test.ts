@@ -130,9 +130,51 @@ describe("an interval job across DST transitions", () => {
     assert.deepEqual(gaps(across).map((minutes) => Math.round(minutes * 60)), Array(across.length - 1).fill(20));
   });
 
-  it("skips the times that do not exist for a wildcard job confined to the missing hour", () => {
+  it("fires once at the gap's end for a wildcard job confined to the missing hour", () => {
     // Every minute of 02:00-02:59: that hour does not exist on 2026-03-08 in New York.
-    assert.deepEqual(fires("* 2 * * *", NY, "2026-03-08T05:00:00Z", 1), ["2026-03-09T06:00:00.000Z"]);
+    assert.deepEqual(fires("* 2 * * *", NY, "2026-03-08T05:00:00Z", 2), ["2026-03-08T07:00:00.000Z", "2026-03-09T06:00:00.000Z"]);
+  });
+});
+
+describe("the same times, however the expression spells them", () => {
+  // New York, 2027: 02:00 EST → 03:00 EDT on 03-14 at 07:00Z; 02:00 EDT → 01:00 EST on 11-07 at 06:00Z.
+  const spring = ["20 2 * * *", "0,20,40 2 * * *", "*/20 2 * * *", "0-59/20 2 * * *", "0-40 2 * * *", "* 2 * * *", "*/30 * 2 * * *", "0 0,20,40 2 * * *"];
+
+  it("fires each spelling of a time inside the gap once, at 03:00 EDT (07:00Z), on 2027-03-14", () => {
+    for (const expression of spring) {
+      assert.deepEqual(firesBetween(expression, NY, "2027-03-14T05:00:00Z", "2027-03-15T05:00:00Z"), ["2027-03-14T07:00:00.000Z"], expression);
+    }
+  });
+
+  it("gives every spelling of 02:00, 02:20 and 02:40 the same instants over the spring-forward weekend", () => {
+    const expected = firesBetween("0,20,40 2 * * *", NY, "2027-03-12T00:00:00Z", "2027-03-17T00:00:00Z");
+    assert.equal(expected.length, 13); // 3 a day, and 1 on the day the hour is missing
+    for (const expression of ["*/20 2 * * *", "0-59/20 2 * * *", "0-40/20 2 * * *", "0,20-40/20 2-2 * * *"]) {
+      assert.deepEqual(firesBetween(expression, NY, "2027-03-12T00:00:00Z", "2027-03-17T00:00:00Z"), expected, expression);
+    }
+  });
+
+  it("fires each repeated time once for every spelling of a schedule confined to the repeated hour, on 2027-11-07", () => {
+    for (const expression of ["0,20,40 1 * * *", "*/20 1 * * *", "0-59/20 1 * * *", "0 */20 1 * * *"]) {
+      assert.deepEqual(
+        firesBetween(expression, NY, "2027-11-07T04:00:00Z", "2027-11-08T04:00:00Z"),
+        ["2027-11-07T05:00:00.000Z", "2027-11-07T05:20:00.000Z", "2027-11-07T05:40:00.000Z"], // 01:00-01:40 EDT, not again in EST
+        expression,
+      );
+    }
+  });
+
+  it("fires both passes for every spelling of an every-hour schedule, on 2027-11-07", () => {
+    const expected = ["2027-11-07T05:20:00.000Z", "2027-11-07T06:20:00.000Z", "2027-11-07T07:20:00.000Z"]; // 01:20 EDT, 01:20 EST, 02:20 EST
+    for (const expression of ["20 * * * *", "20 0-23 * * *", "20 */1 * * *", "20 0-11,12-23 * * *"]) {
+      assert.deepEqual(firesBetween(expression, NY, "2027-11-07T05:00:00Z", "2027-11-07T08:00:00Z"), expected, expression);
+    }
+  });
+
+  it("looks back to the gap's end for every spelling", () => {
+    for (const expression of spring) {
+      assert.equal(previousFireAtOrBefore(parseCron(expression, NY), at("2027-03-14T07:00:59Z")), at("2027-03-14T07:00:00Z"), expression);
+    }
   });
 });
 
@@ -150,6 +192,24 @@ describe("transitions elsewhere", () => {
       "2026-10-02T15:45:00.000Z", // 02:15 +10:30
       "2026-10-03T15:30:00.000Z", // 02:30 +11: the gap ran from 02:00 to 02:30
       "2026-10-04T15:15:00.000Z", // 02:15 +11
+    ]);
+  });
+});
+
+describe("clocks that move by other than an hour", () => {
+  it("fires an hourly job at the gap's end for the missing hour in Pacific/Chatham (02:45 → 03:45)", () => {
+    assert.deepEqual(firesBetween("0 * * * *", "Pacific/Chatham", "2026-09-26T13:00:00Z", "2026-09-26T15:00:00Z"), [
+      "2026-09-26T13:15:00.000Z", // 02:00 +12:45
+      "2026-09-26T14:00:00.000Z", // 03:45 +13:45: the gap's end, for the missing 03:00
+      "2026-09-26T14:15:00.000Z", // 04:00 +13:45
+    ]);
+  });
+
+  it("fires an hourly job at 02:30 for the missing 02:00 in Australia/Lord_Howe (02:00 → 02:30)", () => {
+    assert.deepEqual(firesBetween("0 * * * *", "Australia/Lord_Howe", "2026-10-03T14:00:00Z", "2026-10-03T16:30:00Z"), [
+      "2026-10-03T14:30:00.000Z", // 01:00 +10:30
+      "2026-10-03T15:30:00.000Z", // 02:30 +11: the gap's end
+      "2026-10-03T16:00:00.000Z", // 03:00 +11
     ]);
   });
 });
