@@ -136,6 +136,8 @@ export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [
     const sum = await runInAgent(t.watcher, workflow("schema", [`mcp("sum", { server: "everything", tool: "get-sum", arguments: { a: "two", b: 2 } })`]));
     assert.equal(sum.status, "failed");
     assert.match(sum.steps[0]!.error!, /^tool "get-sum" on MCP server "everything" returned an error: MCP error -32602: Input validation error: .*expected number, received string/);
+    const overHttp = await runInAgent(t.watcher, workflow("schemahttp", [`mcp("sum", { server: "web", tool: "get-sum", arguments: { a: 1 } })`]));
+    assert.match(overHttp.steps[0]!.error!, /^tool "get-sum" on MCP server "web" returned an error: MCP error -32602: Input validation error: .*\bb\b/);
   });
 
   test("an unknown tool fails with the tools the server offers", async () => {

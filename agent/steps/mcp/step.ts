@@ -44,7 +44,7 @@ async function openSession(server: ResolvedServer, ctx: StepContext): Promise<Mc
     return session;
   } catch (error) {
     if (ctx.signal.aborted) {
-      ctx.log.info(`the ${server.label} did not complete the MCP handshake in time; it was stopped`);
+      ctx.log.info(`the step was stopped before the ${server.label} had completed the MCP handshake; the server was stopped too`);
       throw error;
     }
     throw startFailure(error, server);
