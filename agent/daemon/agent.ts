@@ -35,6 +35,7 @@ import type { AgentComponent, AgentServices } from "./services";
 import { watchStore } from "./storeWatch";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
+import { runTriggerComponent } from "./runTriggerComponent";
 import { watcherComponent } from "./watcherComponent";
 import { httpComponent } from "./webhooks";
 
@@ -43,10 +44,10 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
  * The parts with a lifetime of their own that accept triggers: the HTTP
- * server (webhooks, /run) and the file watchers. Each is started once the
- * services exist and stopped first on shutdown.
+ * server (webhooks, /run), the file watchers and the run triggers. Each is
+ * started once the services exist and stopped on shutdown.
  */
-const components: AgentComponent[] = [httpComponent, watcherComponent];
+const components: AgentComponent[] = [httpComponent, watcherComponent, runTriggerComponent];
 
 /** Editor features for workflow files, registered on every socket client. */
 const languageFeatures: LanguageFeatures[] = [registerLanguageFeatures];
@@ -111,7 +112,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) await runControl.resume(run);
     }
-    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
+    const triggerOps = new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: runCode.loader, events, now });
     const status = statusReader({ config, store, state, pid, socketPath, startedAt, now });
     const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now });
 
