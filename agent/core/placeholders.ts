@@ -38,6 +38,8 @@ export class PlaceholderError extends Error {
 }
 
 const SEGMENT = /^[^\s{}.]+$/;
+/** What follows the trigger fields that have parts, as error messages show them. */
+const FIELD_PARTS: Partial<Record<TriggerField, string>> = { headers: ".<name>", run: ".<field>" };
 
 /** Splits a template into literal text and placeholders; throws PlaceholderError on a stray brace. */
 export function parseTemplate(source: string): TemplatePart[] {
@@ -116,7 +118,7 @@ export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): 
   if (head === "trigger") {
     const field = rest[0] as TriggerField | undefined;
     if (!field || !TRIGGER_FIELD_NAMES.includes(field)) {
-      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELD_NAMES.map((f) => `{trigger.${f}}`).join(", ")}`);
+      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELD_NAMES.map((f) => `{trigger.${f}${FIELD_PARTS[f] ?? ""}}`).join(", ")}`);
     }
     if (field === "body") return { kind: "body", path: rest.slice(1) };
     if (field === "headers") {
