@@ -9,6 +9,7 @@ import { isAbsolute } from "node:path";
 import { describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
 import { checkRunTriggerConfig, registrationWarnings, type RunTriggerEdge } from "../core/runTriggers";
 import { nextOnResume } from "../core/schedulePolicy";
+import { TRIGGER_KINDS } from "../core/triggerKinds";
 import { unreachable } from "../core/unreachable";
 import { webhookUrl } from "../core/webhookPolicy";
 import { conflict, invalid, messageOf } from "../errors";
@@ -162,7 +163,7 @@ export class TriggerOps {
     const given = ALL_UPDATABLE.filter((k) => p[k] !== undefined);
     const misplaced = given.filter((k) => !UPDATABLE[row.type].includes(k));
     if (misplaced.length > 0) {
-      throw invalid(`"${row.name}" is a ${row.type}; ${misplaced.join(", ")} cannot be changed on it`);
+      throw invalid(`"${row.name}" is a ${TRIGGER_KINDS[row.type].words[0]}; ${misplaced.join(", ")} cannot be changed on it`);
     }
     if (given.length === 0) {
       throw invalid(`nothing to change on "${row.name}": give at least one setting to update`);
@@ -226,7 +227,7 @@ export class TriggerOps {
     }
     const existing = await this.triggers.get(name);
     if (existing) {
-      throw conflict(`a trigger named "${name}" already exists (a ${existing.type}); choose another --name or unregister it first`);
+      throw conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[existing.type].words[0]}); choose another --name or unregister it first`);
     }
     return name;
   }

@@ -13,9 +13,9 @@ import { RegisterRunTrigger, RUN_OUTCOMES, type FinishedStatus, type RegisterRun
 import { withAgentOrStore } from "../client";
 import { colour, printJson } from "../output";
 
-/** "a,b" given once or several times: every name, in order, once. */
-function commaList(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+/** "a,b" given once or several times: every name, in order. */
+function commaList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
 }
 
 export function parseStatuses(text: string): FinishedStatus[] {
@@ -32,7 +32,7 @@ export function runTriggerCommands(program: Command): void {
     .command("register-on-run")
     .description("Run a workflow when a run of another workflow finishes (failed, by default)")
     .argument("<file>", "workflow file (*.workflow.ts, .js or .mjs) to run")
-    .requiredOption("--workflow <names>", "the workflow(s) whose runs it reacts to, by name (comma-separated or repeated)", commaList, [] as string[])
+    .option("--workflow <names>", "required: the workflow(s) whose runs it reacts to, by name (comma-separated or repeated)", commaList)
     .option("--status <list>", `which outcomes start it: ${RUN_OUTCOMES.join(", ")} (comma-separated)`, "failed")
     .option("--name <name>", "name of the run trigger (default: the workflow's name); unique across all triggers")
     .option("--json", "print {trigger, warnings} as JSON")
@@ -51,7 +51,8 @@ Examples:
 
 See docs/run-triggers.md.`,
     )
-    .action(async (file: string, o: { workflow: string[]; status: string; name?: string; json?: boolean }) => {
+    .action(async (file: string, o: { workflow?: string[]; status: string; name?: string; json?: boolean }) => {
+      if (!o.workflow?.length) throw invalid("--workflow: name at least one workflow whose runs start this one (--workflow NAME[,NAME…])");
       const params: RegisterRunTriggerParams = { file: resolve(file), workflows: o.workflow, statuses: parseStatuses(o.status) };
       if (o.name !== undefined) params.name = o.name;
       const { result, viaAgent } = await withAgentOrStore(

@@ -5,7 +5,7 @@
 // The webhook secret has exactly one getter, `webhookSecret`. Synchronous;
 // sqlite/index.ts hands it out behind the asynchronous TriggerRepository.
 import type { ScheduleConfig, TriggerRecord, TriggerType, RunStatus } from "../../protocol";
-import { isTriggerType, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
+import { isTriggerType, TRIGGER_KINDS, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
 import { unreachable } from "../../core/unreachable";
 import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
@@ -244,7 +244,7 @@ export class TriggerStore {
 }
 
 function duplicate(name: string, type: TriggerType) {
-  return conflict(`a trigger named "${name}" already exists (a ${type}); choose another --name or unregister it first`);
+  return conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[type].words[0]}); choose another --name or unregister it first`);
 }
 
 function toTriggerRow(row: Row): TriggerRow {
