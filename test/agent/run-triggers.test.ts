@@ -11,10 +11,13 @@
 // the run triggers one after another, so once that `tock` exists every
 // earlier run has been decided (settle()).
 import assert from "node:assert/strict";
+import { cpSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { GetRun, ListRuns, StartRun, type RunSummary, type TriggerRecord } from "../../agent/protocol";
 import { runCli } from "../helpers/cli";
-import { AgentProcess, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
+import { startHttpServer } from "../helpers/httpServer";
+import { AgentProcess, removeDir, repoRoot, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
 import { startTestAgent, type TestAgent } from "./webhook-harness";
 
 const NOTIFY_WORKFLOW = `import { defineWorkflow, shell } from "clockwork";
@@ -231,5 +234,31 @@ test("a run trigger registered with no agent running reacts once an agent starts
     }
   } finally {
     removeDir(home);
+  }
+});
+
+test("the failure-notifier example posts the failed run's workflow, id and error to a chat webhook as Slack JSON", { timeout: 60_000 }, async () => {
+  const chat = await startHttpServer(() => ({ status: 200, body: "ok" }));
+  const t = await startTestAgent("runtrig-chat", { CHAT_WEBHOOK_URL: `${chat.url}/services/T000/B000/XXXX` });
+  try {
+    cpSync(join(repoRoot, "examples", "failure-notifier.workflow.ts"), join(t.work, "failure-notifier.workflow.ts"));
+    writeWorkflow(t.work, "backup.workflow.ts", shellWorkflow("backup", "echo 'it said $(touch PWNED)' >&2; exit 3"));
+    const registered = await runCli(["register-on-run", "failure-notifier.workflow.ts", "--workflow", "backup"], { env: t.env, cwd: t.work });
+    assert.equal(registered.code, 0, registered.stderr);
+
+    const { runId } = await t.watcher.client.request(StartRun, { file: join(t.work, "backup.workflow.ts") });
+    const failed = await t.watcher.until((runs) => runs.find((r) => r.id === runId && r.finishedAt !== null), "the backup to fail");
+    const posted = await chat.waitForRequest(1);
+    assert.equal(posted.method, "POST");
+    assert.equal(posted.path, "/services/T000/B000/XXXX");
+    assert.equal(posted.headers["content-type"], "application/json");
+    assert.deepEqual(posted.json, { text: `backup failed (run ${runId}, started by manual):\n${failed.error}` });
+    assert.match(failed.error!, /\$\(touch PWNED\)/);
+    assert.equal(existsSync(join(t.work, "PWNED")), false, "the error was printed, not run");
+    const notifier = await t.watcher.until((runs) => runs.find((r) => r.triggerName === "failure-notifier" && r.finishedAt !== null), "the notifier");
+    assert.equal(notifier.status, "success", notifier.error ?? "");
+  } finally {
+    await t.stop();
+    await chat.close();
   }
 });
