@@ -1,6 +1,6 @@
 // Run triggers as a part of the agent: every finished run (executed here,
 // reported by a `clockwork run` in a terminal, skipped by an overlap policy,
-// failed by recovery) is offered to the run triggers that watch its
+// failed by recovery at start as interrupted) is offered to the run triggers that watch its
 // workflow, and each one that reacts starts its workflow through the run
 // control, as a `run` run carrying the finished run in its context. What
 // counts as a reaction is core/runTriggers.ts; this file reads rows and
@@ -19,7 +19,10 @@ export const runTriggerComponent: AgentComponent = {
   stopAfterRuns: true,
   async start(services: AgentServices) {
     const reactor = new RunTriggerReactor(services);
-    return { stop: reactor.start() };
+    const stop = reactor.start();
+    // Runs that recovery failed (interrupted) finished before this listened.
+    for (const run of services.recoveredRuns) reactor.enqueue(run);
+    return { stop };
   },
 };
 
@@ -43,14 +46,17 @@ export class RunTriggerReactor {
   start(): () => Promise<void> {
     const offs = [
       this.events.on("triggers:changed", () => (this.index = undefined)),
-      this.events.on("run:finished", (run) => {
-        this.queue = this.queue.then(() => this.offer(run)).catch((error: unknown) => this.log("error", `run ${run.id}: ${messageOf(error)}`));
-      }),
+      this.events.on("run:finished", (run) => this.enqueue(run)),
     ];
     return async () => {
       offs.forEach((off) => off());
       await this.queue;
     };
+  }
+
+  /** Offers a finished run once every run offered before it has been decided. */
+  enqueue(run: RunSummary): void {
+    this.queue = this.queue.then(() => this.offer(run)).catch((error: unknown) => this.log("error", `run ${run.id}: ${messageOf(error)}`));
   }
 
   /** Every run trigger that watches the run's workflow decides about it. */

@@ -262,3 +262,37 @@ test("the failure-notifier example posts the failed run's workflow, id and error
     await chat.close();
   }
 });
+
+test("a run interrupted by the death of the agent reaches the run triggers when the next agent fails it", { timeout: 60_000 }, async () => {
+  const home = tempHome("runtrig-crash");
+  const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
+  try {
+    const slow = writeWorkflow(home, "slow.workflow.ts", shellWorkflow("slow", "sleep 30"));
+    writeWorkflow(home, "notify.workflow.ts", NOTIFY_WORKFLOW);
+    const first = await AgentProcess.start(home);
+    const watcher = await first.watch();
+    const registered = await runCli(["register-on-run", "notify.workflow.ts", "--workflow", "slow", "--name", "notify"], { env, cwd: home });
+    assert.equal(registered.code, 0, registered.stderr);
+    const { runId } = await watcher.client.request(StartRun, { file: slow });
+    await watcher.until(() => watcher.steps.some((s) => s.runId === runId && s.step.status === "running") || undefined, "the step to start");
+    watcher.client.close();
+    await first.kill9();
+
+    const second = await AgentProcess.start(home);
+    const next = await second.watch();
+    try {
+      // The new agent may have finished the notification before this client subscribed: the store has it then.
+      const done = (runs: RunSummary[]) => runs.find((r) => r.triggerName === "notify" && r.finishedAt !== null);
+      const notified = done(await next.client.request(ListRuns, { trigger: "notify" })) ?? (await next.until(done, "the notification"));
+      const record = await next.client.request(GetRun, { id: notified.id });
+      assert.equal(record.trigger.run?.id, runId);
+      assert.equal(record.trigger.run?.status, "failed");
+      assert.match(record.trigger.run?.error ?? "", /interrupted/);
+    } finally {
+      next.client.close();
+      await second.stop();
+    }
+  } finally {
+    removeDir(home);
+  }
+});
