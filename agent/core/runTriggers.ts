@@ -143,7 +143,8 @@ function pathTo(cameFrom: Map<string, string | null>, end: string): string[] {
   return path;
 }
 
-function ordinal(n: number): string {
+/** "1st", "2nd", "5th", "11th": where a run stands in a chain. */
+export function ordinal(n: number): string {
   const suffix = n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th";
   return `${n}${suffix}`;
 }

@@ -94,6 +94,7 @@ describe("run triggers in a running agent", { timeout: 120_000 }, () => {
     const record = await t.watcher.client.request(GetRun, { id: notified.id });
     assert.equal(record.steps[0]!.output, `${failed.id}|backup|failed|manual|${failed.error}`);
     assert.deepEqual(record.trigger.run, { id: failed.id, workflow: "backup", status: "failed", error: failed.error, triggerKind: "manual", depth: 1 });
+    assert.match(await cli("show", notified.id), new RegExp(`trigger\\s+run:notify\\n.*after\\s+run ${failed.id} of backup ended failed \\(this is the 1st run in its chain of run triggers\\)`, "s"));
 
     await settle();
     assert.equal((await runsOf("notify")).length, 1, "one failed run, one notification");
