@@ -141,7 +141,8 @@ export function placeholderCompletions(scan: SourceScan, site: CompletionSite): 
     ...TRIGGER_ITEMS.map(([label, doc]) => ({ label, kind: "trigger" as const, detail: "trigger", documentation: doc })),
     ...RUN_ITEMS.map(([label, doc]) => ({ label, kind: "run" as const, detail: "run", documentation: doc })),
   ];
-  return items.filter((item) => item.label.startsWith(site.prefix) || site.prefix === "");
+  // Once "trigger.run." is typed, the entry that led there has nothing left to complete.
+  return items.filter((item) => (item.label.startsWith(site.prefix) || site.prefix === "") && !(item.label.endsWith(".") && item.label === site.prefix));
 }
 
 export interface HoverFacts {

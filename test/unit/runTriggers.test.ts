@@ -14,6 +14,8 @@ import {
   registrationWarnings,
   type RunTriggerView,
 } from "../../agent/core/runTriggers";
+import { completionSite, describePlaceholder, placeholderAt, placeholderCompletions, placeholderProblems } from "../../agent/lsp/placeholderSites";
+import { scanSource } from "../../agent/lsp/sourceScan";
 import type { RunSummary } from "../../agent/protocol";
 
 function finished(over: Partial<RunSummary> = {}): RunSummary {
@@ -154,5 +156,28 @@ describe("{trigger.run.*}", () => {
     assert.throws(() => renderTemplate("{trigger.run.nope}", reacted), /write \{trigger\.run\.<field>\} with one of id, workflow, status, error, trigger_kind/);
     assert.throws(() => renderTemplate("{trigger.run}", reacted), /write \{trigger\.run\.<field>\}/);
     assert.equal(placeholderEnv(success).env.CLOCKWORK_TRIGGER_RUN_ERROR, undefined);
+  });
+});
+
+describe("{trigger.run.*} in the editor", () => {
+  const source = `export default defineWorkflow({ name: "n", steps: [
+  shell("post", "echo {trigger.run.error} {trigger.run.} {trigger.run.nope}"),
+] });`;
+  const scan = scanSource(source);
+
+  test("completes the fields after trigger.run.", () => {
+    const site = completionSite(scan, source.indexOf("{trigger.run.}") + 13)!;
+    assert.deepEqual(
+      placeholderCompletions(scan, site).map((c) => c.label),
+      ["trigger.run.id", "trigger.run.workflow", "trigger.run.status", "trigger.run.error", "trigger.run.trigger_kind"],
+    );
+  });
+
+  test("explains a field on hover, with its environment variable, and reports an unknown one while typing", () => {
+    const hover = describePlaceholder(scan, placeholderAt(scan, source.indexOf("{trigger.run.error}") + 2)!);
+    assert.match(hover, /Why that run failed, was cancelled or skipped/);
+    assert.match(hover, /CLOCKWORK_TRIGGER_RUN_ERROR/);
+    const problems = placeholderProblems(scan).map((p) => p.message);
+    assert.ok(problems.some((m) => /\{trigger\.run\.nope\}: write \{trigger\.run\.<field>\}/.test(m)), problems.join("\n"));
   });
 });
