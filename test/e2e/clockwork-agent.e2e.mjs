@@ -60,6 +60,20 @@ export default defineWorkflow({
 });
 `;
 
+/**
+ * Runs a palette command that opens a wizard. The wizard's first question
+ * replaces the palette in the same quick input at once, so this waits for
+ * that question's title rather than for the palette to close (a moment
+ * that polling can miss).
+ */
+async function runWizardCommand(page, command, firstTitle) {
+  const q = quickInput(page);
+  await page.keyboard.press('F1');
+  await q.widget.locator('.quick-input-box input').fill(`>${command}`);
+  await q.row(command).click();
+  await q.waitForTitle(firstTitle);
+}
+
 describe('Clockwork in VS Code: the agent at work in the background', { skip: e2eSkipReason() }, () => {
   let s;
   let page;
@@ -191,12 +205,11 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
     s.guarded('register-run-trigger', async () => {
       const q = quickInput(page);
       await recordToasts(page);
-      await runCommand(page, 'Clockwork: Register Run Trigger…');
-      await q.waitForTitle('Register Run Trigger (1/4)');
+      await runWizardCommand(page, 'Clockwork: Register Run Trigger…', 'Register Run Trigger (1/4)');
       await q.row('alert.workflow.ts').click();
       await q.waitForTitle('Register Run Trigger (2/4)');
       // The workflows the agent has seen, and a way to name one that has not run yet.
-      await q.row(/^report$/).click();
+      await q.row('report').click();
       await q.row('Other names…').click();
       await page.keyboard.press('Enter');
       await q.widget.locator('.quick-input-message', { hasText: 'Workflow names, separated by commas' }).waitFor({ state: 'visible', timeout: UI });
