@@ -191,6 +191,7 @@ describe("run triggers in a running agent", { timeout: 120_000 }, () => {
     const table = await cli("list");
     assert.match(table, /RUN TRIGGER\s+WORKFLOW\s+WHEN A RUN OF\s+ENDS/);
     assert.match(table, /listed\s+notify\s+backup, flaky\s+failed,cancelled\s+active/);
+    assert.match(await cli("list-triggers"), /listed\s+run\s+notify\s+active\s+—\s+when backup, flaky ends failed or cancelled/);
     assert.match(await cli("status"), /\b3 run triggers\b/);
   });
 
