@@ -10,7 +10,7 @@
 // This module must stay free of Node-only imports: the extension bundles it.
 import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 import type { TriggerCounts, TriggerType } from "./core/triggerKinds";
-import type { Step, TriggerEvent } from "./sdk";
+import type { Step, TriggerEvent, TriggeringRun } from "./sdk";
 
 export type { TriggerCounts, TriggerType } from "./core/triggerKinds";
 
@@ -24,7 +24,10 @@ export type OverlapPolicy = "skip" | "queue" | "parallel";
 export type CatchupPolicy = "once" | "skip";
 export type FileEvent = "created" | "modified" | "deleted";
 
-export const FINISHED_STATUSES: readonly RunStatus[] = ["success", "failed", "cancelled", "skipped"];
+/** How a run can end, in the order listings give them; what a run trigger listens for. */
+export const RUN_OUTCOMES = ["success", "failed", "cancelled", "skipped"] as const satisfies readonly RunStatus[];
+export type FinishedStatus = (typeof RUN_OUTCOMES)[number];
+export const FINISHED_STATUSES: readonly RunStatus[] = RUN_OUTCOMES;
 
 /** What the trigger handed to the run; the source of `{trigger.*}`. */
 export interface TriggerContext {
@@ -35,6 +38,8 @@ export interface TriggerContext {
   /** The file of a file-triggered run (absolute). */
   path?: string;
   fileEvent?: FileEvent;
+  /** The finished run a run trigger reacted to, and how deep in a chain of run triggers this run is. */
+  run?: TriggeringRun;
 }
 
 export interface RunSummary {
@@ -102,11 +107,27 @@ export interface WatcherConfig {
   glob: string | null;
 }
 
+export interface RunTriggerConfig {
+  /** The workflow names whose finished runs it reacts to. */
+  workflows: string[];
+  /** The outcomes it reacts to (default failed). */
+  statuses: FinishedStatus[];
+}
+
+/** The settings each kind stores; a kind without an entry is a compile error here and in the store. */
+export interface TriggerConfigs {
+  schedule: ScheduleConfig;
+  webhook: WebhookConfig;
+  watcher: WatcherConfig;
+  run: RunTriggerConfig;
+}
+
 /** What a trigger's record adds for its kind, under the kind's own name (`record.schedule`). */
 export interface TriggerDetails {
   schedule: ScheduleConfig & { description: string; nextFireAt: string | null };
   webhook: WebhookConfig & { url: string | null };
   watcher: WatcherConfig;
+  run: RunTriggerConfig;
 }
 
 /** One optional entry per kind; a kind without details above is a compile error here. */
@@ -239,6 +260,19 @@ export const RegisterWatcher = new RequestType<RegisterWatcherParams, TriggerRec
   "clockwork/triggers/registerWatcher",
 );
 
+export interface RegisterRunTriggerParams {
+  file: string;
+  /** Names of the workflows whose runs it reacts to; a name nothing has used yet is accepted with a warning. */
+  workflows: string[];
+  /** Default ["failed"]. */
+  statuses?: FinishedStatus[];
+  name?: string;
+}
+/** `warnings`: what was accepted but is probably not meant (a workflow name never seen, a cycle of run triggers). */
+export const RegisterRunTrigger = new RequestType<RegisterRunTriggerParams, { trigger: TriggerRecord; warnings: string[] }, void>(
+  "clockwork/triggers/registerRunTrigger",
+);
+
 export interface UpdateTriggerParams {
   name: string;
   cron?: string;
@@ -349,6 +383,7 @@ export const ALL_METHODS = [
   RegisterSchedule,
   RegisterWebhook,
   RegisterWatcher,
+  RegisterRunTrigger,
   UpdateTrigger,
   SetTriggerPaused,
   UnregisterTrigger,

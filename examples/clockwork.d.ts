@@ -86,7 +86,19 @@ declare module "clockwork" {
        */
       arguments?: Record<string, unknown>;
   }
-  export type TriggerEvent = "manual" | "cron" | "webhook" | "file" | "api";
+  export type TriggerEvent = "manual" | "cron" | "webhook" | "file" | "api" | "run";
+  /** The finished run a run trigger reacted to (`ctx.trigger.run`). */
+  export interface TriggeringRun {
+      id: string;
+      workflow: string;
+      status: "success" | "failed" | "cancelled" | "skipped";
+      /** Why it failed, was cancelled or skipped; null after a success. */
+      error: string | null;
+      /** What started that run: manual, cron, webhook, file, api or run. */
+      triggerKind: TriggerEvent;
+      /** How many run triggers led to this run: 1 when the run above was not started by one. */
+      depth: number;
+  }
   export interface TriggerInfo {
       event: TriggerEvent;
       /** Parsed JSON body (webhook, api, --body), or the raw text when it is not JSON. */
@@ -99,6 +111,8 @@ declare module "clockwork" {
       fileEvent?: "created" | "modified" | "deleted";
       /** Name of the registered trigger that started the run. */
       name?: string;
+      /** For run triggers: the finished run that started this one. */
+      run?: TriggeringRun;
   }
   export interface RunInfo {
       id: string;

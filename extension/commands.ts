@@ -12,10 +12,11 @@ import {
   StartRun,
   UnregisterTrigger,
 } from "../agent/protocol";
+import { TRIGGER_KINDS } from "../agent/core/triggerKinds";
 import type { AgentConnection } from "./connection";
 import type { CommandFactory, Ctx } from "./ctx";
 import { triggerArg, workflowFileArg } from "./pickers";
-import { registerWatcherWizard, registerWebhookWizard } from "./registration";
+import { registerRunTriggerWizard, registerWatcherWizard, registerWebhookWizard } from "./registration";
 import { watchRun } from "./runProgress";
 import { initTypes } from "./typesSetup";
 import { RunNode, type RunsTree } from "./runsTree";
@@ -60,6 +61,7 @@ function triggerCommands(): Record<string, CommandFactory> {
     },
     registerWebhook: { enabled: registerWebhookWizard },
     registerWatcher: { enabled: registerWatcherWizard },
+    registerRunTrigger: { enabled: registerRunTriggerWizard },
     pauseTrigger: { enabled: setPaused(true) },
     resumeTrigger: { enabled: setPaused(false) },
     unregisterTrigger: { enabled: unregister },
@@ -151,7 +153,7 @@ function agentCommands(): Record<string, CommandFactory> {
       enabled: (ctx, agent) => async () => {
         const choice = await vscode.window.showWarningMessage(
           "Stop the Clockwork agent?",
-          { modal: true, detail: "Schedules, webhooks and file watchers stop until it is started again. Running runs get a grace period to finish." },
+          { modal: true, detail: "Schedules, webhooks, file watchers and run triggers stop until it is started again. Running runs get a grace period to finish." },
           "Stop Agent",
         );
         if (choice === "Stop Agent") await ctx.stopAgent(agent);
@@ -224,7 +226,7 @@ function unregister(_ctx: Ctx, agent: AgentConnection) {
         ? "Senders will get 404 from its URL. Registering it again makes a new secret."
         : "Its runs stay in the history.";
     const choice = await vscode.window.showWarningMessage(
-      `Unregister the ${t.type} "${t.name}"?`,
+      `Unregister the ${TRIGGER_KINDS[t.type].words[0]} "${t.name}"?`,
       { modal: true, detail },
       "Unregister",
     );

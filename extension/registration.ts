@@ -1,9 +1,18 @@
-// Register Webhook… and Register File Watcher…: short wizards in VS Code's
+// Register Webhook…, Register File Watcher… and Register Run Trigger…: short wizards in VS Code's
 // quick input, each question showing its step. The agent checks what was
 // entered when it registers; a refusal re-opens the step it concerns with the
 // agent's message under it and the answer kept.
 import * as vscode from "vscode";
-import { RegisterWatcher, RegisterWebhook, type FileEvent } from "../agent/protocol";
+import {
+  ListRuns,
+  ListTriggers,
+  RegisterRunTrigger,
+  RegisterWatcher,
+  RegisterWebhook,
+  RUN_OUTCOMES,
+  type FileEvent,
+  type FinishedStatus,
+} from "../agent/protocol";
 import type { AgentConnection } from "./connection";
 import type { Ctx } from "./ctx";
 import { toPath, workflowFileArg } from "./pickers";
@@ -141,4 +150,59 @@ export function registerWatcherWizard(_ctx: Ctx, agent: AgentConnection) {
     });
     void vscode.commands.executeCommand("clockwork.revealTrigger", t.name);
   };
+}
+
+/**
+ * A run trigger: which workflows' runs (names the agent has seen, or typed),
+ * which outcomes, and a name. The agent's warnings (a name never seen, a
+ * cycle) are shown after it registered.
+ */
+export function registerRunTriggerWizard(_ctx: Ctx, agent: AgentConnection) {
+  return async (arg?: unknown) => {
+    const { wizard, file } = await startWizard(arg, "Register Run Trigger", 3);
+    if (!file) return;
+    const workflows = await pickWorkflows(agent, wizard);
+    if (!workflows) return;
+    wizard.next();
+    const statusItems = RUN_OUTCOMES.map((status) => ({ label: status, value: status, picked: status === "failed" }));
+    const statuses = await wizard.pick(statusItems, { placeholder: "Which outcomes of those runs start this workflow?", canPickMany: true });
+    if (!statuses || statuses.length === 0) return;
+    wizard.next();
+    let error: string | undefined;
+    let name = "";
+    for (;;) {
+      const asked = await wizard.input({
+        prompt: "A name for the run trigger. Leave empty for the workflow's name.",
+        value: name,
+        ...(error ? { error } : {}),
+      });
+      if (asked === undefined) return;
+      name = asked;
+      try {
+        const statusList: FinishedStatus[] = statuses.map((s) => s.value);
+        const result = await agent.request(RegisterRunTrigger, { file, workflows, statuses: statusList, name: name.trim() || undefined });
+        for (const warning of result.warnings) void vscode.window.showWarningMessage(`Run trigger "${result.trigger.name}": ${warning}`);
+        void vscode.commands.executeCommand("clockwork.revealTrigger", result.trigger.name);
+        return;
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+    }
+  };
+}
+
+/** The workflows whose runs it reacts to: picked from those the agent knows, or typed (a workflow that has not run yet). */
+async function pickWorkflows(agent: AgentConnection, wizard: Wizard): Promise<string[] | undefined> {
+  const [runs, triggers] = await Promise.all([agent.request(ListRuns, { limit: 500 }), agent.request(ListTriggers, {})]);
+  const known = [...new Set([...runs.map((r) => r.workflowName), ...triggers.map((t) => t.workflowName)])].sort((a, b) => a.localeCompare(b));
+  const other = { label: "$(edit) Other names…", value: "", description: "type workflow names that have not run yet" };
+  const items = [...known.map((w) => ({ label: w, value: w })), other];
+  const picked = await wizard.pick(items, { placeholder: "Run this workflow when a run of which workflows ends?", canPickMany: true });
+  if (!picked || picked.length === 0) return undefined;
+  const names = picked.filter((p) => p !== other).map((p) => p.value);
+  if (!picked.includes(other)) return names;
+  const typed = await wizard.input({ prompt: "Workflow names, separated by commas", placeholder: "e.g. nightly-backup, deploy" });
+  if (typed === undefined) return undefined;
+  const all = [...names, ...typed.split(",").map((w) => w.trim()).filter(Boolean)];
+  return all.length > 0 ? all : undefined;
 }

@@ -14,7 +14,7 @@
 import type { RunStatus, RunSummary } from "../agent/protocol";
 import { editorDuration } from "../agent/core/durationText";
 import { runDuration } from "../agent/core/relativeTime";
-import { triggerTypeOfRun } from "../agent/core/triggerKinds";
+import { TRIGGER_KINDS, triggerTypeOfRun } from "../agent/core/triggerKinds";
 
 export interface Notice {
   severity: "info" | "warning" | "error";
@@ -82,10 +82,10 @@ export function backgroundNotice(runs: readonly RunSummary[]): Notice {
   };
 }
 
-/** `schedule "nightly"`, `webhook "gh"`, `watcher "notes"`, `API run of digest`. */
+/** `schedule "nightly"`, `webhook "gh"`, `watcher "notes"`, `run trigger "notify"`, `API run of digest`. */
 function origin(run: RunSummary): string {
   const kind = triggerTypeOfRun(run.triggerKind);
-  if (kind && run.triggerName) return `Clockwork: ${kind} "${run.triggerName}" (${run.workflowName})`;
+  if (kind && run.triggerName) return `Clockwork: ${TRIGGER_KINDS[kind].words[0]} "${run.triggerName}" (${run.workflowName})`;
   return `Clockwork: ${run.triggerKind} run of ${run.workflowName}`;
 }
 

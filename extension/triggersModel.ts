@@ -38,7 +38,7 @@ export interface TriggerGroupView {
 
 const GROUPS = TRIGGER_TYPES.map((type) => ({ type, label: TRIGGER_KINDS[type].label }));
 
-const TYPE_ICONS: Record<TriggerType, string> = { schedule: "watch", webhook: "globe", watcher: "eye" };
+const TYPE_ICONS: Record<TriggerType, string> = { schedule: "watch", webhook: "globe", watcher: "eye", run: "zap" };
 
 /**
  * The tree's top level. Empty groups are left out, and no triggers at all
@@ -89,15 +89,28 @@ export function describeTrigger(trigger: TriggerRecord, nowMs: number): string {
   return parts.filter(Boolean).join(" · ");
 }
 
-/** Schedules: cronstrue's words; webhooks: the route; watchers: events and where. */
+/** Schedules: cronstrue's words; webhooks: the route; watchers: events and where; run triggers: which runs. */
 export function cadence(trigger: TriggerRecord): string {
-  if (trigger.schedule) return trigger.schedule.description || trigger.schedule.cron;
-  if (trigger.webhook) return `POST /webhook/${trigger.name}`;
-  if (trigger.watcher) {
-    const where = baseName(trigger.watcher.path) + (trigger.watcher.glob ? `/${trigger.watcher.glob}` : "");
-    return `${trigger.watcher.events.join(", ")} · ${where}`;
+  switch (trigger.type) {
+    case "schedule":
+      return trigger.schedule ? trigger.schedule.description || trigger.schedule.cron : trigger.type;
+    case "webhook":
+      return `POST /webhook/${trigger.name}`;
+    case "watcher": {
+      if (!trigger.watcher) return trigger.type;
+      const where = baseName(trigger.watcher.path) + (trigger.watcher.glob ? `/${trigger.watcher.glob}` : "");
+      return `${trigger.watcher.events.join(", ")} · ${where}`;
+    }
+    case "run":
+      return trigger.run ? `${trigger.run.statuses.join(", ")} · ${trigger.run.workflows.join(", ")}` : trigger.type;
+    default:
+      return unknownKind(trigger.type);
   }
-  return trigger.type;
+}
+
+/** The end of a switch over trigger kinds: a kind without a case is a compile error at the call. */
+function unknownKind(type: never): string {
+  return String(type);
 }
 
 export function triggerIcon(trigger: TriggerRecord): IconView {
@@ -115,33 +128,7 @@ export function triggerIcon(trigger: TriggerRecord): IconView {
  * without them only the next fire from the record is listed.
  */
 export function triggerTooltip(trigger: TriggerRecord, nowMs: number, nextFires?: readonly string[]): string {
-  const lines: string[] = [`**${escapeMarkdown(trigger.name)}** · ${trigger.type}`, ""];
-  if (trigger.schedule) {
-    const s = trigger.schedule;
-    lines.push(`\`${s.cron}\` — ${escapeMarkdown(s.description)}`, "");
-    lines.push(`Zone: ${s.timezone} · overlap: ${s.overlap} · catch-up: ${s.catchup}`, "");
-    const fires = trigger.state === "paused" ? [] : (nextFires ?? (s.nextFireAt ? [s.nextFireAt] : []));
-    if (trigger.state === "paused") lines.push("Paused: no fires until resumed.", "");
-    else if (fires.length > 0) {
-      lines.push(fires.length > 1 ? `Next ${fires.length} fires:` : "Next fire:", "");
-      // Fires less than a minute apart are told apart by their seconds.
-      const seconds = fires.length > 1 && Date.parse(fires[1]!) - Date.parse(fires[0]!) < 60_000;
-      for (const at of fires) {
-        const ms = Date.parse(at);
-        lines.push(`- ${shortTime(ms, nowMs, s.timezone, seconds)} (${relativeTime(ms, nowMs)})`);
-      }
-      lines.push("");
-    }
-  }
-  if (trigger.webhook) {
-    lines.push(`URL: ${trigger.webhook.url ?? "(the agent's HTTP server is not running)"}`, "");
-    if (trigger.webhook.headers.length > 0) lines.push(`Headers: ${trigger.webhook.headers.join(", ")}`, "");
-  }
-  if (trigger.watcher) {
-    const w = trigger.watcher;
-    lines.push(`Watching: ${escapeMarkdown(w.path)}${w.glob ? ` (${escapeMarkdown(w.glob)})` : ""}`, "");
-    lines.push(`Events: ${w.events.join(", ")}${w.recursive ? " · recursive" : ""}`, "");
-  }
+  const lines: string[] = [`**${escapeMarkdown(trigger.name)}** · ${TRIGGER_KINDS[trigger.type].words[0]}`, "", ...kindLines(trigger, nowMs, nextFires)];
   if (trigger.state === "error" && trigger.error) lines.push(`Error: ${escapeMarkdown(trigger.error)}`, "");
   if (trigger.lastRun) {
     const at = Date.parse(trigger.lastRun.at);
@@ -149,6 +136,53 @@ export function triggerTooltip(trigger: TriggerRecord, nowMs: number, nextFires?
   } else lines.push("Last run: never", "");
   lines.push(`Workflow: ${escapeMarkdown(trigger.workflowName)} — ${escapeMarkdown(trigger.workflowFile)}`);
   return lines.join("\n");
+}
+
+/** The tooltip's lines about what this kind of trigger listens to, each followed by a blank line. */
+function kindLines(trigger: TriggerRecord, nowMs: number, nextFires?: readonly string[]): string[] {
+  switch (trigger.type) {
+    case "schedule":
+      return trigger.schedule ? scheduleLines(trigger.schedule, trigger.state === "paused", nowMs, nextFires) : [];
+    case "webhook": {
+      const w = trigger.webhook;
+      if (!w) return [];
+      return [`URL: ${w.url ?? "(the agent's HTTP server is not running)"}`, "", ...(w.headers.length > 0 ? [`Headers: ${w.headers.join(", ")}`, ""] : [])];
+    }
+    case "watcher": {
+      const w = trigger.watcher;
+      if (!w) return [];
+      return [
+        `Watching: ${escapeMarkdown(w.path)}${w.glob ? ` (${escapeMarkdown(w.glob)})` : ""}`,
+        "",
+        `Events: ${w.events.join(", ")}${w.recursive ? " · recursive" : ""}`,
+        "",
+      ];
+    }
+    case "run": {
+      const r = trigger.run;
+      if (!r) return [];
+      return [`When a run of ${r.workflows.map(escapeMarkdown).join(", ")} ends ${r.statuses.join(" or ")}`, ""];
+    }
+    default:
+      return [unknownKind(trigger.type)];
+  }
+}
+
+function scheduleLines(s: NonNullable<TriggerRecord["schedule"]>, paused: boolean, nowMs: number, nextFires?: readonly string[]): string[] {
+  const lines = [`\`${s.cron}\` — ${escapeMarkdown(s.description)}`, "", `Zone: ${s.timezone} · overlap: ${s.overlap} · catch-up: ${s.catchup}`, ""];
+  const fires = paused ? [] : (nextFires ?? (s.nextFireAt ? [s.nextFireAt] : []));
+  if (paused) lines.push("Paused: no fires until resumed.", "");
+  else if (fires.length > 0) {
+    lines.push(fires.length > 1 ? `Next ${fires.length} fires:` : "Next fire:", "");
+    // Fires less than a minute apart are told apart by their seconds.
+    const seconds = fires.length > 1 && Date.parse(fires[1]!) - Date.parse(fires[0]!) < 60_000;
+    for (const at of fires) {
+      const ms = Date.parse(at);
+      lines.push(`- ${shortTime(ms, nowMs, s.timezone, seconds)} (${relativeTime(ms, nowMs)})`);
+    }
+    lines.push("");
+  }
+  return lines;
 }
 
 /**

@@ -18,15 +18,16 @@ import { statusCommands } from "./commands/status";
 import { runControlCommands } from "./commands/runControl";
 import { webhookCommands } from "./commands/webhooks";
 import { watcherCommands } from "./commands/watchers";
+import { runTriggerCommands } from "./commands/runTriggers";
 import { triggerCommands } from "./commands/triggers";
 import { mcpCommands } from "./commands/mcp";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, runTriggerCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")
-    .description("Local workflow automation: run workflows on demand, on schedules, on webhooks and on file changes.")
+    .description("Local workflow automation: run workflows on demand, on schedules, on webhooks, on file changes and when other runs end.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false })

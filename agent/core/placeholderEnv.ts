@@ -1,8 +1,8 @@
 // The environment variables a shell step receives: every value a placeholder
 // could name, so a script can read "$CLOCKWORK_TRIGGER_BODY" instead of
 // having it substituted. Pure.
-import { RUN_FIELD_NAMES, SCALAR_TRIGGER_FIELDS } from "./placeholderFields";
-import { envName, envVarFor, fieldValue, valueText, type FieldReference, type ResolveContext } from "./placeholders";
+import { RUN_FIELD_NAMES, SCALAR_TRIGGER_FIELDS, TRIGGER_RUN_FIELD_NAMES } from "./placeholderFields";
+import { envName, envVarFor, fieldPath, fieldValue, valueText, type FieldReference, type ResolveContext } from "./placeholders";
 
 /**
  * Linux refuses to start a process when one argument or environment string
@@ -27,11 +27,12 @@ export interface PlaceholderEnv {
 export function placeholderEnv(ctx: ResolveContext): PlaceholderEnv {
   const field = (ref: FieldReference): [string, string | undefined] => {
     const result = fieldValue(ref, ctx);
-    return [envVarFor([ref.kind, ref.field]), "value" in result ? result.value : undefined];
+    return [envVarFor(fieldPath(ref)), "value" in result ? result.value : undefined];
   };
   const entries: Array<[string, string | undefined]> = [
     ...RUN_FIELD_NAMES.map((name) => field({ kind: "run", field: name })),
     ...SCALAR_TRIGGER_FIELDS.map((name) => field({ kind: "trigger", field: name })),
+    ...TRIGGER_RUN_FIELD_NAMES.map((name) => field({ kind: "triggeringRun", field: name })),
     ["CLOCKWORK_TRIGGER_BODY", ctx.trigger.body === undefined ? undefined : valueText(ctx.trigger.body)],
   ];
   for (const [name, value] of Object.entries(ctx.trigger.headers ?? {})) {

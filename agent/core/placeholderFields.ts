@@ -13,6 +13,16 @@ export const TRIGGER_FIELDS = {
   path: "The file that changed, for a file-triggered run.",
   file_event: "created, modified or deleted, for a file-triggered run.",
   name: "The name of the registered trigger that started the run.",
+  run: "The finished run a run trigger reacted to: add .id, .workflow, .status, .error or .trigger_kind.",
+} as const;
+
+/** The fields of `{trigger.run.…}`: the finished run that started a run trigger's run. */
+export const TRIGGER_RUN_FIELDS = {
+  id: "The id of the finished run this run trigger reacted to.",
+  workflow: "The name of that run's workflow.",
+  status: "How that run ended: success, failed, cancelled or skipped.",
+  error: "Why that run failed, was cancelled or skipped (a run that succeeded has none).",
+  trigger_kind: `What started that run: ${orList(RUN_TRIGGER_KINDS)}.`,
 } as const;
 
 export const RUN_FIELDS = {
@@ -23,9 +33,15 @@ export const RUN_FIELDS = {
 
 export type TriggerField = keyof typeof TRIGGER_FIELDS;
 export type RunField = keyof typeof RUN_FIELDS;
-/** `{trigger.body…}` reads inside the body and `{trigger.headers.<name>}` names a header; the others are one value each. */
-export type ScalarTriggerField = Exclude<TriggerField, "body" | "headers">;
+export type TriggerRunField = keyof typeof TRIGGER_RUN_FIELDS;
+/** Fields with parts: `{trigger.body…}` reads inside the body, `{trigger.headers.<name>}` names a header, `{trigger.run.<field>}` a field of the run. */
+const COMPOUND_TRIGGER_FIELDS = ["body", "headers", "run"] as const satisfies readonly TriggerField[];
+/** The trigger fields that are one value each. */
+export type ScalarTriggerField = Exclude<TriggerField, (typeof COMPOUND_TRIGGER_FIELDS)[number]>;
 
 export const TRIGGER_FIELD_NAMES = Object.keys(TRIGGER_FIELDS) as TriggerField[];
 export const RUN_FIELD_NAMES = Object.keys(RUN_FIELDS) as RunField[];
-export const SCALAR_TRIGGER_FIELDS = TRIGGER_FIELD_NAMES.filter((f): f is ScalarTriggerField => f !== "body" && f !== "headers");
+export const TRIGGER_RUN_FIELD_NAMES = Object.keys(TRIGGER_RUN_FIELDS) as TriggerRunField[];
+export const SCALAR_TRIGGER_FIELDS = TRIGGER_FIELD_NAMES.filter(
+  (f): f is ScalarTriggerField => !(COMPOUND_TRIGGER_FIELDS as readonly string[]).includes(f),
+);

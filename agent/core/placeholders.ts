@@ -5,7 +5,16 @@
 // Resolution is strict. A placeholder that cannot be resolved throws a
 // PlaceholderError naming the placeholder and the reason; it never becomes
 // an empty string and its braces never reach a command.
-import { RUN_FIELD_NAMES, TRIGGER_FIELD_NAMES, type RunField, type ScalarTriggerField, type TriggerField } from "./placeholderFields";
+import type { TriggeringRun } from "../sdk";
+import {
+  RUN_FIELD_NAMES,
+  TRIGGER_FIELD_NAMES,
+  TRIGGER_RUN_FIELD_NAMES,
+  type RunField,
+  type ScalarTriggerField,
+  type TriggerField,
+  type TriggerRunField,
+} from "./placeholderFields";
 import { quoteShellWord, ShellPlacementError, shellSlotContexts, spliceShellValue } from "./shellQuote";
 import { stepReferenceProblem } from "./stepReferences";
 import { unreachable } from "./unreachable";
@@ -29,6 +38,8 @@ export class PlaceholderError extends Error {
 }
 
 const SEGMENT = /^[^\s{}.]+$/;
+/** What follows the trigger fields that have parts, as error messages show them. */
+const FIELD_PARTS: Partial<Record<TriggerField, string>> = { headers: ".<name>", run: ".<field>" };
 
 /** Splits a template into literal text and placeholders; throws PlaceholderError on a stray brace. */
 export function parseTemplate(source: string): TemplatePart[] {
@@ -78,8 +89,16 @@ export function hasPlaceholders(source: string): boolean {
   return /\{(?!\{)/.test(source.replace(/\{\{|\}\}/g, ""));
 }
 
-/** A field that is one value of the run: `{trigger.kind}`, `{run.id}`. */
-export type FieldReference = { kind: "trigger"; field: ScalarTriggerField } | { kind: "run"; field: RunField };
+/** A field that is one value of the run: `{trigger.kind}`, `{run.id}`, `{trigger.run.error}`. */
+export type FieldReference =
+  | { kind: "trigger"; field: ScalarTriggerField }
+  | { kind: "run"; field: RunField }
+  | { kind: "triggeringRun"; field: TriggerRunField };
+
+/** The placeholder's path for a field: `["trigger", "run", "error"]` for `{trigger.run.error}`. */
+export function fieldPath(ref: FieldReference): string[] {
+  return ref.kind === "triggeringRun" ? ["trigger", "run", ref.field] : [ref.kind, ref.field];
+}
 
 export type Reference =
   | { kind: "step"; step: string }
@@ -99,12 +118,19 @@ export function classify(part: Extract<TemplatePart, { kind: "placeholder" }>): 
   if (head === "trigger") {
     const field = rest[0] as TriggerField | undefined;
     if (!field || !TRIGGER_FIELD_NAMES.includes(field)) {
-      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELD_NAMES.map((f) => `{trigger.${f}}`).join(", ")}`);
+      throw fail(`unknown trigger field; use one of ${TRIGGER_FIELD_NAMES.map((f) => `{trigger.${f}${FIELD_PARTS[f] ?? ""}}`).join(", ")}`);
     }
     if (field === "body") return { kind: "body", path: rest.slice(1) };
     if (field === "headers") {
       if (rest.length !== 2) throw fail("write {trigger.headers.<header name>}");
       return { kind: "header", name: rest[1]!.toLowerCase() };
+    }
+    if (field === "run") {
+      const runField = rest[1] as TriggerRunField | undefined;
+      if (rest.length !== 2 || !runField || !TRIGGER_RUN_FIELD_NAMES.includes(runField)) {
+        throw fail(`write {trigger.run.<field>} with one of ${TRIGGER_RUN_FIELD_NAMES.join(", ")}`);
+      }
+      return { kind: "triggeringRun", field: runField };
     }
     if (rest.length !== 1) throw fail(`{trigger.${field}} has no fields`);
     return { kind: "trigger", field };
@@ -141,6 +167,8 @@ export interface ResolveContext {
     path?: string;
     fileEvent?: string;
     name?: string | null;
+    /** The finished run a run trigger reacted to. */
+    run?: Omit<TriggeringRun, "depth">;
   };
   run: { id: string; scheduledFor: string | null };
 }
@@ -167,7 +195,8 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
       return output;
     }
     case "trigger":
-    case "run": {
+    case "run":
+    case "triggeringRun": {
       const result = fieldValue(ref, ctx);
       if ("missing" in result) throw fail(result.missing);
       return result.value;
@@ -183,25 +212,38 @@ export function resolvePlaceholder(part: Extract<TemplatePart, { kind: "placehol
 
 /** The value of a one-value field in this run, or why the run has none. */
 export function fieldValue(ref: FieldReference, ctx: ResolveContext): { value: string } | { missing: string } {
-  const t = ctx.trigger;
-  if (ref.kind === "run") {
-    switch (ref.field) {
-      case "id":
-        return { value: ctx.run.id };
-      case "workflow":
-        return { value: ctx.workflow };
-      case "scheduled_for":
-        return ctx.run.scheduledFor
-          ? { value: ctx.run.scheduledFor }
-          : { missing: `only scheduled runs have a scheduled time; this is ${aRun(t.event)}` };
-      default:
-        return unreachable(ref, "run field");
-    }
+  switch (ref.kind) {
+    case "run":
+      return runFieldValue(ref.field, ctx);
+    case "trigger":
+      return triggerFieldValue(ref.field, ctx.trigger);
+    case "triggeringRun":
+      return triggeringRunValue(ref.field, ctx.trigger);
+    default:
+      return unreachable(ref, "field reference");
   }
-  switch (ref.field) {
+}
+
+function runFieldValue(field: RunField, ctx: ResolveContext): { value: string } | { missing: string } {
+  switch (field) {
+    case "id":
+      return { value: ctx.run.id };
+    case "workflow":
+      return { value: ctx.workflow };
+    case "scheduled_for":
+      return ctx.run.scheduledFor
+        ? { value: ctx.run.scheduledFor }
+        : { missing: `only scheduled runs have a scheduled time; this is ${aRun(ctx.trigger.event)}` };
+    default:
+      return unreachable(field, "run field");
+  }
+}
+
+function triggerFieldValue(field: ScalarTriggerField, t: ResolveContext["trigger"]): { value: string } | { missing: string } {
+  switch (field) {
     // {trigger.event} is what happened: the file event (created, modified,
     // deleted) for a file-triggered run, otherwise the trigger kind.
-    // {trigger.kind} is always the kind (manual, cron, webhook, file, api).
+    // {trigger.kind} is always the kind (manual, cron, webhook, file, api, run).
     case "event":
       return { value: t.fileEvent ?? t.event };
     case "kind":
@@ -215,7 +257,30 @@ export function fieldValue(ref: FieldReference, ctx: ResolveContext): { value: s
         ? { value: t.fileEvent }
         : { missing: `only file-triggered runs have a file event; this is ${aRun(t.event)}` };
     default:
-      return unreachable(ref, "trigger field");
+      return unreachable(field, "trigger field");
+  }
+}
+
+/** `{trigger.run.<field>}`: the finished run that a run trigger reacted to. */
+function triggeringRunValue(field: TriggerRunField, t: ResolveContext["trigger"]): { value: string } | { missing: string } {
+  const run = t.run;
+  if (!run) return { missing: `only runs started by a run trigger have {trigger.run.*}; this is ${aRun(t.event)}` };
+  switch (field) {
+    case "id":
+      return { value: run.id };
+    case "workflow":
+      return { value: run.workflow };
+    case "status":
+      return { value: run.status };
+    case "trigger_kind":
+      return { value: run.triggerKind };
+    case "error":
+      // Strict like every placeholder: a success has no error, and an empty string would hide that.
+      return run.error !== null
+        ? { value: run.error }
+        : { missing: `run ${run.id} of "${run.workflow}" ended ${run.status} without an error` };
+    default:
+      return unreachable(field, "trigger run field");
   }
 }
 
@@ -273,8 +338,9 @@ function headerValue(name: string, trigger: ResolveContext["trigger"], fail: Fai
   return headers[found]!;
 }
 
-/** "a manual run", "an api run". */
+/** "a manual run", "an api run", "a run started by a run trigger". */
 function aRun(kind: string): string {
+  if (kind === "run") return "a run started by a run trigger";
   return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} run`;
 }
 

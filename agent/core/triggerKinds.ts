@@ -7,8 +7,10 @@
 import type { TriggerEvent } from "../sdk";
 
 interface TriggerKindSpec {
-  /** The word for several: the key of its count in the agent's status ("schedules"). */
+  /** The key of its count in the agent's status ("schedules", "runTriggers"). */
   plural: string;
+  /** What a sentence calls one and several ("run trigger", "run triggers"). */
+  words: readonly [one: string, several: string];
   /** The heading of its group in listings and the editor's tree. */
   label: string;
   /** What a run it starts records as its trigger kind (`{trigger.kind}`). */
@@ -16,9 +18,10 @@ interface TriggerKindSpec {
 }
 
 export const TRIGGER_KINDS = {
-  schedule: { plural: "schedules", label: "Schedules", runKind: "cron" },
-  webhook: { plural: "webhooks", label: "Webhooks", runKind: "webhook" },
-  watcher: { plural: "watchers", label: "Watchers", runKind: "file" },
+  schedule: { plural: "schedules", words: ["schedule", "schedules"], label: "Schedules", runKind: "cron" },
+  webhook: { plural: "webhooks", words: ["webhook", "webhooks"], label: "Webhooks", runKind: "webhook" },
+  watcher: { plural: "watchers", words: ["watcher", "watchers"], label: "Watchers", runKind: "file" },
+  run: { plural: "runTriggers", words: ["run trigger", "run triggers"], label: "Run Triggers", runKind: "run" },
 } as const satisfies Record<string, TriggerKindSpec>;
 
 /** What can be registered. */
@@ -28,7 +31,7 @@ export type TriggerType = keyof typeof TRIGGER_KINDS;
 export const TRIGGER_TYPES = Object.keys(TRIGGER_KINDS) as TriggerType[];
 
 export type TriggerCountKey = (typeof TRIGGER_KINDS)[TriggerType]["plural"];
-/** How many triggers of each kind are registered: `{ schedules, webhooks, watchers }`. */
+/** How many triggers of each kind are registered: `{ schedules, webhooks, watchers, runTriggers }`. */
 export type TriggerCounts = Record<TriggerCountKey, number>;
 
 export function isTriggerType(value: unknown): value is TriggerType {
@@ -42,11 +45,12 @@ export function triggerCounts(pairs: Iterable<readonly [TriggerType, number]>): 
   return counts;
 }
 
-/** "2 schedules, 1 webhook, 0 watchers": the counts in one line, as `clockwork status` and the status bar show them. */
+/** "2 schedules, 1 webhook, 0 watchers, 0 run triggers": the counts in one line, as `clockwork status` and the status bar show them. */
 export function triggerCountsText(counts: TriggerCounts): string {
   return TRIGGER_TYPES.map((type) => {
     const n = counts[TRIGGER_KINDS[type].plural];
-    return `${n} ${n === 1 ? type : TRIGGER_KINDS[type].plural}`;
+    const [one, several] = TRIGGER_KINDS[type].words;
+    return `${n} ${n === 1 ? one : several}`;
   }).join(", ");
 }
 
@@ -56,7 +60,7 @@ export function triggerTypeOfRun(runKind: TriggerEvent): TriggerType | undefined
 }
 
 /** What can start a run (`{trigger.kind}`), in the order documentation lists them. */
-export const RUN_TRIGGER_KINDS = ["manual", "cron", "webhook", "file", "api"] as const satisfies readonly TriggerEvent[];
+export const RUN_TRIGGER_KINDS = ["manual", "cron", "webhook", "file", "api", "run"] as const satisfies readonly TriggerEvent[];
 // A compile error here when the SDK's TriggerEvent gains a kind the list above lacks.
 type MissingRunKind = Exclude<TriggerEvent, (typeof RUN_TRIGGER_KINDS)[number]>;
 const runKindsComplete: [MissingRunKind] extends [never] ? true : MissingRunKind = true;

@@ -35,6 +35,7 @@ import type { AgentComponent, AgentServices } from "./services";
 import { watchStore } from "./storeWatch";
 import { startSocketServer, type LanguageFeatures, type SocketServer } from "./socketServer";
 import { describeSchedule, TriggerOps } from "./triggerOps";
+import { runTriggerComponent } from "./runTriggerComponent";
 import { watcherComponent } from "./watcherComponent";
 import { httpComponent } from "./webhooks";
 
@@ -43,10 +44,10 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
  * The parts with a lifetime of their own that accept triggers: the HTTP
- * server (webhooks, /run) and the file watchers. Each is started once the
- * services exist and stopped first on shutdown.
+ * server (webhooks, /run), the file watchers and the run triggers. Each is
+ * started once the services exist and stopped on shutdown.
  */
-const components: AgentComponent[] = [httpComponent, watcherComponent];
+const components: AgentComponent[] = [httpComponent, watcherComponent, runTriggerComponent];
 
 /** Editor features for workflow files, registered on every socket client. */
 const languageFeatures: LanguageFeatures[] = [registerLanguageFeatures];
@@ -101,7 +102,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const state: AgentState = { http: { url: null, error: null }, stopping: false, storeError: null };
     const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => state.http.url, clock: now });
     cleanups.push(() => void store.close());
-    const resumed = await recoverRuns({ store, events, log, owner, lock, unsafeNoLock: options.unsafeNoLock === true });
+    const { resumed, failed } = await recoverRuns({ store, events, log, owner, lock, unsafeNoLock: options.unsafeNoLock === true });
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
     const { runCode, editorCode } = startExecutors(config, log, cleanups);
 
@@ -111,9 +112,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) await runControl.resume(run);
     }
-    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
+    const triggerOps = new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: runCode.loader, events, now });
     const status = statusReader({ config, store, state, pid, socketPath, startedAt, now });
-    const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now });
+    const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now, recovered: failed });
 
     // The heartbeat is read against the wall clock by `clockwork status`, so
     // it uses the real clock even when the scheduler's is faked.
@@ -185,7 +186,8 @@ function startLog(events: Events, config: Config, logToStdout: boolean, now: () 
  * predecessor, or a `clockwork run` killed mid-run) are failed with a
  * reason, once, after the step processes they left are ended. Runs that
  * were accepted but never started are taken over; they are returned, to be
- * run.
+ * run. The failed ones are returned too: they finished before any part
+ * that reacts to finished runs (run triggers) was listening.
  */
 async function recoverRuns(parts: {
   store: Store;
@@ -194,16 +196,17 @@ async function recoverRuns(parts: {
   owner: Owner;
   lock: HeldLock | undefined;
   unsafeNoLock: boolean;
-}): Promise<RunSummary[]> {
+}): Promise<{ resumed: RunSummary[]; failed: RunSummary[] }> {
   const { store, events, log, owner, lock, unsafeNoLock } = parts;
   // Holding the lock, this is the only agent: every run another agent had started is an orphan.
-  for (const run of await failOrphanRuns(store.runs, lock ? { startingAgent: owner } : {})) {
+  const failed = await failOrphanRuns(store.runs, lock ? { startingAgent: owner } : {});
+  for (const run of failed) {
     log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
     events.emit("run:finished", run);
   }
   const resumed = unsafeNoLock ? [] : await adoptQueuedRuns(store.runs, owner);
   await removeDeadAgents(store);
-  return resumed;
+  return { resumed, failed };
 }
 
 /** Drops the heartbeats of agents on this machine whose process is gone, so the table does not grow with every restart. */
@@ -274,14 +277,16 @@ function agentServices(parts: {
   status: () => Promise<AgentStatus>;
   state: AgentState;
   now: () => number;
+  recovered: RunSummary[];
 }): AgentServices {
-  const { config, events, store, triggerOps, editorLoader, runControl, status, state, now } = parts;
+  const { config, events, store, triggerOps, editorLoader, runControl, status, state, now, recovered } = parts;
   return {
     config,
     events,
     store,
     triggerOps,
     editorLoader,
+    recoveredRuns: recovered,
     startRun: (input) => runControl.startRun(input),
     startFile: (file, context) => runControl.startFile(file, context),
     fireTrigger: (name, context) => runControl.fireTrigger(name, context),

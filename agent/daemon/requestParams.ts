@@ -10,13 +10,15 @@
 // bundles that module: zod would more than double dist/extension.js (from
 // about 420 KB to 880 KB, minified).
 import { z } from "zod";
+import { TRIGGER_TYPES } from "../core/triggerKinds";
+import { RUN_OUTCOMES } from "../protocol";
 import type { ParamsOf, RequestName, SameType } from "./requestTypes";
 
 const name = z.string().min(1);
 const overlap = z.enum(["skip", "queue", "parallel"]);
 const catchup = z.enum(["once", "skip"]);
 const fileEvent = z.enum(["created", "modified", "deleted"]);
-const triggerType = z.enum(["schedule", "webhook", "watcher"]);
+const triggerType = z.enum(TRIGGER_TYPES);
 const runStatus = z.enum(["queued", "running", "success", "failed", "cancelled", "skipped"]);
 // Methods without params accept none, null, or an empty object.
 const none = z.preprocess((v) => v ?? {}, z.object({}));
@@ -51,6 +53,13 @@ export const requestParams = {
     events: z.array(fileEvent).optional(),
     recursive: z.boolean().optional(),
     glob: z.string().optional(),
+    name: name.optional(),
+  }),
+
+  RegisterRunTrigger: z.strictObject({
+    file: name,
+    workflows: z.array(z.string()).min(1).max(100),
+    statuses: z.array(z.enum(RUN_OUTCOMES)).min(1).optional(),
     name: name.optional(),
   }),
 

@@ -49,6 +49,8 @@ const handlers: Handlers = {
 
   RegisterWatcher: (p, s) => untilWatching(s, () => s.triggerOps.registerWatcher(p)),
 
+  RegisterRunTrigger: (p, s) => s.triggerOps.registerRunTrigger(p),
+
   UpdateTrigger: (p, s) => untilWatching(s, () => s.triggerOps.update(p)),
 
   SetTriggerPaused: (p, s) => untilWatching(s, async () => s.triggerOps.setPaused(p.name, p.paused)),

@@ -60,6 +60,13 @@ export interface AgentServices {
    * file being typed never waits behind runs' code steps, nor they behind it.
    */
   readonly editorLoader: WorkflowLoader;
+  /**
+   * Runs that recovery failed at start (interrupted by the death of the
+   * process running them): they finished before any component listened to
+   * `run:finished`, so a component that reacts to finished runs (run
+   * triggers) takes them from here.
+   */
+  readonly recoveredRuns: readonly RunSummary[];
 
   /** Inserts the run row and hands it to the run pool. Throws (Conflict) while the agent is stopping. */
   startRun(input: StartRunInput): Promise<RunSummary>;

@@ -7,13 +7,16 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
+import { checkRunTriggerConfig, registrationWarnings, type RunTriggerEdge } from "../core/runTriggers";
 import { nextOnResume } from "../core/schedulePolicy";
+import { TRIGGER_KINDS } from "../core/triggerKinds";
 import { unreachable } from "../core/unreachable";
 import { webhookUrl } from "../core/webhookPolicy";
 import { conflict, invalid, messageOf } from "../errors";
 import type { Events } from "../events";
 import type {
   FileEvent,
+  RegisterRunTriggerParams,
   RegisterScheduleParams,
   RegisterWatcherParams,
   RegisterWebhookParams,
@@ -23,7 +26,7 @@ import type {
   UpdateTriggerParams,
   WatcherConfig,
 } from "../protocol";
-import type { TriggerRepository, TriggerRow } from "../store";
+import type { RunRepository, TriggerRepository, TriggerRow } from "../store";
 import type { WorkflowLoader } from "../workflow/load";
 
 const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
@@ -39,11 +42,14 @@ const UPDATABLE: { [K in TriggerType]: ReadonlyArray<Exclude<keyof UpdateTrigger
   schedule: ["cron", "timezone", "overlap", "catchup"],
   webhook: [],
   watcher: ["path", "events", "recursive", "glob"],
+  run: [],
 };
 const ALL_UPDATABLE = Object.values(UPDATABLE).flat();
 
 export interface TriggerOpsDeps {
   triggers: TriggerRepository;
+  /** Run history, to tell whether a workflow a run trigger names has ever run (a warning, not a refusal). */
+  runs?: Pick<RunRepository, "listRuns">;
   /** Checks that a workflow file loads before a trigger points at it (evaluated in an executor). */
   loader: WorkflowLoader;
   events?: Events;
@@ -129,13 +135,35 @@ export class TriggerOps {
     return this.changed(row);
   }
 
+  /**
+   * A run trigger: runs `file` when a run of one of `workflows` finishes
+   * with one of `statuses`. Workflow names nothing has used yet, a trigger
+   * watching its own workflow and cycles are accepted with a warning: the
+   * chain depth limit (core/runTriggers.ts) keeps every chain finite.
+   */
+  async registerRunTrigger(p: RegisterRunTriggerParams): Promise<{ trigger: TriggerRecord; warnings: string[] }> {
+    const config = checkRunTriggerConfig(p);
+    const workflow = await this.loadTriggerWorkflow(p.file);
+    const name = await this.freeName(p.name ?? workflow.name);
+    const all = await this.triggers.rows();
+    const others: RunTriggerEdge[] = all.flatMap((row) => (row.type === "run" ? [row] : []));
+    const known = new Set(all.map((row) => row.workflowName));
+    for (const w of config.workflows) {
+      if (!known.has(w) && (await this.deps.runs?.listRuns({ workflow: w, limit: 1 }))?.length) known.add(w);
+    }
+    known.add(workflow.name);
+    const warnings = registrationWarnings({ name, workflowName: workflow.name, config }, others, (w) => known.has(w));
+    const row = await this.triggers.create({ name, type: "run", workflowFile: workflow.file, workflowName: workflow.name, config });
+    return { trigger: await this.changed(row), warnings };
+  }
+
   /** Edits in place; a schedule's next fire is recomputed from now when its cadence changes. */
   async update(p: UpdateTriggerParams): Promise<TriggerRecord> {
     const row = await this.triggers.require(p.name);
     const given = ALL_UPDATABLE.filter((k) => p[k] !== undefined);
     const misplaced = given.filter((k) => !UPDATABLE[row.type].includes(k));
     if (misplaced.length > 0) {
-      throw invalid(`"${row.name}" is a ${row.type}; ${misplaced.join(", ")} cannot be changed on it`);
+      throw invalid(`"${row.name}" is a ${TRIGGER_KINDS[row.type].words[0]}; ${misplaced.join(", ")} cannot be changed on it`);
     }
     if (given.length === 0) {
       throw invalid(`nothing to change on "${row.name}": give at least one setting to update`);
@@ -165,6 +193,8 @@ export class TriggerOps {
       }
       case "webhook":
         throw invalid(`"${row.name}" is a webhook; re-register it to change its settings`);
+      case "run":
+        throw invalid(`"${row.name}" is a run trigger; unregister it and register it again to change its settings`);
       default:
         return unreachable(row, "trigger kind");
     }
@@ -197,7 +227,7 @@ export class TriggerOps {
     }
     const existing = await this.triggers.get(name);
     if (existing) {
-      throw conflict(`a trigger named "${name}" already exists (a ${existing.type}); choose another --name or unregister it first`);
+      throw conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[existing.type].words[0]}); choose another --name or unregister it first`);
     }
     return name;
   }

@@ -1,7 +1,15 @@
 // Placeholders as they appear in a workflow's source: where they are, what
 // the one under the cursor will read, and what may be typed inside `{…}`.
 // Pure; works on a SourceScan so it copes with files that do not compile.
-import { RUN_FIELD_NAMES, RUN_FIELDS, TRIGGER_FIELD_NAMES, TRIGGER_FIELDS, type TriggerField } from "../core/placeholderFields";
+import {
+  RUN_FIELD_NAMES,
+  RUN_FIELDS,
+  TRIGGER_FIELD_NAMES,
+  TRIGGER_FIELDS,
+  TRIGGER_RUN_FIELD_NAMES,
+  TRIGGER_RUN_FIELDS,
+  type TriggerField,
+} from "../core/placeholderFields";
 import { classify, envVarFor, PlaceholderError, type Reference, type TemplatePart } from "../core/placeholders";
 import { stepReferenceProblem } from "../core/stepReferences";
 import { unreachable } from "../core/unreachable";
@@ -108,9 +116,12 @@ export interface PlaceholderCompletion {
   kind: "step" | "previous" | "trigger" | "run";
 }
 
-/** `{trigger.headers.<name>}` needs the header's name, so its completion ends in a dot. */
-const triggerLabel = (field: TriggerField) => `trigger.${field}${field === "headers" ? "." : ""}`;
-const TRIGGER_ITEMS = TRIGGER_FIELD_NAMES.map((field): [string, string] => [triggerLabel(field), TRIGGER_FIELDS[field]]);
+/** `{trigger.headers.<name>}` needs the header's name and `{trigger.run.<field>}` a field, so their completions end in a dot. */
+const triggerLabel = (field: TriggerField) => `trigger.${field}${field === "headers" || field === "run" ? "." : ""}`;
+const TRIGGER_ITEMS = [
+  ...TRIGGER_FIELD_NAMES.map((field): [string, string] => [triggerLabel(field), TRIGGER_FIELDS[field]]),
+  ...TRIGGER_RUN_FIELD_NAMES.map((field): [string, string] => [`trigger.run.${field}`, TRIGGER_RUN_FIELDS[field]]),
+];
 const RUN_ITEMS = RUN_FIELD_NAMES.map((field): [string, string] => [`run.${field}`, RUN_FIELDS[field]]);
 
 /** What may go inside the braces at `site`: earlier steps, previous.*, trigger.*, run.*. */
@@ -133,7 +144,8 @@ export function placeholderCompletions(scan: SourceScan, site: CompletionSite): 
     ...TRIGGER_ITEMS.map(([label, doc]) => ({ label, kind: "trigger" as const, detail: "trigger", documentation: doc })),
     ...RUN_ITEMS.map(([label, doc]) => ({ label, kind: "run" as const, detail: "run", documentation: doc })),
   ];
-  return items.filter((item) => item.label.startsWith(site.prefix) || site.prefix === "");
+  // Once "trigger.run." is typed, the entry that led there has nothing left to complete.
+  return items.filter((item) => (item.label.startsWith(site.prefix) || site.prefix === "") && !(item.label.endsWith(".") && item.label === site.prefix));
 }
 
 export interface HoverFacts {
@@ -182,6 +194,8 @@ function referenceLines(scan: SourceScan, p: FoundPlaceholder, ref: Reference, f
       return [TRIGGER_FIELDS[ref.field], ...(ref.field === "path" || ref.field === "file_event" ? NOT_ON_MANUAL_RUNS : [])];
     case "run":
       return [RUN_FIELDS[ref.field]];
+    case "triggeringRun":
+      return [TRIGGER_RUN_FIELDS[ref.field], "", "Only runs a run trigger started have it; elsewhere the step fails with a message saying so."];
     default:
       return unreachable(ref, "placeholder reference");
   }

@@ -25,7 +25,7 @@ export const TOOLS: readonly ToolDefinition[] = [
 ];
 
 const INSTRUCTIONS = `Clockwork runs local workflow files (*.workflow.ts: shell commands, HTTP calls, LLM prompts, TypeScript functions) on demand, on cron schedules, on signed webhooks and on file changes, and records every run step by step.
-Triggers (schedules, webhooks, watchers) have unique names; runs have ids (a unique prefix is enough).
+Triggers (schedules, webhooks, watchers, run triggers) have unique names; runs have ids (a unique prefix is enough).
 To see what is set up: list_triggers. To see what happened: list_runs, then get_run or get_run_logs. To run something now: run_workflow (wait: true returns the finished run). Check a cron expression with preview_cron before register_schedule.`;
 
 export interface ServerOptions {

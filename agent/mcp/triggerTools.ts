@@ -20,7 +20,7 @@ export const listTriggers = defineTool({
   name: "list_triggers",
   title: "List triggers",
   description:
-    "Every registered Clockwork trigger: schedules (cron, timezone, human-readable description, next fire), webhooks (URL) and file watchers (path, events), each with its workflow, state (active, paused, error and why) and last run. Webhook secrets are never shown.",
+    "Every registered Clockwork trigger: schedules (cron, timezone, human-readable description, next fire), webhooks (URL), file watchers (path, events) and run triggers (the workflows and outcomes whose runs start them), each with its workflow, state (active, paused, error and why) and last run. Webhook secrets are never shown.",
   input: {
     type: z.enum(TRIGGER_TYPES).optional().describe("only triggers of this kind"),
   },

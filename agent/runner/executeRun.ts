@@ -126,6 +126,7 @@ async function runSteps(
     ...(run.trigger.path !== undefined ? { path: run.trigger.path } : {}),
     ...(run.trigger.fileEvent !== undefined ? { fileEvent: run.trigger.fileEvent } : {}),
     ...(run.triggerName ? { name: run.triggerName } : {}),
+    ...(run.trigger.run !== undefined ? { run: run.trigger.run } : {}),
   };
   const steps = workflow.steps.map((s) => s.name);
 
@@ -152,6 +153,7 @@ async function runSteps(
         path: run.trigger.path,
         fileEvent: run.trigger.fileEvent,
         name: run.triggerName,
+        ...(run.trigger.run !== undefined ? { run: run.trigger.run } : {}),
       },
       run: { id: run.id, scheduledFor: run.scheduledFor },
     };

@@ -12,14 +12,12 @@ import type {
   RunRecord,
   RunSummary,
   RunTriggerKind,
-  ScheduleConfig,
   StepRecord,
+  TriggerConfigs,
   TriggerContext,
   TriggerRecord,
   TriggerCounts,
   TriggerType,
-  WatcherConfig,
-  WebhookConfig,
 } from "../protocol";
 
 /** Every trigger kind, declared once in core/triggerKinds.ts. */
@@ -156,13 +154,16 @@ interface TriggerRowBase {
   createdAt: number;
   updatedAt: number;
 }
-export type ScheduleRow = TriggerRowBase & { type: "schedule"; config: ScheduleConfig };
-export type WebhookRow = TriggerRowBase & { type: "webhook"; config: WebhookConfig };
-export type WatcherRow = TriggerRowBase & { type: "watcher"; config: WatcherConfig };
+/** A trigger of one kind, with that kind's settings (protocol.ts `TriggerConfigs`, one entry per kind). */
+export type TriggerRowOf<T extends TriggerType> = TriggerRowBase & { type: T; config: TriggerConfigs[T] };
+export type ScheduleRow = TriggerRowOf<"schedule">;
+export type WebhookRow = TriggerRowOf<"webhook">;
+export type WatcherRow = TriggerRowOf<"watcher">;
+export type RunTriggerRow = TriggerRowOf<"run">;
 /** Everything the agent needs of a trigger, never its webhook secret. */
-export type TriggerRow = ScheduleRow | WebhookRow | WatcherRow;
+export type TriggerRow = { [T in TriggerType]: TriggerRowOf<T> }[TriggerType];
 
-type ConfigOf<T extends TriggerType> = Extract<TriggerRow, { type: T }>["config"];
+type ConfigOf<T extends TriggerType> = TriggerConfigs[T];
 
 export type NewTrigger = {
   [T in TriggerType]: {

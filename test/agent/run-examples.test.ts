@@ -57,3 +57,8 @@ test("markdown-watcher explains that a manual run has no {trigger.path}", async 
   const record = await run("markdown-watcher.workflow.ts");
   assert.equal(record.steps[0]!.error, "{trigger.path}: only file-triggered runs have a path; this is a manual run");
 });
+
+test("failure-notifier explains that a manual run has no {trigger.run.*}", async () => {
+  const record = await run("failure-notifier.workflow.ts");
+  assert.equal(record.steps[0]!.error, "{trigger.run.workflow}: only runs started by a run trigger have {trigger.run.*}; this is a manual run");
+});

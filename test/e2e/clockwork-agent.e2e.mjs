@@ -2,8 +2,9 @@
 // agent working in the background: a schedule that fails gives one
 // notification, a webhook registered in a stepped wizard (with its header
 // allow-list and a secret dialog that closes with Close) runs now with a
-// recent delivery's payload, a file watcher is registered in its wizard, an
-// agent stopped from a terminal stays stopped while VS Code says so, an agent
+// recent delivery's payload, a file watcher and a run trigger are registered
+// in their wizards (the run trigger then answers a failed run), an agent
+// stopped from a terminal stays stopped while VS Code says so, an agent
 // killed mid-run is restarted, and the agent's log has each line once.
 //
 //   bash scripts/e2e-setup.sh && npm run build && node --test test/e2e/clockwork-agent.e2e.mjs
@@ -38,6 +39,12 @@ const NOTES = `import { defineWorkflow, shell } from "clockwork";
 export default defineWorkflow({ name: "notes", steps: [shell("changed", "echo {trigger.path}")] });
 `;
 
+// Started by a run trigger: says which run failed and why.
+const ALERT = `import { defineWorkflow, shell } from "clockwork";
+
+export default defineWorkflow({ name: "alert", steps: [shell("say", "echo {trigger.run.workflow} failed: {trigger.run.error}")] });
+`;
+
 // Waits inside the agent (a code step), so killing the agent ends it too.
 const SLOW = `import { defineWorkflow, code } from "clockwork";
 
@@ -53,6 +60,20 @@ export default defineWorkflow({
 });
 `;
 
+/**
+ * Runs a palette command that opens a wizard. The wizard's first question
+ * replaces the palette in the same quick input at once, so this waits for
+ * that question's title rather than for the palette to close (a moment
+ * that polling can miss).
+ */
+async function runWizardCommand(page, command, firstTitle) {
+  const q = quickInput(page);
+  await page.keyboard.press('F1');
+  await q.widget.locator('.quick-input-box input').fill(`>${command}`);
+  await q.row(command).click();
+  await q.waitForTitle(firstTitle);
+}
+
 describe('Clockwork in VS Code: the agent at work in the background', { skip: e2eSkipReason() }, () => {
   let s;
   let page;
@@ -63,6 +84,7 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
       'deploy.workflow.ts': HOOK,
       'notes.workflow.ts': NOTES,
       'slow.workflow.ts': SLOW,
+      'alert.workflow.ts': ALERT,
       'notes/readme.md': '# notes\n',
     });
     page = s.page;
@@ -177,6 +199,37 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
       const row = await clockworkRow(page, 'notes');
       assert.match(await row.innerText(), /created, modified · notes\/\*\*\/\*\.md/);
       s.lap('watcher registered');
+    }));
+
+  it('registers a run trigger in a stepped wizard, warns of a workflow that has not run, and runs it when a watched run fails', () =>
+    s.guarded('register-run-trigger', async () => {
+      const q = quickInput(page);
+      await recordToasts(page);
+      await runWizardCommand(page, 'Clockwork: Register Run Trigger…', 'Register Run Trigger (1/4)');
+      await q.row('alert.workflow.ts').click();
+      await q.waitForTitle('Register Run Trigger (2/4)');
+      // The workflows the agent has seen, and a way to name one that has not run yet.
+      await q.row('report').click();
+      await q.row('Other names…').click();
+      await page.keyboard.press('Enter');
+      await q.widget.locator('.quick-input-message', { hasText: 'Workflow names, separated by commas' }).waitFor({ state: 'visible', timeout: UI });
+      await q.answer('nightly-backup');
+      await q.waitForTitle('Register Run Trigger (3/4)');
+      // failed is preselected.
+      await page.keyboard.press('Enter');
+      await q.waitForTitle('Register Run Trigger (4/4)');
+      await q.answer('alert-on-report');
+      const warning = page.locator('.notifications-toasts .notification-toast', { hasText: /no workflow named "nightly-backup" has run/ }).first();
+      await warning.waitFor({ state: 'visible', timeout: UI });
+      const row = await clockworkRow(page, 'alert-on-report');
+      assert.match(await row.innerText(), /failed · report, nightly-backup/);
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Run Triggers' }).first().waitFor({ state: 'visible', timeout: UI });
+
+      // A failing run of report starts alert, which the Runs view shows as the run trigger's.
+      await cli(s.home, ['fire', 'report-every-second']);
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'run alert-on-report' }).first().waitFor({ state: 'visible', timeout: UI });
+      await screenshot(page, s.screenshotsDir, '4-run-trigger');
+      s.lap('run trigger registered and fired');
     }));
 
   it('shows the Triggers tree with every kind of trigger', () =>

@@ -15,7 +15,7 @@ function status(over: Partial<AgentStatus> = {}): AgentStatus {
     socket: "/h/agent.sock",
     httpUrl: "http://127.0.0.1:8787",
     httpError: null,
-    counts: { schedules: 2, webhooks: 1, watchers: 0, running: 0, queued: 0 },
+    counts: { schedules: 2, webhooks: 1, watchers: 0, runTriggers: 1, running: 0, queued: 0 },
     nextFire: { trigger: "digest", at: new Date(NOW + 3 * 60_000).toISOString() },
     stopping: false,
     ...over,
@@ -29,11 +29,11 @@ describe("statusBarView", () => {
     assert.equal(view.command, "clockwork.focus");
     assert.equal(view.background, undefined);
     assert.match(view.tooltip, /pid 4242/);
-    assert.match(view.tooltip, /2 schedules, 1 webhook, 0 watchers/);
+    assert.match(view.tooltip, /2 schedules, 1 webhook, 0 watchers, 1 run trigger/);
   });
 
   it("shows how many runs are going instead of the next fire", () => {
-    const view = statusBarView({ kind: "connected", status: status({ counts: { schedules: 0, webhooks: 0, watchers: 0, running: 2, queued: 1 } }) }, NOW);
+    const view = statusBarView({ kind: "connected", status: status({ counts: { schedules: 0, webhooks: 0, watchers: 0, runTriggers: 0, running: 2, queued: 1 } }) }, NOW);
     assert.equal(view.text, "$(sync~spin) Clockwork · 2 running");
   });
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseDuration } from "../../agent/core/duration";
-import { RUN_FIELD_NAMES, SCALAR_TRIGGER_FIELDS, TRIGGER_FIELD_NAMES, TRIGGER_FIELDS } from "../../agent/core/placeholderFields";
+import { RUN_FIELD_NAMES, SCALAR_TRIGGER_FIELDS, TRIGGER_FIELD_NAMES, TRIGGER_FIELDS, TRIGGER_RUN_FIELD_NAMES } from "../../agent/core/placeholderFields";
 import { RUN_TRIGGER_KINDS, TRIGGER_KINDS, TRIGGER_TYPES, triggerCounts, triggerCountsText, triggerTypeOfRun } from "../../agent/core/triggerKinds";
 import * as sdk from "../../agent/sdk";
 import { STEP_KIND_NAMES, STEP_KINDS, stepOptionNames } from "../../agent/steps/stepKinds";
@@ -56,9 +56,9 @@ describe("step kinds", () => {
 });
 
 describe("trigger kinds", () => {
-  test("listings show schedules, webhooks and watchers, in that order", () => {
-    assert.deepEqual(TRIGGER_TYPES, ["schedule", "webhook", "watcher"]);
-    assert.deepEqual(TRIGGER_TYPES.map((type) => TRIGGER_KINDS[type].label), ["Schedules", "Webhooks", "Watchers"]);
+  test("listings show schedules, webhooks, watchers and run triggers, in that order", () => {
+    assert.deepEqual(TRIGGER_TYPES, ["schedule", "webhook", "watcher", "run"]);
+    assert.deepEqual(TRIGGER_TYPES.map((type) => TRIGGER_KINDS[type].label), ["Schedules", "Webhooks", "Watchers", "Run Triggers"]);
   });
 
   test("counts come out under the plural of each kind, zero when a kind has none", () => {
@@ -66,14 +66,16 @@ describe("trigger kinds", () => {
       ["schedule", 2],
       ["watcher", 1],
     ]);
-    assert.deepEqual(counts, { schedules: 2, webhooks: 0, watchers: 1 });
-    assert.equal(triggerCountsText(counts), "2 schedules, 0 webhooks, 1 watcher");
+    assert.deepEqual(counts, { schedules: 2, webhooks: 0, watchers: 1, runTriggers: 0 });
+    assert.equal(triggerCountsText(counts), "2 schedules, 0 webhooks, 1 watcher, 0 run triggers");
+    assert.equal(triggerCountsText(triggerCounts([["run", 1]])), "0 schedules, 0 webhooks, 0 watchers, 1 run trigger");
   });
 
   test("each kind's runs carry a run trigger kind, and manual and API runs belong to no kind", () => {
     for (const type of TRIGGER_TYPES) assert.ok(RUN_TRIGGER_KINDS.includes(TRIGGER_KINDS[type].runKind), type);
     assert.equal(triggerTypeOfRun("cron"), "schedule");
     assert.equal(triggerTypeOfRun("file"), "watcher");
+    assert.equal(triggerTypeOfRun("run"), "run");
     assert.equal(triggerTypeOfRun("manual"), undefined);
     assert.equal(triggerTypeOfRun("api"), undefined);
   });
@@ -81,9 +83,10 @@ describe("trigger kinds", () => {
 
 describe("placeholder fields", () => {
   test("trigger and run fields are listed once, with the run trigger kinds in {trigger.kind}'s text", () => {
-    assert.deepEqual(TRIGGER_FIELD_NAMES, ["event", "kind", "body", "headers", "path", "file_event", "name"]);
+    assert.deepEqual(TRIGGER_FIELD_NAMES, ["event", "kind", "body", "headers", "path", "file_event", "name", "run"]);
     assert.deepEqual(SCALAR_TRIGGER_FIELDS, ["event", "kind", "path", "file_event", "name"]);
+    assert.deepEqual(TRIGGER_RUN_FIELD_NAMES, ["id", "workflow", "status", "error", "trigger_kind"]);
     assert.deepEqual(RUN_FIELD_NAMES, ["id", "scheduled_for", "workflow"]);
-    assert.equal(TRIGGER_FIELDS.kind, "What started the run: manual, cron, webhook, file or api.");
+    assert.equal(TRIGGER_FIELDS.kind, "What started the run: manual, cron, webhook, file, api or run.");
   });
 });

@@ -144,7 +144,7 @@ describe("validating a workflow's default export", () => {
       [
         'step "a" (shell), command: {b}: step "b" runs after this step, so it has no output yet',
         'step "a" (shell), command: {previous.zz}: no step named "zz" in this workflow',
-        'step "a" (shell), command: {trigger.nope}: unknown trigger field; use one of {trigger.event}, {trigger.kind}, {trigger.body}, {trigger.headers}, {trigger.path}, {trigger.file_event}, {trigger.name}',
+        'step "a" (shell), command: {trigger.nope}: unknown trigger field; use one of {trigger.event}, {trigger.kind}, {trigger.body}, {trigger.headers.<name>}, {trigger.path}, {trigger.file_event}, {trigger.name}, {trigger.run.<field>}',
       ],
     );
   });

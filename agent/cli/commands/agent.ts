@@ -25,8 +25,8 @@ export function agentCommands(program: Command): void {
     .addHelpText(
       "after",
       `
-The agent fires schedules, serves webhooks and file watchers, runs workflows
-and answers the CLI and VS Code on $CLOCKWORK_HOME/agent.sock. One agent runs
+The agent fires schedules, serves webhooks, file watchers and run triggers,
+runs workflows and answers the CLI and VS Code on $CLOCKWORK_HOME/agent.sock. One agent runs
 per $CLOCKWORK_HOME. SIGTERM or Ctrl-C stops it gracefully: running runs get
 CLOCKWORK_SHUTDOWN_GRACE_MS (default 30000) to finish, then are cancelled.
 See docs/agent.md.`,

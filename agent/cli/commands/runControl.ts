@@ -6,7 +6,7 @@
 // agent, the process that owns the run gets SIGTERM, which `clockwork run`
 // turns into a recorded cancel.
 // fire: runs a registered trigger's workflow now, as a manual run executed by
-// the agent (schedules, webhooks and watchers all live there).
+// the agent (schedules, webhooks, watchers and run triggers all live there).
 import type { Command } from "commander";
 import { hostname } from "node:os";
 import { loadConfig } from "../../config";

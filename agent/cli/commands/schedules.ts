@@ -98,7 +98,7 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
 function listCommand(program: Command): void {
   program
     .command("list")
-    .description("List registered triggers (schedules, webhooks, watchers) with their state, last run and next fire")
+    .description("List registered triggers (schedules, webhooks, watchers, run triggers) with their state, last run and next fire")
     .addOption(new Option("--type <type>", "only this kind").choices(TRIGGER_TYPES))
     .option("--json", "print the trigger records as JSON")
     .action(async (o: { type?: TriggerType; json?: boolean }) => {
@@ -245,6 +245,10 @@ const KIND_TABLES: { [K in TriggerType]: { head: string[]; row: (t: TriggerRecor
       c.state(t),
       c.last(t),
     ],
+  },
+  run: {
+    head: ["RUN TRIGGER", "WORKFLOW", "WHEN A RUN OF", "ENDS", "STATE", "LAST RUN"],
+    row: (t, c) => [t.name, t.workflowName, t.run!.workflows.join(", "), t.run!.statuses.join(","), c.state(t), c.last(t)],
   },
 };
 

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config";
 import { terminalDuration } from "../../core/durationText";
+import { ordinal } from "../../core/runTriggers";
 import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
@@ -48,6 +49,8 @@ export function describeRun(run: RunRecord): string {
     field("trigger", triggerLabel(run)),
   ];
   if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})`));
+  const after = run.trigger.run;
+  if (after) lines.push(field("after", `run ${after.id} of ${after.workflow} ended ${after.status} (this is the ${ordinal(after.depth)} run in its chain of run triggers)`));
   if (run.trigger.path) lines.push(field("path", `${run.trigger.path}${run.trigger.fileEvent ? ` (${run.trigger.fileEvent})` : ""}`));
   if (run.trigger.body !== undefined) {
     const body = typeof run.trigger.body === "string" ? run.trigger.body : JSON.stringify(run.trigger.body);

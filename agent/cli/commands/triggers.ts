@@ -1,6 +1,6 @@
-// clockwork list-triggers [--json]: schedules, webhooks and watchers in one
-// table: what it is, its state, its last run, and where it fires from (the
-// next fire, the URL, or the watched path). Pause, resume and unregister
+// clockwork list-triggers [--json]: schedules, webhooks, watchers and run
+// triggers in one table: what it is, its state, its last run, and where it
+// fires from (the next fire, the URL, the watched path, the watched runs). Pause, resume and unregister
 // work on any of these names (`clockwork pause|resume|unregister <name>`).
 import { Command } from "commander";
 import { loadConfig } from "../../config";
@@ -14,7 +14,7 @@ import { colour, printJson, table } from "../output";
 export function triggerCommands(program: Command): void {
   program
     .command("list-triggers")
-    .description("List every trigger (schedules, webhooks, watchers) in one table: state, last run, next fire / URL / path")
+    .description("List every trigger (schedules, webhooks, watchers, run triggers) in one table: state, last run, next fire / URL / path")
     .option("--json", "print the trigger records as JSON (never any secret)")
     .addHelpText("after", "\nManage any of them by name with `clockwork pause|resume|unregister <name>`.")
     .action(async (o: { json?: boolean }) => {
@@ -28,7 +28,7 @@ export function triggerCommands(program: Command): void {
     });
 }
 
-/** Where a trigger fires from: the next fire, the webhook URL, or the watched path. */
+/** Where a trigger fires from: the next fire, the webhook URL, the watched path, or the runs it reacts to. */
 export function firesFrom(t: TriggerRecord, now: number): string {
   switch (t.type) {
     case "schedule": {
@@ -43,6 +43,8 @@ export function firesFrom(t: TriggerRecord, now: number): string {
       if (!w) return "—";
       return `${w.path}${w.recursive ? "/**" : ""}${w.glob ? ` ${w.glob}` : ""} [${w.events.join(",")}]`;
     }
+    case "run":
+      return t.run ? `when ${t.run.workflows.join(", ")} ends ${t.run.statuses.join(" or ")}` : "—";
     default:
       return unreachable(t.type, "trigger kind");
   }
@@ -50,7 +52,7 @@ export function firesFrom(t: TriggerRecord, now: number): string {
 
 export function formatTriggerTable(triggers: TriggerRecord[], now: number): string {
   if (triggers.length === 0) {
-    return "no triggers registered (see `clockwork register`, `register-webhook`, `register-watcher`)\n";
+    return "no triggers registered (see `clockwork register`, `register-webhook`, `register-watcher`, `register-on-run`)\n";
   }
   const state = (t: TriggerRecord) => {
     if (t.state === "active") return colour.green("active");
@@ -65,5 +67,5 @@ export function formatTriggerTable(triggers: TriggerRecord[], now: number): stri
     t.lastRun ? `${t.lastRun.status} ${relativeTime(Date.parse(t.lastRun.at), now)}` : "—",
     firesFrom(t, now),
   ]);
-  return table(["NAME", "KIND", "WORKFLOW", "STATE", "LAST RUN", "NEXT FIRE / URL / PATH"], rows);
+  return table(["NAME", "KIND", "WORKFLOW", "STATE", "LAST RUN", "FIRES ON"], rows);
 }

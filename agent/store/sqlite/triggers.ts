@@ -4,15 +4,9 @@
 // never the webhook secret) and the protocol's `TriggerRecord` for clients.
 // The webhook secret has exactly one getter, `webhookSecret`. Synchronous;
 // sqlite/index.ts hands it out behind the asynchronous TriggerRepository.
-import type {
-  ScheduleConfig,
-  TriggerRecord,
-  TriggerType,
-  WatcherConfig,
-  WebhookConfig,
-  RunStatus,
-} from "../../protocol";
-import { isTriggerType, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
+import type { ScheduleConfig, TriggerRecord, TriggerType, RunStatus } from "../../protocol";
+import { isTriggerType, TRIGGER_KINDS, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
+import { unreachable } from "../../core/unreachable";
 import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
@@ -204,17 +198,27 @@ export class TriggerStore {
       createdAt: iso(row.createdAt),
       updatedAt: iso(row.updatedAt),
     };
-    if (row.type === "schedule") {
-      record.schedule = {
-        ...row.config,
-        description: this.describe(row.config),
-        nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt),
-      };
-    } else if (row.type === "webhook") {
-      const base = this.options.httpUrl?.() ?? null;
-      record.webhook = { ...row.config, url: base ? `${base}/webhook/${encodeURIComponent(row.name)}` : null };
-    } else {
-      record.watcher = { ...row.config };
+    switch (row.type) {
+      case "schedule":
+        record.schedule = {
+          ...row.config,
+          description: this.describe(row.config),
+          nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt),
+        };
+        break;
+      case "webhook": {
+        const base = this.options.httpUrl?.() ?? null;
+        record.webhook = { ...row.config, url: base ? `${base}/webhook/${encodeURIComponent(row.name)}` : null };
+        break;
+      }
+      case "watcher":
+        record.watcher = { ...row.config };
+        break;
+      case "run":
+        record.run = { workflows: [...row.config.workflows], statuses: [...row.config.statuses] };
+        break;
+      default:
+        return unreachable(row, "trigger kind");
     }
     return record;
   }
@@ -240,7 +244,7 @@ export class TriggerStore {
 }
 
 function duplicate(name: string, type: TriggerType) {
-  return conflict(`a trigger named "${name}" already exists (a ${type}); choose another --name or unregister it first`);
+  return conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[type].words[0]}); choose another --name or unregister it first`);
 }
 
 function toTriggerRow(row: Row): TriggerRow {
