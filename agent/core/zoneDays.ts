@@ -1,0 +1,107 @@
+// Local calendar days of an IANA zone, as UTC instants: where a day starts
+// and ends and whether its UTC offset stays the same all day. Instant
+// enumeration (cronInstants.ts) walks time day by day with these. Pure:
+// Intl answers from the zone database, nothing reads the clock.
+
+const DAY_MS = 86_400_000;
+
+export interface ZoneDay {
+  /** The local date's midnight written as if it were UTC (Date.UTC(y, m, d)): local wall time = instant + offset. */
+  wallStart: number;
+  /** The first instant of the local date (its midnight, or the end of a gap that swallowed it). */
+  start: number;
+  /** The first instant of the next local date. */
+  end: number;
+  /** The offset at `start` and just before `end` (ms, local minus UTC). */
+  offsetAtStart: number;
+  offsetAtEnd: number;
+  /** The offset is the same all day and both ends are true local midnights: local time = UTC + offsetAtStart throughout. */
+  regular: boolean;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The local wall time of `ms` in `zone`, written as if it were UTC, to the second. */
+export function wallTime(zone: string, ms: number): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(new Date(ms))) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+}
+
+/** Local minus UTC at `ms`, in milliseconds (whole seconds). */
+export function offsetAt(zone: string, ms: number): number {
+  return wallTime(zone, ms) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant a local wall time names: for a time inside a gap (a clock
+ * jumping forward over it), the instant the gap ends; for a repeated time,
+ * one of its two instants (the same one every time, which is all day
+ * boundaries need).
+ */
+export function instantOfWall(zone: string, wall: number): number {
+  const guess = wall - offsetAt(zone, wall - offsetAt(zone, wall));
+  if (wallTime(zone, guess) === wall) return guess;
+  // In a gap: the instants the offsets before and after it would give
+  // bracket the jump; the gap ends where the offset changes.
+  const a = wall - offsetAt(zone, wall - DAY_MS);
+  const b = wall - offsetAt(zone, wall + DAY_MS);
+  return offsetChange(zone, Math.min(a, b), Math.max(a, b) + 1) ?? guess;
+}
+
+/** The local day that contains `ms`. */
+export function zoneDay(zone: string, ms: number): ZoneDay {
+  const wall = wallTime(zone, ms);
+  const wallStart = wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
+  let start = instantOfWall(zone, wallStart);
+  let end = instantOfWall(zone, wallStart + DAY_MS);
+  // A midnight inside a gap, or arithmetic that missed `ms`: keep the day
+  // around `ms` anyway, marked irregular so nobody assumes its shape.
+  let exact = start + offsetAt(zone, start) === wallStart && end + offsetAt(zone, end) === wallStart + DAY_MS;
+  if (start > ms) {
+    start = ms;
+    exact = false;
+  }
+  if (end <= ms) {
+    end = ms + 1000;
+    exact = false;
+  }
+  const offsetAtStart = offsetAt(zone, start);
+  const offsetAtEnd = offsetAt(zone, end - 1);
+  return { wallStart, start, end, offsetAtStart, offsetAtEnd, regular: exact && offsetAtStart === offsetAtEnd && end - start === DAY_MS };
+}
+
+/**
+ * The instant within [from, to) where the offset changes from its value at
+ * `from` (to the second), or null when it is the same at both ends.
+ */
+export function offsetChange(zone: string, from: number, to: number): number | null {
+  const before = offsetAt(zone, from);
+  if (offsetAt(zone, to - 1) === before) return null;
+  let lo = from;
+  let hi = to - 1;
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (offsetAt(zone, mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return Math.ceil(hi / 1000) * 1000;
+}
