@@ -20,9 +20,11 @@ import { webhookCommands } from "./commands/webhooks";
 import { watcherCommands } from "./commands/watchers";
 import { triggerCommands } from "./commands/triggers";
 import { mcpCommands } from "./commands/mcp";
+import { replayCommands } from "./commands/replay";
+import { backfillCommands } from "./commands/backfill";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, replayCommands, backfillCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")

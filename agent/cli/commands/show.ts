@@ -7,7 +7,7 @@ import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
 import { colour, printJson } from "../output";
-import { elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
+import { backfillHint, elapsed, indent, localTime, mark, missedText, paintStatus, triggerLabel } from "../runFormat";
 
 export function showCommands(program: Command): void {
   program
@@ -47,7 +47,12 @@ export function describeRun(run: RunRecord): string {
     field("file", run.workflowFile),
     field("trigger", triggerLabel(run)),
   ];
-  if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})`));
+  if (run.replayOf) lines.push(field("replay of", `${run.replayOf} (same trigger and context${run.trigger.body !== undefined ? "; the body may be edited" : ""})`));
+  if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})${run.backfill ? " · backfill" : ""}`));
+  if (run.missed) {
+    lines.push(field("missed", missedText(run.missed, true)));
+    if (run.triggerName) lines.push(field("", colour.dim(`run them with: ${backfillHint(run.triggerName, run.missed)}`)));
+  }
   if (run.trigger.path) lines.push(field("path", `${run.trigger.path}${run.trigger.fileEvent ? ` (${run.trigger.fileEvent})` : ""}`));
   if (run.trigger.body !== undefined) {
     const body = typeof run.trigger.body === "string" ? run.trigger.body : JSON.stringify(run.trigger.body);
