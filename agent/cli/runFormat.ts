@@ -51,8 +51,8 @@ export function originLabel(run: Pick<RunSummary, "triggerKind" | "triggerName" 
 }
 
 /** "3 instants: 2027-03-14 01:00:00, 02:00:00 … (and 40 more, the last 2027-03-15 19:00:00)", in this machine's zone. */
-export function missedText(missed: MissedInstants, listAll = false): string {
-  const shown = listAll ? missed.instants : missed.instants.slice(0, 3);
+export function missedText(missed: MissedInstants): string {
+  const shown = missed.instants.slice(0, 3);
   const more = missed.count - shown.length;
   const list = shown.map((at) => localTime(at)).join(", ");
   const tail = more > 0 ? ` … and ${more} more, the last ${localTime(missed.last)}` : "";

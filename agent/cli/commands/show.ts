@@ -7,7 +7,7 @@ import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
 import { colour, printJson } from "../output";
-import { backfillHint, elapsed, indent, localTime, mark, missedText, paintStatus, triggerLabel } from "../runFormat";
+import { backfillHint, elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
 
 export function showCommands(program: Command): void {
   program
@@ -50,7 +50,10 @@ export function describeRun(run: RunRecord): string {
   if (run.replayOf) lines.push(field("replay of", `${run.replayOf} (same trigger and context${run.trigger.body !== undefined ? "; the body may be edited" : ""})`));
   if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})${run.backfill ? " · backfill" : ""}`));
   if (run.missed) {
-    lines.push(field("missed", missedText(run.missed, true)));
+    const m = run.missed;
+    const listed = m.instants.length < m.count ? ` (the first ${m.instants.length} listed)` : "";
+    lines.push(field("missed", `${m.count} instant${m.count === 1 ? "" : "s"} from ${localTime(m.instants[0] ?? m.last)} to ${localTime(m.last)}${listed}:`));
+    for (let i = 0; i < m.instants.length; i += 4) lines.push(field("", m.instants.slice(i, i + 4).map(localTime).join("  ")));
     if (run.triggerName) lines.push(field("", colour.dim(`run them with: ${backfillHint(run.triggerName, run.missed)}`)));
   }
   if (run.trigger.path) lines.push(field("path", `${run.trigger.path}${run.trigger.fileEvent ? ` (${run.trigger.fileEvent})` : ""}`));
