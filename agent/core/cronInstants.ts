@@ -15,7 +15,7 @@
 // croner's, so the shortcut can never silently disagree with the scheduler.
 import { nextFireAfter, type CronSpec } from "./cron";
 import { normalizeCron, timeFieldValues } from "./cronSyntax";
-import { offsetChange, zoneDay, type ZoneDay } from "./zoneDays";
+import { offsetChange, zoneDayFrom, type ZoneDay } from "./zoneDays";
 
 export interface InstantSpan {
   /** Every instant in the range, counted exactly. */
@@ -36,10 +36,11 @@ export function instantsBetween(spec: CronSpec, fromMs: number, toMs: number, ke
   const span = new Collector(keep);
   const times = timesOfDay(spec);
   let cursor = fromMs;
+  let day: ZoneDay | null = null;
   while (cursor < toMs) {
     const first = nextFireAfter(spec, cursor - 1);
     if (first === null || first >= toMs) break;
-    const day = zoneDay(spec.timezone, first);
+    day = zoneDayFrom(spec.timezone, day, first);
     const end = Math.min(day.end, toMs);
     addDay(span, spec, times, day, first, end);
     cursor = day.end;

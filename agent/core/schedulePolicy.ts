@@ -98,6 +98,9 @@ interface DueInstants {
 
 /** The due instants in [nextFireAt, now]: how many (exactly), the oldest, the latest, and the first one after now. */
 function dueInstants(spec: CronSpec, nextFireAt: number, now: number): DueInstants {
+  // The usual case, one instant due, costs one cron evaluation.
+  const following = nextFireAfter(spec, nextFireAt);
+  if (following === null || following > now) return { count: 1, oldest: [nextFireAt], latest: nextFireAt, beforeLatest: null, next: following };
   const span = instantsBetween(spec, nextFireAt, now + 1, MISSED_LIST_LIMIT + 1);
   // `nextFireAt` is due by definition, even if the schedule was edited since it was computed.
   if (span.count === 0 || span.instants[0] !== nextFireAt) {

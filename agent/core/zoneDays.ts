@@ -90,6 +90,22 @@ export function zoneDay(zone: string, ms: number): ZoneDay {
 }
 
 /**
+ * The local day that contains `ms`, a day after `previous` (a regular one)
+ * or later: when the offset where that day would start and end is the one
+ * `previous` ended with, the day is `previous` moved by whole days (two
+ * zone lookups instead of a dozen); otherwise it is worked out afresh.
+ */
+export function zoneDayFrom(zone: string, previous: ZoneDay | null, ms: number): ZoneDay {
+  if (!previous?.regular || ms < previous.end) return zoneDay(zone, ms);
+  const days = Math.floor((ms - previous.end) / DAY_MS);
+  const start = previous.end + days * DAY_MS;
+  const offset = previous.offsetAtEnd;
+  if (offsetAt(zone, start) !== offset || offsetAt(zone, start + DAY_MS - 1) !== offset) return zoneDay(zone, ms);
+  // The same offset as at a local midnight, a whole number of days later: a local midnight again.
+  return { wallStart: previous.wallStart + (days + 1) * DAY_MS, start, end: start + DAY_MS, offsetAtStart: offset, offsetAtEnd: offset, regular: true };
+}
+
+/**
  * The instant within [from, to) where the offset changes from its value at
  * `from` (to the second), or null when it is the same at both ends.
  */
