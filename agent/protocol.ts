@@ -42,6 +42,20 @@ export interface TriggerContext {
   run?: TriggeringRun;
 }
 
+/**
+ * Schedule instants that got no run of their own because the agent was off
+ * or asleep (or a late fire dropped them): on the catch-up run, or on the
+ * `skipped` record `catchup: skip` leaves. The count is exact; the list is
+ * capped (MISSED_LIST_LIMIT in core/schedulePolicy.ts).
+ */
+export interface MissedInstants {
+  count: number;
+  /** The oldest missed instants, oldest first, at most MISSED_LIST_LIMIT of them. */
+  instants: string[];
+  /** The latest missed instant (the last of the list only when nothing was cut). */
+  last: string;
+}
+
 export interface RunSummary {
   id: string;
   workflowName: string;
@@ -55,6 +69,12 @@ export interface RunSummary {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** The run this one replays (`clockwork replay`): same trigger kind and context, or an edited body. */
+  replayOf: string | null;
+  /** Started by `clockwork backfill` for a past instant (`scheduledFor`). */
+  backfill: boolean;
+  /** Instants missed before this catch-up run (or this `skipped` missed record); null when none. */
+  missed: MissedInstants | null;
 }
 
 export interface StepRecord {
@@ -123,8 +143,20 @@ export interface TriggerConfigs {
 }
 
 /** What a trigger's record adds for its kind, under the kind's own name (`record.schedule`). */
+/**
+ * A schedule's latest missed-instants report while some of its instants
+ * still have no run: backfill (or the instants' own runs) picks them up.
+ */
+export interface MissedReport extends MissedInstants {
+  /** The catch-up run, or the `skipped` missed record, that carries the report. */
+  runId: string;
+  recordedAt: string;
+  /** Missed instants that still have no run that started (any outcome). */
+  outstanding: number;
+}
+
 export interface TriggerDetails {
-  schedule: ScheduleConfig & { description: string; nextFireAt: string | null };
+  schedule: ScheduleConfig & { description: string; nextFireAt: string | null; missed: MissedReport | null };
   webhook: WebhookConfig & { url: string | null };
   watcher: WatcherConfig;
   run: RunTriggerConfig;
@@ -339,6 +371,71 @@ export const CronPreviewRequest = new RequestType<
   void
 >("clockwork/cron/preview");
 
+export interface ReplayRunParams {
+  /** The run to replay: an id or a unique prefix. */
+  id: string;
+  /** Replaces `{trigger.body}` (JSON); absent: the original body. */
+  body?: unknown;
+}
+/**
+ * Starts a new run of the run's workflow file with its trigger kind and
+ * context (body, allow-listed headers, file path and event, `scheduled_for`),
+ * recording `replayOf`. Never refused as a duplicate delivery.
+ */
+export const ReplayRun = new RequestType<ReplayRunParams, RunSummary, void>("clockwork/runs/replay");
+
+/** Which instants that already have runs a backfill runs again: none, the failed (and missed) ones, or all. */
+export type Reprocess = "none" | "failed" | "all";
+
+export interface BackfillParams {
+  /** The schedule's name. */
+  name: string;
+  /** Start of the range, inclusive: an ISO 8601 instant, or a date / date-time without offset in the schedule's zone, or `now`. */
+  from: string;
+  /** End of the range, exclusive; same forms. */
+  to: string;
+  /** List the instants and what would happen to each; start nothing. */
+  dryRun?: boolean;
+  /** Default `none`. */
+  reprocess?: Reprocess;
+  /** Run up to this many at once instead of following the schedule's overlap policy. */
+  maxParallel?: number;
+}
+
+/** What an instant has before the backfill: no run, a successful one, only failed or cancelled ones, only skipped (missed) ones, or one still queued or running. */
+export type InstantState = "none" | "success" | "failed" | "missed" | "active";
+
+export interface BackfillInstant {
+  scheduledFor: string;
+  state: InstantState;
+  /** `run`: a run is (or in a dry run, would be) started for it; `keep`: its runs stand. */
+  action: "run" | "keep";
+  /** The run started for it, else its latest existing run; null when it has none. */
+  runId: string | null;
+  /** Why an instant is kept, in words. */
+  reason?: string;
+}
+
+export interface BackfillResult {
+  schedule: string;
+  cron: string;
+  timezone: string;
+  /** The range as instants, [from, to). */
+  from: string;
+  to: string;
+  dryRun: boolean;
+  reprocess: Reprocess;
+  /** How the runs are spread: one at a time (overlap skip or queue), at most N at once, or as the agent's concurrency allows. */
+  concurrency: { kind: "serial" } | { kind: "limited"; max: number } | { kind: "parallel" };
+  /** The schedule is paused: backfill still runs (it is deliberate); its own fires stay paused. */
+  paused: boolean;
+  /** Every instant in the range, oldest first. */
+  instants: BackfillInstant[];
+  /** How many get (or would get) a run. */
+  toRun: number;
+}
+export const Backfill = new RequestType<BackfillParams, BackfillResult, void>("clockwork/schedules/backfill");
+
 /** The zones a schedule may use: the list an editor offers, from the agent that will validate them. */
 export const Timezones = new RequestType<void, TimezoneList, void>("clockwork/cron/timezones");
 
@@ -396,6 +493,8 @@ export const ALL_METHODS = [
   CronPreviewRequest,
   Timezones,
   WebhookDeliveries,
+  ReplayRun,
+  Backfill,
   RunChanged,
   StepChanged,
   RunLog,

@@ -23,6 +23,8 @@ import { RunNode, type RunsTree } from "./runsTree";
 import { workflowNames } from "./runsModel";
 import type { TriggersTree } from "./triggersTree";
 import { pickPayload } from "./webhookRun";
+import { backfillSchedule } from "./backfill";
+import { editReplayBody, sendEditedReplay, startReplay } from "./replay";
 import { CronEditorPanel } from "./webviews/cronEditor/panel";
 import { RunPanel } from "./webviews/runPanel/panel";
 
@@ -76,6 +78,12 @@ function triggerCommands(): Record<string, CommandFactory> {
         vscode.window.setStatusBarMessage(`$(copy) Copied ${url}`, 4000);
       },
     },
+    backfill: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const t = await triggerArg(agent, arg, "Backfill", undefined, "schedule");
+        if (t) await backfillSchedule(agent, t);
+      },
+    },
     openWorkflowFile: {
       enabled: (_ctx, agent) => async (arg?: unknown) => {
         const t = await triggerArg(agent, arg, "Open Workflow File");
@@ -107,6 +115,26 @@ function runCommands(): Record<string, CommandFactory> {
         await startFile(ctx, agent, arg.run.workflowFile);
       },
     },
+    ...replayCommands(),
+  };
+}
+
+/** Replaying a run as its trigger started it, or with an edited body. */
+function replayCommands(): Record<string, CommandFactory> {
+  return {
+    replayRun: {
+      enabled: (ctx, agent) => async (arg?: unknown) => {
+        const id = arg instanceof RunNode ? arg.run.id : typeof arg === "string" ? arg : await askRunId("Replay Run");
+        if (id) await startReplay(ctx, agent, id);
+      },
+    },
+    replayWithEditedBody: {
+      enabled: (_ctx, agent) => async (arg?: unknown) => {
+        const id = arg instanceof RunNode ? arg.run.id : typeof arg === "string" ? arg : await askRunId("Replay with Edited Body");
+        if (id) await editReplayBody(agent, id);
+      },
+    },
+    sendReplay: { enabled: (ctx, agent) => () => sendEditedReplay(ctx, agent) },
   };
 }
 
@@ -234,8 +262,8 @@ function unregister(_ctx: Ctx, agent: AgentConnection) {
   };
 }
 
-async function askRunId(): Promise<string | undefined> {
-  const id = await vscode.window.showInputBox({ title: "Open Run", prompt: "Run id (a unique prefix is enough)" });
+async function askRunId(title = "Open Run"): Promise<string | undefined> {
+  const id = await vscode.window.showInputBox({ title, prompt: "Run id (a unique prefix is enough)" });
   return id?.trim() || undefined;
 }
 

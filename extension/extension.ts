@@ -7,6 +7,7 @@ import { registerCommands } from "./commands";
 import { WORKFLOW_PATTERN } from "./connection";
 import { Ctx } from "./ctx";
 import { BackgroundRunAlerts } from "./notifications";
+import { trackReplayBodies } from "./replay";
 import { RunsTree } from "./runsTree";
 import { StatusBar } from "./statusBar";
 import { TriggerLabelColors, TriggersTree, type TriggersTreeNode } from "./triggersTree";
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new StatusBar(ctx),
     new BackgroundRunAlerts(ctx),
     vscode.window.registerFileDecorationProvider(new TriggerLabelColors()),
+    trackReplayBodies(),
   );
   registerCommands(ctx, { triggers, triggersView: triggersView as vscode.TreeView<unknown>, runs });
   ctx.push(

@@ -1,7 +1,7 @@
 // What the Runs tree shows, as plain data. The list is kept current from
 // RunChanged notifications (an upsert per notification) and loaded in full
 // only when the view opens, the filter changes or the agent reconnects.
-import { FINISHED_STATUSES, type RunStatus, type RunSummary } from "../agent/protocol";
+import { FINISHED_STATUSES, type MissedInstants, type RunStatus, type RunSummary } from "../agent/protocol";
 import { editorDuration } from "../agent/core/durationText";
 import { STATUS_MARKS } from "../agent/core/statusMarks";
 import { relativeTime, runDuration, shortTime } from "../agent/core/relativeTime";
@@ -97,16 +97,20 @@ export function describeRun(run: RunSummary, nowMs: number): string {
   const duration = runDuration(run, nowMs);
   if (run.status === "running" && duration !== null) parts.push(`running ${editorDuration(duration)}`);
   else if (run.status === "queued") parts.push("queued");
-  else if (run.status === "skipped") parts.push("skipped");
+  else if (run.status === "skipped") parts.push(run.missed ? `missed ${run.missed.count}` : "skipped");
   else if (duration !== null) parts.push(editorDuration(duration));
   parts.push(trigger);
+  if (run.backfill) parts.push("backfill");
+  if (run.replayOf) parts.push("replay");
   return parts.join(" · ");
 }
 
 export function runTooltip(run: RunSummary, nowMs: number): string {
   const lines = [`${run.workflowName} — ${run.status}`, `Run ${run.id}`];
   lines.push(`Trigger: ${run.triggerKind}${run.triggerName ? ` (${run.triggerName})` : ""}`);
-  if (run.scheduledFor) lines.push(`Scheduled for: ${new Date(run.scheduledFor).toLocaleString()}`);
+  if (run.scheduledFor) lines.push(`Scheduled for: ${new Date(run.scheduledFor).toLocaleString()}${run.backfill ? " (backfill)" : ""}`);
+  if (run.replayOf) lines.push(`Replay of run ${run.replayOf}`);
+  if (run.missed) lines.push(missedLine(run.missed));
   const started = Date.parse(run.startedAt ?? run.createdAt);
   lines.push(`Started: ${new Date(started).toLocaleString()} (${relativeTime(started, nowMs)})`);
   const duration = runDuration(run, nowMs);
@@ -114,6 +118,13 @@ export function runTooltip(run: RunSummary, nowMs: number): string {
   if (run.error) lines.push(`Error: ${run.error}`);
   lines.push(run.workflowFile);
   return lines.join("\n");
+}
+
+/** "Missed 3 instants: 5/12/2025, 01:00:00, … (the last 5/12/2025, 03:00:00)", in this machine's locale. */
+export function missedLine(missed: MissedInstants): string {
+  const first = missed.instants.slice(0, 3).map((at) => new Date(at).toLocaleString());
+  const more = missed.count > first.length ? `, … (the last ${new Date(missed.last).toLocaleString()})` : "";
+  return `Missed ${missed.count} instant${missed.count === 1 ? "" : "s"}: ${first.join(", ")}${more}`;
 }
 
 /** Workflow names seen in the list, for the filter quick pick. */

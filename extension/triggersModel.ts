@@ -2,7 +2,7 @@
 // icons and tooltips computed from the agent's trigger records and the
 // current time. Kept apart from the TreeDataProvider so that it can be tested
 // without VS Code and so the provider stays a thin adapter.
-import type { TriggerRecord, TriggerType } from "../agent/protocol";
+import type { MissedReport, TriggerRecord, TriggerType } from "../agent/protocol";
 import { nextChangeIn, relativeTime, shortTime } from "../agent/core/relativeTime";
 import { STATUS_MARKS } from "../agent/core/statusMarks";
 import { TRIGGER_KINDS, TRIGGER_TYPES } from "../agent/core/triggerKinds";
@@ -86,6 +86,7 @@ export function describeTrigger(trigger: TriggerRecord, nowMs: number): string {
   else if (trigger.state === "error") parts.push(firstLine(trigger.error ?? "error"));
   else if (trigger.schedule?.nextFireAt) parts.push(relativeTime(Date.parse(trigger.schedule.nextFireAt), nowMs));
   parts.push(cadence(trigger));
+  if (trigger.schedule?.missed) parts.push(`missed ${trigger.schedule.missed.outstanding}`);
   return parts.filter(Boolean).join(" · ");
 }
 
@@ -182,7 +183,16 @@ function scheduleLines(s: NonNullable<TriggerRecord["schedule"]>, paused: boolea
     }
     lines.push("");
   }
+  if (s.missed) lines.push(...missedTooltip(s.missed, nowMs, s.timezone));
   return lines;
+}
+
+/** The missed instants a schedule still has no run for, and how to run them. */
+function missedTooltip(missed: MissedReport, nowMs: number, zone: string): string[] {
+  const shown = missed.instants.slice(0, 5).map((at) => `- ${shortTime(Date.parse(at), nowMs, zone)}`);
+  const more = missed.count > shown.length ? [`- … and ${missed.count - shown.length} more, the last ${shortTime(Date.parse(missed.last), nowMs, zone)}`] : [];
+  const left = missed.outstanding === missed.count ? "" : ` (${missed.outstanding} still without a run)`;
+  return [`Missed ${missed.count} instant${missed.count === 1 ? "" : "s"} while the agent was off or asleep${left}:`, "", ...shown, ...more, "", "Backfill… runs them.", ""];
 }
 
 /**

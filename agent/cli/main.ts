@@ -21,9 +21,11 @@ import { watcherCommands } from "./commands/watchers";
 import { runTriggerCommands } from "./commands/runTriggers";
 import { triggerCommands } from "./commands/triggers";
 import { mcpCommands } from "./commands/mcp";
+import { replayCommands } from "./commands/replay";
+import { backfillCommands } from "./commands/backfill";
 
 // One import and one call per command file, in the order --help lists them.
-const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, runTriggerCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
+const commandModules: Array<(program: Command) => void> = [runCommands, historyCommands, showCommands, logsCommands, runControlCommands, replayCommands, backfillCommands, initCommands, cronCommands, scheduleCommands, webhookCommands, watcherCommands, runTriggerCommands, triggerCommands, agentCommands, statusCommands, mcpCommands];
 
 export function buildProgram(): Command {
   const program = new Command("clockwork")

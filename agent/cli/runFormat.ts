@@ -2,7 +2,7 @@
 // `clockwork run` (live), `show`, `history` and `logs`. Colour only on a TTY.
 import { terminalDuration } from "../core/durationText";
 import { STATUS_MARKS } from "../core/statusMarks";
-import type { LogChunk, RunStatus, RunSummary, StepRecord, StepStatus } from "../protocol";
+import type { LogChunk, MissedInstants, RunStatus, RunSummary, StepRecord, StepStatus } from "../protocol";
 import { colour } from "./output";
 
 export function paintStatus(status: RunStatus | StepStatus, text: string = status): string {
@@ -40,6 +40,29 @@ export function localTime(iso: string | null): string {
 
 export function triggerLabel(run: Pick<RunSummary, "triggerKind" | "triggerName">): string {
   return run.triggerName ? `${run.triggerKind}:${run.triggerName}` : run.triggerKind;
+}
+
+/** The trigger, and how the run came about when it was not the trigger's own doing: "cron:nightly backfill", "webhook:gh replay of k3j2h1g0". */
+export function originLabel(run: Pick<RunSummary, "triggerKind" | "triggerName" | "backfill" | "replayOf">): string {
+  const parts = [triggerLabel(run)];
+  if (run.backfill) parts.push("backfill");
+  if (run.replayOf) parts.push(`replay of ${run.replayOf.slice(0, 8)}`);
+  return parts.join(" ");
+}
+
+/** "3 instants: 2027-03-14 01:00:00, 02:00:00 … (and 40 more, the last 2027-03-15 19:00:00)", in this machine's zone. */
+export function missedText(missed: MissedInstants): string {
+  const shown = missed.instants.slice(0, 3);
+  const more = missed.count - shown.length;
+  const list = shown.map((at) => localTime(at)).join(", ");
+  const tail = more > 0 ? ` … and ${more} more, the last ${localTime(missed.last)}` : "";
+  return `${missed.count} instant${missed.count === 1 ? "" : "s"}: ${list}${tail}`;
+}
+
+/** The command that runs a schedule's missed instants: the range from the first to just after the last. */
+export function backfillHint(schedule: string, missed: MissedInstants): string {
+  const to = new Date(Date.parse(missed.last) + 1000).toISOString();
+  return `clockwork backfill ${schedule} --from ${missed.instants[0] ?? missed.last} --to ${to}`;
 }
 
 /** The line printed when a step starts. */

@@ -2,7 +2,7 @@
 // and which other runs it must not overlap. The one rule every starter
 // follows — the scheduler's claims, webhooks, watchers, run-now — applied by
 // the store inside the transaction that writes the run's row. Pure.
-import type { OverlapPolicy } from "../protocol";
+import type { BackfillResult, OverlapPolicy } from "../protocol";
 import { decideOverlap, overlapSkipReason } from "./schedulePolicy";
 
 export interface ActiveOfTrigger {
@@ -36,4 +36,34 @@ export const needsActiveCount = (overlap: OverlapPolicy | undefined, triggerName
  */
 export function resumedSerialKey(overlap: OverlapPolicy | undefined, triggerName: string | null): string | undefined {
   return triggerName && (overlap === "queue" || overlap === "skip") ? triggerName : undefined;
+}
+
+export type BackfillConcurrency = BackfillResult["concurrency"];
+
+/**
+ * How a backfill's runs are spread. `--max-parallel N` wins; otherwise the
+ * schedule's overlap policy: `parallel` runs them as the agent's
+ * concurrency allows, `skip` and `queue` one at a time. They are queued,
+ * never skipped: a backfill is deliberate, so the policy orders its runs
+ * instead of dropping them.
+ */
+export function backfillConcurrency(overlap: OverlapPolicy, maxParallel?: number): BackfillConcurrency {
+  if (maxParallel !== undefined) return { kind: "limited", max: maxParallel };
+  return overlap === "parallel" ? { kind: "parallel" } : { kind: "serial" };
+}
+
+/**
+ * The serial key of the `index`-th backfill run (oldest first). One at a
+ * time shares the schedule's own key, so backfill runs never overlap its
+ * fires either; `limited` deals the runs into N lanes, each in order.
+ */
+export function backfillSerialKey(concurrency: BackfillConcurrency, triggerName: string, index: number): string | undefined {
+  switch (concurrency.kind) {
+    case "serial":
+      return triggerName;
+    case "limited":
+      return `${triggerName}\u0000backfill:${index % concurrency.max}`;
+    case "parallel":
+      return undefined;
+  }
 }

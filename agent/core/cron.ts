@@ -98,25 +98,6 @@ export function previousFireAtOrBefore(spec: CronSpec, atMs: number): number | n
   return lastInstantAtOrBefore(timelineFor(spec), atMs);
 }
 
-/**
- * Every fire in [fromMs, toMs), oldest first (none when toMs <= fromMs),
- * stopping after `limit`: a caller that refuses more than N instants asks
- * for N + 1 and never builds a list longer than that.
- */
-export function instantsBetween(spec: CronSpec, fromMs: number, toMs: number, limit = Infinity): number[] {
-  assertInstant(fromMs, "fromMs");
-  assertInstant(toMs, "toMs");
-  if (!(limit >= 0)) throw invalid(`cron: limit must be a number of instants of at least 0, got ${limit}`);
-  const timeline = timelineFor(spec);
-  const instants: number[] = [];
-  let next = nextInstantAfter(timeline, fromMs - 1);
-  while (next !== null && next < toMs && instants.length < limit) {
-    instants.push(next);
-    next = nextInstantAfter(timeline, next);
-  }
-  return instants;
-}
-
 /** Up to `count` fires strictly after `afterMs`, in order. */
 export function nextFires(spec: CronSpec, afterMs: number, count: number): number[] {
   const fires: number[] = [];

@@ -238,3 +238,18 @@ function valueOf(rule: FieldRule, token: string, field: string, where: string): 
   }
   return value;
 }
+
+/**
+ * The values a checked second, minute or hour field (as in `describable`)
+ * stands for, ascending: what instant enumeration (core/cronInstants.ts)
+ * needs to list the times of day a schedule fires without asking croner
+ * once per instant.
+ */
+export function timeFieldValues(name: "second" | "minute" | "hour", text: string): number[] {
+  const rule = RULES.find((r) => r.name === name)!;
+  const where = `cron: ${name} field "${text}"`;
+  if (text === "*") return Array.from({ length: rule.max - rule.min + 1 }, (_, i) => rule.min + i);
+  const values = new Set<number>();
+  for (const item of text.split(",")) for (const v of checkItem(rule, item, text, where).values) values.add(v);
+  return [...values].sort((a, b) => a - b);
+}

@@ -13,8 +13,12 @@
 //   instant lies within the catch-up window (DEFAULT_CATCHUP_WINDOW_MS, 24 h,
 //   like a daily job that should still run if the laptop slept through it);
 //   `catchup: skip` fires nothing.
-import type { CatchupPolicy, OverlapPolicy } from "../protocol";
+// - Every due instant that gets no run is reported, exactly counted, with
+//   the oldest MISSED_LIST_LIMIT listed: on the catch-up run, or on the
+//   `skipped` record the scheduler writes when nothing fires.
+import type { CatchupPolicy, MissedInstants, OverlapPolicy } from "../protocol";
 import { nextFireAfter, previousFireAtOrBefore, type CronSpec } from "./cron";
+import { instantsBetween } from "./cronInstants";
 import { reasonDuration } from "./durationText";
 import { iso } from "./iso";
 
@@ -22,8 +26,8 @@ import { iso } from "./iso";
 export const DEFAULT_CATCHUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** How late a fire may be and still count as on time, under either policy. */
 export const DEFAULT_GRACE_MS = 60 * 1000;
-/** Counting missed instants stops here; `missed` is then a lower bound. Only second-level schedules get near it. */
-export const MISSED_COUNT_LIMIT = 1000;
+/** How many missed instants a report lists (the count is always exact). */
+export const MISSED_LIST_LIMIT = 50;
 
 export interface DuePlan {
   /** Start a run now. */
@@ -32,8 +36,12 @@ export interface DuePlan {
   scheduledFor: number;
   /** The new next_fire_at: the first instant strictly after `now`, or null when the schedule never fires again. */
   next: number | null;
-  /** Due instants that will never get a run (not counting the one fired). */
+  /** Due instants that will never get a run (not counting the one fired), counted exactly. */
   missed: number;
+  /** The oldest of them, oldest first, at most MISSED_LIST_LIMIT. */
+  missedInstants: number[];
+  /** The latest of them; null when none was missed. */
+  missedLast: number | null;
   /** Why, when this was anything but one ordinary on-time fire. */
   reason?: string;
 }
@@ -57,64 +65,69 @@ export function planDue(args: PlanDueArgs): DuePlan {
   const catchupWindowMs = args.catchupWindowMs ?? DEFAULT_CATCHUP_WINDOW_MS;
   const graceMs = args.graceMs ?? DEFAULT_GRACE_MS;
   if (nextFireAt > now) {
-    return { fire: false, scheduledFor: nextFireAt, next: nextFireAt, missed: 0, reason: "not due yet" };
+    return { fire: false, scheduledFor: nextFireAt, next: nextFireAt, missed: 0, missedInstants: [], missedLast: null, reason: "not due yet" };
   }
 
   const due = dueInstants(spec, nextFireAt, now);
   const latest = due.latest;
   const count = due.count;
-  const plural = (n: number) => `${n}${due.exact ? "" : "+"} fire${n === 1 && due.exact ? "" : "s"}`;
+  const plural = (n: number) => `${n} fire${n === 1 ? "" : "s"}`;
+  const fired = (reason?: string): DuePlan => ({ fire: true, scheduledFor: latest, next: due.next, ...missedBesides(due, latest), ...(reason ? { reason } : {}) });
+  const dropped = (reason: string): DuePlan => ({ fire: false, scheduledFor: latest, next: due.next, ...missedBesides(due, null), reason });
 
   if (now - nextFireAt <= graceMs) {
-    const plan: DuePlan = { fire: true, scheduledFor: latest, next: due.next, missed: count - 1 };
-    if (count > 1) plan.reason = `late by ${reasonDuration(now - nextFireAt)}: fired once for the latest due instant, ${plural(count - 1)} dropped`;
-    return plan;
+    return fired(count > 1 ? `late by ${reasonDuration(now - nextFireAt)}: fired once for the latest due instant, ${plural(count - 1)} dropped` : undefined);
   }
-  if (catchup === "skip") {
-    return {
-      fire: false,
-      scheduledFor: latest,
-      next: due.next,
-      missed: count,
-      reason: `missed ${plural(count)} since ${iso(nextFireAt)}; catchup: skip fires none of them`,
-    };
-  }
+  if (catchup === "skip") return dropped(`missed ${plural(count)} since ${iso(nextFireAt)}; catchup: skip fires none of them`);
   if (now - latest <= catchupWindowMs) {
-    return {
-      fire: true,
-      scheduledFor: latest,
-      next: due.next,
-      missed: count - 1,
-      reason: `catch-up: fired once for ${iso(latest)} after missing ${plural(count)} since ${iso(nextFireAt)}`,
-    };
+    return fired(`catch-up: fired once for ${iso(latest)} after missing ${plural(count)} since ${iso(nextFireAt)}`);
   }
-  return {
-    fire: false,
-    scheduledFor: latest,
-    next: due.next,
-    missed: count,
-    reason: `missed ${plural(count)}; the latest (${iso(latest)}) is older than the catch-up window of ${reasonDuration(catchupWindowMs)}`,
-  };
+  return dropped(`missed ${plural(count)}; the latest (${iso(latest)}) is older than the catch-up window of ${reasonDuration(catchupWindowMs)}`);
 }
 
-/** The due instants in [nextFireAt, now]: how many, the latest, and the first one after now. */
-function dueInstants(spec: CronSpec, nextFireAt: number, now: number) {
-  let latest = nextFireAt;
-  let count = 1;
-  let cursor: number | null = nextFireAfter(spec, nextFireAt);
-  while (cursor !== null && cursor <= now && count < MISSED_COUNT_LIMIT) {
-    latest = cursor;
-    count++;
-    cursor = nextFireAfter(spec, cursor);
+interface DueInstants {
+  count: number;
+  /** The oldest, at most MISSED_LIST_LIMIT + 1 (one more, in case the fired one is among them). */
+  oldest: number[];
+  latest: number;
+  /** The due instant before the latest; null when only one is due. */
+  beforeLatest: number | null;
+  /** The first instant after now. */
+  next: number | null;
+}
+
+/** The due instants in [nextFireAt, now]: how many (exactly), the oldest, the latest, and the first one after now. */
+function dueInstants(spec: CronSpec, nextFireAt: number, now: number): DueInstants {
+  // The usual case, one instant due, costs one cron evaluation.
+  const following = nextFireAfter(spec, nextFireAt);
+  if (following === null || following > now) return { count: 1, oldest: [nextFireAt], latest: nextFireAt, beforeLatest: null, next: following };
+  const span = instantsBetween(spec, nextFireAt, now + 1, MISSED_LIST_LIMIT + 1);
+  // `nextFireAt` is due by definition, even if the schedule was edited since it was computed.
+  if (span.count === 0 || span.instants[0] !== nextFireAt) {
+    span.count += 1;
+    span.instants.unshift(nextFireAt);
+    span.last = Math.max(span.last ?? nextFireAt, nextFireAt);
   }
-  if (cursor !== null && cursor <= now) {
-    // Too many to count one by one (a second-level schedule after a long
-    // sleep): jump straight to the latest instant and the next one.
-    const previous = previousFireAtOrBefore(spec, now);
-    if (previous !== null && previous > latest) latest = previous;
-    return { latest, count, exact: false, next: nextFireAfter(spec, now) };
+  const latest = span.last!;
+  let beforeLatest: number | null = null;
+  if (span.count >= 2) {
+    beforeLatest = span.instants.length >= span.count ? span.instants[span.count - 2]! : (previousFireAtOrBefore(spec, latest - 1) ?? nextFireAt);
   }
-  return { latest, count, exact: true, next: cursor };
+  return { count: span.count, oldest: span.instants, latest, beforeLatest, next: nextFireAfter(spec, now) };
+}
+
+/** The missed part of a plan: every due instant but `fired` (the latest, when one fires). */
+function missedBesides(due: DueInstants, fired: number | null): Pick<DuePlan, "missed" | "missedInstants" | "missedLast"> {
+  const missed = fired === null ? due.count : due.count - 1;
+  if (missed === 0) return { missed: 0, missedInstants: [], missedLast: null };
+  const listed = due.oldest.filter((at) => at !== fired).slice(0, MISSED_LIST_LIMIT);
+  return { missed, missedInstants: listed, missedLast: fired === null ? due.latest : due.beforeLatest };
+}
+
+/** A plan's missed instants as a run records them; null when none was missed. */
+export function missedOf(plan: Pick<DuePlan, "missed" | "missedInstants" | "missedLast">): MissedInstants | null {
+  if (plan.missed === 0 || plan.missedLast === null) return null;
+  return { count: plan.missed, instants: plan.missedInstants.map((at) => iso(at)), last: iso(plan.missedLast) };
 }
 
 export type OverlapDecision = "start" | "queue" | "skip";

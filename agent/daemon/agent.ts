@@ -27,6 +27,7 @@ import { acquireLock, isPidAlive, type HeldLock } from "./lock";
 import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
+import { backfill } from "./backfill";
 import { RunControl } from "./runControl";
 import { RunPool } from "./runPool";
 import { Scheduler } from "./scheduler";
@@ -290,6 +291,18 @@ function agentServices(parts: {
     startRun: (input) => runControl.startRun(input),
     startFile: (file, context) => runControl.startFile(file, context),
     fireTrigger: (name, context) => runControl.fireTrigger(name, context),
+    replayRun: (id, body) => runControl.replayRun(id, body),
+    backfill: (params) =>
+      backfill(
+        {
+          store,
+          now,
+          owner: runControl.owner,
+          checkWorkflow: (file) => runControl.checkLoads(file),
+          submit: (run, serialKey) => runControl.submit(run, serialKey),
+        },
+        params,
+      ),
     cancelRun: (id) => runControl.cancelRun(id),
     waitForRun: (id, signal) => runControl.waitForRun(id, signal),
     cronPreview: (expression, timezone, count = 5) => cronPreview(expression, timezone ?? defaultTimezone(), count, now()),

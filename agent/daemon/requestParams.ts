@@ -117,6 +117,17 @@ export const requestParams = {
   }),
 
   Timezones: none,
+
+  ReplayRun: z.strictObject({ id: name, body: z.unknown().optional() }),
+
+  Backfill: z.strictObject({
+    name,
+    from: name,
+    to: name,
+    dryRun: z.boolean().optional(),
+    reprocess: z.enum(["none", "failed", "all"]).optional(),
+    maxParallel: z.number().int().min(1).max(1000).optional(),
+  }),
 } satisfies Record<RequestName, z.ZodType>;
 
 /** What a request's schema must produce: its params type, or nothing at all for a request without params. */

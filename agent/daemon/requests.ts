@@ -90,6 +90,10 @@ const handlers: Handlers = {
   CronPreviewRequest: (p, s) => s.cronPreview(p.expression, p.timezone, p.count),
 
   Timezones: () => ({ zones: listTimezones(), defaultZone: defaultTimezone() }),
+
+  ReplayRun: (p, s) => s.replayRun(p.id, p.body),
+
+  Backfill: (p, s) => s.backfill(p),
 };
 
 export const requestHandlers: RequestHandler[] = (Object.keys(handlers) as RequestName[]).map((name) => ({

@@ -5,6 +5,7 @@
 // visible in history from the moment it was asked for.
 import { resumedSerialKey } from "../core/admission";
 import { conflict, invalid, messageOf } from "../errors";
+import { loadForReplay, replayStart } from "../runner/replay";
 import type { Events } from "../events";
 import { FINISHED_STATUSES, type RunSummary, type TriggerContext } from "../protocol";
 import type { Admission, AdmissionRequest, Owner, Store } from "../store";
@@ -31,6 +32,21 @@ export class RunControl {
   private batch: Pending[] = [];
 
   constructor(private readonly deps: RunControlDeps) {}
+
+  /** The agent, as the owner of the runs it executes. */
+  get owner(): Owner {
+    return this.deps.owner;
+  }
+
+  /** Loads a workflow file, or throws Invalid with why it does not load (before runs are queued for it). */
+  async checkLoads(file: string): Promise<void> {
+    if (this.deps.isStopping()) throw stoppingError();
+    try {
+      await this.deps.loader.load(file);
+    } catch (error) {
+      throw invalid(`${file} does not load: ${messageOf(error)}`);
+    }
+  }
 
   /**
    * Writes the run's row — together with the rows of every other run asked
@@ -82,6 +98,8 @@ export class RunControl {
     if (input.triggerName !== undefined) request.triggerName = input.triggerName;
     if (input.context !== undefined) request.context = input.context;
     if (input.deliveryId !== undefined) request.deliveryId = input.deliveryId;
+    if (input.replayOf !== undefined) request.replayOf = input.replayOf;
+    if (input.scheduledFor !== undefined) request.scheduledFor = input.scheduledFor;
     return request;
   }
 
@@ -134,6 +152,23 @@ export class RunControl {
       triggerName: row.name,
     };
     if (context !== undefined) input.context = context;
+    return this.startRun(input);
+  }
+
+  /**
+   * A new run of the original's workflow file, as its trigger started it
+   * (runner/replay.ts): `{trigger.*}` and `{run.scheduled_for}` resolve as
+   * they did. Batched and admitted like every other start.
+   */
+  async replayRun(idOrPrefix: string, body?: unknown): Promise<RunSummary> {
+    const original = await this.deps.store.runs.getRun(idOrPrefix);
+    const workflow = await loadForReplay(this.deps.loader, original);
+    const trigger = original.triggerName === null ? undefined : await this.deps.store.triggers.get(original.triggerName);
+    const start = replayStart(original, body, trigger?.id ?? null);
+    const input: StartRunInput = { workflowName: workflow.name, workflowFile: workflow.file, triggerKind: start.triggerKind, context: start.context, replayOf: start.replayOf! };
+    if (start.triggerName !== null) input.triggerName = start.triggerName;
+    if (start.triggerId !== null) input.triggerId = start.triggerId;
+    if (start.scheduledFor !== null) input.scheduledFor = start.scheduledFor;
     return this.startRun(input);
   }
 

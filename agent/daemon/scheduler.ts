@@ -8,11 +8,11 @@
 // the overlap policy, all in one transaction — so another agent on the same
 // store can never claim that instant too. Execution then waits in the run
 // pool if it must; the fire itself never waits for another workflow.
-import { planDue, type DuePlan } from "../core/schedulePolicy";
+import { missedOf, planDue, type DuePlan } from "../core/schedulePolicy";
 import { messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RunSummary } from "../protocol";
-import type { Admission, Owner, ScheduleRow, Store } from "../store";
+import type { InstantClaim, Owner, ScheduleRow, Store } from "../store";
 import { scheduleSpec } from "./triggerOps";
 
 /** Wake-ups are capped so that suspend and clock jumps are noticed within this long. */
@@ -139,25 +139,9 @@ export class Scheduler {
       return;
     }
 
-    let claimed: { admission: Admission | null } | undefined;
+    let claimed: Awaited<ReturnType<Store["claimInstant"]>>;
     try {
-      claimed = await this.deps.store.claimInstant({
-        triggerId: row.id,
-        expected,
-        next: plan.next,
-        run: plan.fire
-          ? {
-              workflowName: row.workflowName,
-              workflowFile: row.workflowFile,
-              triggerKind: "cron",
-              triggerId: row.id,
-              triggerName: row.name,
-              scheduledFor: plan.scheduledFor,
-              owner: this.deps.owner,
-              overlap: row.config.overlap,
-            }
-          : null,
-      });
+      claimed = await this.deps.store.claimInstant(this.claimOf(row, expected, plan));
     } catch (error) {
       this.log("error", `schedule ${row.name}: could not claim ${iso(expected)}: ${messageOf(error)}`);
       return;
@@ -170,7 +154,9 @@ export class Scheduler {
     if (plan.reason && plan.fire) this.log("info", `schedule ${row.name}: ${plan.reason}`);
     const admission = claimed.admission;
     if (!admission) {
-      this.deps.events.emit("schedule:skipped", { trigger: row.name, runId: null, scheduledFor, reason: plan.reason ?? "missed" });
+      // A missed record is a finished run row: clients list it like one.
+      if (claimed.missedRecord) this.deps.events.emit("run:finished", claimed.missedRecord);
+      this.deps.events.emit("schedule:skipped", { trigger: row.name, runId: claimed.missedRecord?.id ?? null, scheduledFor, reason: plan.reason ?? "missed" });
       return;
     }
     if (admission.status === "skipped") {
@@ -181,6 +167,21 @@ export class Scheduler {
     // `submit` announces the run (run:queued) and hands it to the pool.
     this.deps.submit(admission.run, admission.serialKey);
     this.deps.events.emit("schedule:fired", { trigger: row.name, runId: admission.run.id, scheduledFor });
+  }
+
+  /**
+   * The claim of a due instant: its run (carrying the instants missed
+   * before it), or, when nothing fires, a `skipped` record of the missed
+   * instants so a user sees them and backfill can pick them up.
+   */
+  private claimOf(row: ScheduleRow, expected: number, plan: DuePlan): InstantClaim {
+    const base = { workflowName: row.workflowName, workflowFile: row.workflowFile, triggerKind: "cron" as const, triggerId: row.id, triggerName: row.name, owner: this.deps.owner };
+    const missed = missedOf(plan);
+    if (plan.fire) {
+      return { triggerId: row.id, expected, next: plan.next, run: { ...base, scheduledFor: plan.scheduledFor, overlap: row.config.overlap, missed } };
+    }
+    const missedRecord = missed && { ...base, scheduledFor: plan.missedLast ?? plan.scheduledFor, missed, error: plan.reason ?? "missed" };
+    return { triggerId: row.id, expected, next: plan.next, run: null, missedRecord };
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {

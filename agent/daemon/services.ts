@@ -6,6 +6,8 @@ import type { Config } from "../config";
 import type { Events } from "../events";
 import type {
   AgentStatus,
+  BackfillParams,
+  BackfillResult,
   CronPreview,
   OverlapPolicy,
   RunSummary,
@@ -33,6 +35,10 @@ export interface StartRunInput {
    * a `skipped` run row carrying the reason.
    */
   overlap?: OverlapPolicy;
+  /** The run this one replays. */
+  replayOf?: string;
+  /** Epoch ms of the instant a cron run is for (a replayed cron run keeps its original). */
+  scheduledFor?: number;
 }
 
 /** A part of the agent with a lifetime: started after the services exist, stopped first on shutdown. */
@@ -78,6 +84,15 @@ export interface AgentServices {
    * webhook payload chosen in the editor).
    */
   fireTrigger(name: string, context?: TriggerContext): Promise<RunSummary>;
+  /**
+   * Replays a run (id or unique prefix): a new run of its workflow file with
+   * its trigger kind and context, `body` replacing the body when given, and
+   * `replayOf` set. NotFound for an unknown run or a workflow file that is
+   * gone; Invalid for one that does not load.
+   */
+  replayRun(idOrPrefix: string, body?: unknown): Promise<RunSummary>;
+  /** Backfills a schedule's past instants (daemon/backfill.ts), or lists them with `dryRun`. */
+  backfill(params: BackfillParams): Promise<BackfillResult>;
   /**
    * Cancels a queued or running run (id or unique prefix). A run owned by the
    * agent is aborted here; a run executing in a `clockwork run` process is

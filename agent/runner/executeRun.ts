@@ -227,6 +227,9 @@ function unrecorded(runId: string, error: string, events: Events): RunSummary {
     startedAt: null,
     finishedAt: now,
     error,
+    replayOf: null,
+    backfill: false,
+    missed: null,
   };
 }
 

@@ -6,9 +6,12 @@
 // type or dialect appears outside its adapter. The contract every adapter
 // keeps is test/store/contract.ts.
 import type {
+  InstantState,
   ListRunsParams,
   LogChunk,
+  MissedInstants,
   OverlapPolicy,
+  Reprocess,
   RunRecord,
   RunSummary,
   RunTriggerKind,
@@ -18,6 +21,7 @@ import type {
   TriggerRecord,
   TriggerCounts,
   TriggerType,
+  RunStatus,
 } from "../protocol";
 
 /** Every trigger kind, declared once in core/triggerKinds.ts. */
@@ -52,6 +56,12 @@ export interface NewRun {
   owner?: Owner | null;
   deliveryId?: string | null;
   error?: string | null;
+  /** The run this one replays. */
+  replayOf?: string | null;
+  /** A backfill run for a past instant. */
+  backfill?: boolean;
+  /** The instants missed before this catch-up run (or this missed record). */
+  missed?: MissedInstants | null;
 }
 
 export type FinishStatus = "success" | "failed" | "cancelled";
@@ -68,6 +78,14 @@ export interface ActiveRun {
   id: string;
   status: "queued" | "running";
   owner: Owner | null;
+}
+
+/** A run that a schedule instant has (for backfill: what the instant already got). */
+export interface InstantRun {
+  id: string;
+  /** Epoch ms of the instant. */
+  scheduledFor: number;
+  status: RunStatus;
 }
 
 export interface StepProcess {
@@ -135,6 +153,8 @@ export interface RunRepository {
   /** Appends log chunks and hands them back with their sequence numbers. */
   appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]>;
   logsAfter(runId: string, afterSeq: number, limit?: number): Promise<LogChunk[]>;
+  /** Every run of trigger `triggerId` for an instant in [fromMs, toMs), by instant, oldest first (served by an index on (trigger, instant)). */
+  instantRuns(triggerId: number, fromMs: number, toMs: number): Promise<InstantRun[]>;
   /** The run an earlier delivery with this id started, since `sinceMs`. */
   findDelivery(triggerId: number, deliveryId: string, sinceMs: number): Promise<string | undefined>;
   /** Deletes finished runs (and what hangs off them) created before `olderThanMs`; returns how many. */
@@ -253,6 +273,28 @@ export interface InstantClaim {
   next: number | null;
   /** The run this instant starts, or null when it is missed (catch-up `skip`): then only the instant is used up. */
   run: (AdmissionRequest & { scheduledFor: number }) | null;
+  /**
+   * With `run` null: a `skipped` row written in the same transaction, to
+   * record the missed instants (`missed` set, `error` the reason). Absent:
+   * nothing is recorded.
+   */
+  missedRecord?: Omit<NewRun, "status"> & { scheduledFor: number; missed: MissedInstants } | null;
+}
+
+/** One past instant of a schedule that a backfill asks to run. */
+export interface InstantRequest extends AdmissionRequest {
+  triggerId: number;
+  scheduledFor: number;
+  /** Which instants that already have runs get another (core/backfill.ts `instantAction`). */
+  reprocess: Reprocess;
+}
+
+/** What admitting one instant did: its state before, the runs it had, and the admission (null: kept, nothing written). */
+export interface InstantOutcome {
+  scheduledFor: number;
+  state: InstantState;
+  existing: InstantRun[];
+  admission: Admission | null;
 }
 
 export interface Store {
@@ -267,12 +309,20 @@ export interface Store {
    * `expected` and the run is admitted, all in one transaction. Undefined
    * when it was not ours (claimed already, or the schedule changed).
    */
-  claimInstant(claim: InstantClaim): Promise<{ admission: Admission | null } | undefined>;
+  claimInstant(claim: InstantClaim): Promise<{ admission: Admission | null; missedRecord?: RunSummary } | undefined>;
   /**
    * Admits runs in one transaction: each is queued, or skipped with the
    * reason when its overlap policy says so (core/admission.ts). A request
    * that cannot be written fails alone.
    */
   admit(requests: readonly AdmissionRequest[]): Promise<Array<{ ok: true; admission: Admission } | { ok: false; error: unknown }>>;
+  /**
+   * Admits past schedule instants (backfill) in one transaction: for each,
+   * its existing runs are read and `instantAction` (core/backfill.ts)
+   * decides; an instant that runs is admitted as `admit` would. Inside one
+   * transaction, so two backfills of the same range never run an instant
+   * twice. All or nothing.
+   */
+  admitInstants(requests: readonly InstantRequest[]): Promise<InstantOutcome[]>;
   close(): Promise<void>;
 }

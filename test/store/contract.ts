@@ -368,6 +368,132 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
       });
     });
 
+    describe("replay, backfill and missed instants", () => {
+      const HOUR = 3_600_000;
+
+      test("a run records the run it replays, that it is a backfill, and the instants missed before it", async () => {
+        const plain = await store.runs.insertRun({ workflowName: "w", workflowFile: "/w.ts", triggerKind: "manual" });
+        assert.equal(plain.replayOf, null);
+        assert.equal(plain.backfill, false);
+        assert.equal(plain.missed, null);
+        const missed = { count: 3, instants: ["2026-02-28T21:00:00.000Z", "2026-02-28T22:00:00.000Z"], last: "2026-02-28T23:00:00.000Z" };
+        const replay = await store.runs.insertRun({ workflowName: "w", workflowFile: "/w.ts", triggerKind: "webhook", replayOf: plain.id, context: { body: { a: 1 } } });
+        const backfill = await store.runs.insertRun({ workflowName: "w", workflowFile: "/w.ts", triggerKind: "cron", backfill: true, scheduledFor: clock - HOUR, missed });
+        assert.equal(replay.replayOf, plain.id);
+        const read = await store.runs.getRun(backfill.id);
+        assert.equal(read.backfill, true);
+        assert.deepEqual(read.missed, missed);
+        const listed = await store.runs.listRuns({ workflow: "w", limit: 3 });
+        assert.deepEqual(
+          listed.map((r) => [r.id, r.replayOf, r.backfill, r.missed?.count ?? null]),
+          [
+            [backfill.id, null, true, 3],
+            [replay.id, plain.id, false, null],
+            [plain.id, null, false, null],
+          ],
+        );
+        assert.deepEqual((await store.runs.getRun(replay.id)).trigger, { body: { a: 1 } });
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+      });
+
+      test("a trigger's runs are listed by instant within [from, to)", async () => {
+        const t = await schedule("by-instant", "parallel");
+        const base = Date.parse("2026-02-01T00:00:00Z");
+        const add = (offset: number) =>
+          store.runs.insertRun({ workflowName: "by-instant", workflowFile: "/b.ts", triggerKind: "cron", triggerId: t.id, triggerName: t.name, scheduledFor: base + offset * HOUR });
+        const late = await add(2);
+        const early = await add(0);
+        const again = await add(0);
+        await add(3);
+        const runs = await store.runs.instantRuns(t.id, base, base + 3 * HOUR);
+        assert.deepEqual(runs.map((r) => [r.id, r.scheduledFor, r.status]), [
+          [early.id, base, "queued"],
+          [again.id, base, "queued"],
+          [late.id, base + 2 * HOUR, "queued"],
+        ]);
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+      });
+
+      test("a missed instant leaves a skipped record with the instants, and the schedule reports them until they have runs", async () => {
+        const first = Date.parse("2026-02-02T00:00:00Z");
+        const t = await schedule("missed-report", "skip", first);
+        const missed = { count: 3, instants: [0, 1, 2].map((h) => new Date(first + h * HOUR).toISOString()), last: new Date(first + 2 * HOUR).toISOString() };
+        const outcome = await store.claimInstant({
+          triggerId: t.id,
+          expected: first,
+          next: first + 3 * HOUR,
+          run: null,
+          missedRecord: { workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron", triggerId: t.id, triggerName: t.name, scheduledFor: first + 2 * HOUR, missed, error: "missed 3 fires; catchup: skip" },
+        });
+        assert.equal(outcome?.admission, null);
+        const record = outcome?.missedRecord;
+        assert.equal(record?.status, "skipped");
+        assert.deepEqual(record?.missed, missed);
+        assert.equal(record?.error, "missed 3 fires; catchup: skip");
+        assert.equal((await store.triggers.require(t.name)).nextFireAt, first + 3 * HOUR);
+        const report = (await store.triggers.record(t.name)).schedule?.missed;
+        assert.deepEqual(report, { ...missed, runId: record!.id, recordedAt: iso(), outstanding: 3 });
+        // A backfill run of one missed instant: two left.
+        const one = await store.runs.insertRun({ workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron", triggerId: t.id, triggerName: t.name, scheduledFor: first, backfill: true });
+        assert.equal((await store.triggers.record(t.name)).schedule?.missed?.outstanding, 2);
+        for (const h of [1, 2]) {
+          await store.runs.insertRun({ workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron", triggerId: t.id, triggerName: t.name, scheduledFor: first + h * HOUR, backfill: true });
+        }
+        assert.equal((await store.triggers.record(t.name)).schedule?.missed, null, "every missed instant has a run now");
+        assert.equal((await store.triggers.record("by-instant")).schedule?.missed, null, "a schedule that missed nothing reports nothing");
+        await store.runs.finishRun(one.id, "success");
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+      });
+
+      test("backfill admission runs what never ran, re-runs failed or all as asked, and never doubles an instant in flight", async () => {
+        const t = await schedule("bf", "skip");
+        const base = Date.parse("2026-01-10T00:00:00Z");
+        const at = (h: number) => base + h * HOUR;
+        const request = (h: number, reprocess: "none" | "failed" | "all") => ({
+          workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron" as const, triggerId: t.id, triggerName: t.name,
+          scheduledFor: at(h), backfill: true, owner, overlap: "parallel" as const, reprocess,
+        });
+        const cron = (h: number, status: "queued" | "skipped" | "failed") =>
+          store.runs.insertRun({ workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron", triggerId: t.id, triggerName: t.name, scheduledFor: at(h), status });
+        // Hour 0: nothing. 1: succeeded. 2: failed. 3: only a skipped row. 4: still queued.
+        const ok = await cron(1, "queued");
+        await store.runs.finishRun(ok.id, "success");
+        await cron(2, "failed");
+        await cron(3, "skipped");
+        await cron(4, "queued");
+        const hours = [0, 1, 2, 3, 4];
+        const none = await store.admitInstants(hours.map((h) => request(h, "none")));
+        assert.deepEqual(none.map((o) => [o.state, o.admission?.status ?? "kept"]), [
+          ["none", "queued"], ["success", "kept"], ["failed", "kept"], ["missed", "queued"], ["active", "kept"],
+        ]);
+        assert.equal(none[0]!.admission?.run.backfill, true);
+        assert.equal(none[0]!.admission?.run.scheduledFor, new Date(at(0)).toISOString());
+        assert.deepEqual(none[1]!.existing.map((r) => r.id), [ok.id]);
+        const repeated = await store.admitInstants(hours.map((h) => request(h, "none")));
+        assert.deepEqual(repeated.map((o) => o.admission), [null, null, null, null, null], "a second identical backfill adds nothing");
+        const failed = await store.admitInstants(hours.map((h) => request(h, "failed")));
+        assert.deepEqual(failed.map((o) => o.admission?.status ?? "kept"), ["kept", "kept", "queued", "kept", "kept"]);
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+        const all = await store.admitInstants(hours.map((h) => request(h, "all")));
+        assert.deepEqual(all.map((o) => o.admission?.status ?? "kept"), ["queued", "queued", "queued", "queued", "queued"]);
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+      });
+
+      test("two backfills of the same range at the same time run each instant once", async () => {
+        const t = await schedule("bf-race", "parallel");
+        const base = Date.parse("2026-01-11T00:00:00Z");
+        const requests = [0, 1, 2].map((h) => ({
+          workflowName: t.name, workflowFile: t.workflowFile, triggerKind: "cron" as const, triggerId: t.id, triggerName: t.name,
+          scheduledFor: base + h * HOUR, backfill: true, owner, reprocess: "none" as const,
+        }));
+        const [a, b] = await Promise.all([store.admitInstants(requests), store.admitInstants(requests)]);
+        const admitted = [...a!, ...b!].filter((o) => o.admission !== null);
+        assert.equal(admitted.length, 3);
+        assert.equal((await store.runs.instantRuns(t.id, base, base + 3 * HOUR)).length, 3);
+        for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
+      });
+    });
+
     describe("agents", () => {
       test("heartbeats are kept by agent id, refreshed in place, listed newest first and removed", async () => {
         const beat = { id: "agent:a", pid: 1, host: "h", version: "1", startedAt: clock, beatAt: clock, socket: "/s", http: null };

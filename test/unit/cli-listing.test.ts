@@ -12,13 +12,13 @@ describe("clockwork list", () => {
     const error = "the workflow does not load: /w/x.workflow.ts:3:1: Unexpected end of file";
     const triggers: TriggerRecord[] = [
       { ...base, name: "daily", type: "schedule", workflowName: "x", state: "error", error,
-        schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: null } },
+        schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: null, missed: null } },
       { ...base, name: "deploy", type: "webhook", workflowName: "x", state: "error", error,
         webhook: { headers: [], maxBodyBytes: 1024, url: "http://127.0.0.1:8787/webhook/deploy" } },
       { ...base, name: "notes", type: "watcher", workflowName: "x", state: "error", error: "/w/notes does not exist",
         watcher: { path: "/w/notes", events: ["created"], recursive: false, glob: null } },
       { ...base, name: "fine", type: "schedule", workflowName: "x", state: "active", error: null,
-        schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: null } },
+        schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: null, missed: null } },
     ];
     const out = formatTriggers(triggers, NOW);
     assert.match(out, /^daily .* error: the workflow does not load: \/w\/x\.workflow\.ts:3:1: Unexpected end of file /m);

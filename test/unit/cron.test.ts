@@ -6,7 +6,6 @@ import {
   cronPreview,
   defaultTimezone,
   describeCron,
-  instantsBetween,
   isFixedTime,
   nextFireAfter,
   nextFires,
@@ -14,6 +13,7 @@ import {
   previousFireAtOrBefore,
   validateTimezone,
 } from "../../agent/core/cron";
+import { instantsBetween } from "../../agent/core/cronInstants";
 import { ClockworkError } from "../../agent/errors";
 
 const at = (iso: string) => Date.parse(iso);
@@ -339,9 +339,10 @@ function matchesDow(date: Date, field: string): boolean {
 
 describe("instantsBetween", () => {
   const hourly = parseCron("0 * * * *", "America/New_York");
+  const list = (from: string, to: string) => instantsBetween(hourly, at(from), at(to), Number.POSITIVE_INFINITY).instants;
 
   it("lists every fire in [from, to), oldest first: the start counts, the end does not", () => {
-    assert.deepEqual(isoList(instantsBetween(hourly, at("2026-06-01T10:00:00Z"), at("2026-06-01T13:00:00Z"))), [
+    assert.deepEqual(isoList(list("2026-06-01T10:00:00Z", "2026-06-01T13:00:00Z")), [
       "2026-06-01T10:00:00.000Z",
       "2026-06-01T11:00:00.000Z",
       "2026-06-01T12:00:00.000Z",
@@ -349,24 +350,26 @@ describe("instantsBetween", () => {
   });
 
   it("gives an hourly schedule 23 instants on the local day the clocks spring forward and 25 on the day they fall back", () => {
-    assert.equal(instantsBetween(hourly, at("2026-03-08T05:00:00Z"), at("2026-03-09T04:00:00Z")).length, 23);
-    assert.equal(instantsBetween(hourly, at("2026-11-01T04:00:00Z"), at("2026-11-02T05:00:00Z")).length, 25);
+    assert.equal(list("2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z").length, 23);
+    assert.equal(list("2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z").length, 25);
   });
 
   it("is empty when the range is empty or backwards", () => {
-    assert.deepEqual(instantsBetween(hourly, at("2026-06-01T10:00:00Z"), at("2026-06-01T10:00:00Z")), []);
-    assert.deepEqual(instantsBetween(hourly, at("2026-06-01T12:00:00Z"), at("2026-06-01T10:00:00Z")), []);
+    assert.deepEqual(list("2026-06-01T10:00:00Z", "2026-06-01T10:00:00Z"), []);
+    assert.deepEqual(list("2026-06-01T12:00:00Z", "2026-06-01T10:00:00Z"), []);
   });
 
-  it("stops after the limit, so a caller can refuse a range with too many instants without listing them all", () => {
+  it("keeps only the first `keep` instants but counts every one, so a caller can refuse a range with too many", () => {
     const everySecond = parseCron("* * * * * *", "UTC");
-    assert.equal(instantsBetween(everySecond, at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), 10_001).length, 10_001);
+    const span = instantsBetween(everySecond, at("2026-01-01T00:00:00Z"), at("2026-01-02T00:00:00Z"), 10_001);
+    assert.equal(span.instants.length, 10_001);
+    assert.equal(span.count, 86_400);
   });
 
-  it("refuses bounds that are not instants, and a negative limit", () => {
-    assert.match(invalidMessage(() => instantsBetween(hourly, Number.NaN, 0)), /fromMs must be a finite number/);
-    assert.match(invalidMessage(() => instantsBetween(hourly, 0, Number.POSITIVE_INFINITY)), /toMs must be a finite number/);
-    assert.match(invalidMessage(() => instantsBetween(hourly, 0, 1, -1)), /limit must be/);
+  it("refuses bounds that are not instants, and a negative keep", () => {
+    assert.match(invalidMessage(() => instantsBetween(hourly, Number.NaN, 0, 1)), /fromMs must be a finite number/);
+    assert.match(invalidMessage(() => instantsBetween(hourly, 0, Number.POSITIVE_INFINITY, 1)), /toMs must be a finite number/);
+    assert.match(invalidMessage(() => instantsBetween(hourly, 0, 1, -1)), /keep must be/);
   });
 });
 

@@ -18,6 +18,9 @@ function run(over: Partial<RunSummary> = {}): RunSummary {
     startedAt: "2025-05-12T10:00:00Z",
     finishedAt: "2025-05-12T10:00:02Z",
     error: "step fetch failed: exit 1\nmore detail",
+    replayOf: null,
+    backfill: false,
+    missed: null,
     ...over,
   };
 }

@@ -19,6 +19,9 @@ function run(id: string, over: Partial<RunSummary> = {}): RunSummary {
     startedAt: iso(NOW - 60_000),
     finishedAt: iso(NOW - 58_800),
     error: null,
+    replayOf: null,
+    backfill: false,
+    missed: null,
     ...over,
   };
 }

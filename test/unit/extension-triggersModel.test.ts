@@ -33,6 +33,7 @@ function schedule(name: string, over: Partial<TriggerRecord> = {}, nextFireAt: s
       catchup: "once",
       description: "At 09:00 AM, Monday through Friday",
       nextFireAt,
+      missed: null,
     },
     ...over,
   };

@@ -158,6 +158,9 @@ describe("run panel model", () => {
     startedAt: "2025-05-12T10:00:00Z",
     finishedAt: null,
     error: null,
+    replayOf: null,
+    backfill: false,
+    missed: null,
     trigger: {},
     steps: [step(0)],
     ...over,
@@ -238,7 +241,7 @@ describe("run panel offline text", () => {
   });
 
   it("keeps the offline text across a snapshot and clears it on reconnect", () => {
-    const record = { id: "r1", workflowName: "w", workflowFile: "/w", triggerKind: "manual" as const, triggerName: null, status: "success" as const, scheduledFor: null, createdAt: "2025-05-12T10:00:00Z", startedAt: null, finishedAt: null, error: null, trigger: {}, steps: [] };
+    const record = { id: "r1", workflowName: "w", workflowFile: "/w", triggerKind: "manual" as const, triggerName: null, status: "success" as const, scheduledFor: null, createdAt: "2025-05-12T10:00:00Z", startedAt: null, finishedAt: null, error: null, replayOf: null, backfill: false, missed: null, trigger: {}, steps: [] };
     let state = initialState({ run: record, chunks: [] });
     applyEvent(state, { kind: "connection", connected: false, offline: "stopped" });
     state = applyEvent(state, { kind: "snapshot", run: record, chunks: [] });

@@ -24,7 +24,7 @@ function schedule(over: Partial<TriggerRecord> = {}): TriggerRecord {
     lastRun: null,
     createdAt: "",
     updatedAt: "",
-    schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: "2025-05-12T09:00:00Z" },
+    schedule: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once", description: "At 09:00", nextFireAt: "2025-05-12T09:00:00Z", missed: null },
     ...over,
   };
 }

@@ -31,6 +31,9 @@ function finished(over: Partial<RunSummary> = {}): RunSummary {
     startedAt: "2030-01-01T00:00:00.000Z",
     finishedAt: "2030-01-01T00:00:01.000Z",
     error: 'step "copy" failed: exit code 2',
+    replayOf: null,
+    backfill: false,
+    missed: null,
     ...over,
   };
 }

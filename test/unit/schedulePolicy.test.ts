@@ -5,7 +5,8 @@ import { nextFireAfter, parseCron, type CronSpec } from "../../agent/core/cron";
 import {
   DEFAULT_CATCHUP_WINDOW_MS,
   DEFAULT_GRACE_MS,
-  MISSED_COUNT_LIMIT,
+  MISSED_LIST_LIMIT,
+  missedOf,
   decideOverlap,
   nextOnResume,
   overlapSkipReason,
@@ -65,6 +66,8 @@ describe("planDue on time", () => {
       scheduledFor: due,
       next: at("2026-01-06T09:00:00Z"),
       missed: 0,
+      missedInstants: [],
+      missedLast: null,
     });
   });
 
@@ -187,7 +190,7 @@ describe("planDue after downtime", () => {
     assert.equal(plan.missed, 7);
   });
 
-  it("jumps to the latest instant of a seconds-level schedule that missed more than it counts", () => {
+  it("counts every missed instant of a seconds-level schedule exactly, listing only the oldest", () => {
     const spec = parseCron("* * * * * *", "UTC");
     const nextFireAt = at("2026-01-05T00:00:00Z");
     const now = nextFireAt + 2 * HOUR + 500;
@@ -195,8 +198,34 @@ describe("planDue after downtime", () => {
     assert.equal(plan.fire, true);
     assert.equal(plan.scheduledFor, nextFireAt + 2 * HOUR);
     assert.equal(plan.next, nextFireAt + 2 * HOUR + SECOND);
-    assert.equal(plan.missed, MISSED_COUNT_LIMIT - 1);
-    assert.match(plan.reason ?? "", /\+ fires/);
+    // 7201 due instants (both ends included); one of them runs.
+    assert.equal(plan.missed, 7200);
+    assert.equal(plan.missedInstants.length, MISSED_LIST_LIMIT);
+    assert.equal(plan.missedInstants[0], nextFireAt);
+    assert.equal(plan.missedLast, nextFireAt + 2 * HOUR - SECOND);
+    assert.match(plan.reason ?? "", /after missing 7201 fires/);
+  });
+
+  it("reports which instants were missed, on the catch-up run and when nothing fires", () => {
+    const down = at("2026-01-05T00:00:00Z");
+    const now = down + 3 * HOUR + 10 * MINUTE;
+    const once = planDue({ spec: hourly, nextFireAt: down, now, catchup: "once" });
+    assert.deepEqual(missedOf(once), {
+      count: 3,
+      instants: ["2026-01-05T00:00:00.000Z", "2026-01-05T01:00:00.000Z", "2026-01-05T02:00:00.000Z"],
+      last: "2026-01-05T02:00:00.000Z",
+    });
+    const skip = planDue({ spec: hourly, nextFireAt: down, now, catchup: "skip" });
+    assert.equal(missedOf(skip)?.count, 4);
+    assert.equal(missedOf(skip)?.last, "2026-01-05T03:00:00.000Z");
+    assert.equal(missedOf(planDue({ spec: hourly, nextFireAt: down, now: down + 5, catchup: "skip" })), null);
+  });
+
+  it("counts the missed instants of a New York schedule across the spring-forward gap", () => {
+    const ny = parseCron("0 * * * *", "America/New_York");
+    // From local midnight to local midnight on 2027-03-14: 23 hourly instants.
+    const plan = planDue({ spec: ny, nextFireAt: at("2027-03-14T05:00:00Z"), now: at("2027-03-15T04:00:00Z") - 1, catchup: "skip" });
+    assert.equal(plan.missed, 23);
   });
 
   it("catches up a DST-shifted instant once and moves to the next day, not the repeated hour", () => {

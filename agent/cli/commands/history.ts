@@ -7,7 +7,7 @@ import type { RunStatus, RunSummary } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
 import { printJson, table } from "../output";
-import { elapsed, localTime, paintStatus, triggerLabel } from "../runFormat";
+import { elapsed, localTime, originLabel, paintStatus } from "../runFormat";
 
 const STATUSES: RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
 
@@ -73,8 +73,9 @@ export function historyTable(runs: RunSummary[], filtered: { workflow?: string; 
     return [
       run.id,
       run.workflowName,
-      triggerLabel(run),
-      paintStatus(run.status, run.status),
+      originLabel(run),
+      // A skipped row that carries missed instants is the record of a schedule's missed fires.
+      paintStatus(run.status, run.missed && run.status === "skipped" ? `missed ${run.missed.count}` : run.status),
       localTime(run.startedAt ?? run.createdAt),
       took === undefined ? (run.status === "running" ? "running" : "–") : terminalDuration(took),
     ];

@@ -10,7 +10,7 @@ import { Events } from "../../events";
 import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns, ownerFor } from "../../runner/orphans";
-import { openStore, type Store } from "../../store";
+import { openStore, type NewRun, type Store } from "../../store";
 import type { UserCode } from "../../executor/userCode";
 import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
 import { WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
@@ -79,24 +79,25 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
       else process.stderr.write(`${colour.errRed("error:")} ${message}\n${colour.dim(`(recorded as failed run ${run.id})`)}\n`);
       return 1;
     }
-    return await execute(store, userCode, workflow, context, options);
+    return await executeHere(store, userCode, workflow, { triggerKind: "manual", context }, options);
   } finally {
     await userCode.executors.close();
     await store.close();
   }
 }
 
-async function execute(store: Store, userCode: UserCode, workflow: LoadedWorkflow, context: TriggerContext, options: RunOptions): Promise<number> {
+/** What a run executed in this process is recorded as, besides its workflow: a manual run, or a replay of another. */
+export type HereRun = Pick<NewRun, "triggerKind" | "context" | "triggerId" | "triggerName" | "replayOf" | "scheduledFor">;
+
+/**
+ * Executes a loaded workflow in this process, recorded as `start` says,
+ * printing it live (or, with --json, only the record at the end); returns
+ * the exit status.
+ */
+export async function executeHere(store: Store, userCode: UserCode, workflow: LoadedWorkflow, start: HereRun, options: { json?: boolean }): Promise<number> {
   // This process owns the run it executes: an id for its lifetime, so a kill shows as an orphan.
   const owner = ownerFor("cli");
-  const run = await store.runs.insertRun({
-    workflowName: workflow.name,
-    workflowFile: workflow.file,
-    triggerKind: "manual",
-    context,
-    status: "running",
-    owner,
-  });
+  const run = await store.runs.insertRun({ ...start, workflowName: workflow.name, workflowFile: workflow.file, status: "running", owner });
   const events = new Events();
   if (!options.json) printLive(events, run);
 

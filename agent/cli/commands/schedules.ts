@@ -10,7 +10,7 @@ import { Command, Option } from "commander";
 import { loadConfig } from "../../config";
 import { TRIGGER_TYPES } from "../../core/triggerKinds";
 import { webhookPath } from "../../core/webhookPolicy";
-import type { CatchupPolicy, OverlapPolicy, TriggerRecord, TriggerType } from "../../protocol";
+import type { CatchupPolicy, MissedReport, OverlapPolicy, TriggerRecord, TriggerType } from "../../protocol";
 import {
   ListTriggers,
   RegisterSchedule,
@@ -21,6 +21,7 @@ import {
 } from "../../protocol";
 import { withAgentOrStore } from "../client";
 import { colour, printJson, table } from "../output";
+import { backfillHint, missedText } from "../runFormat";
 
 const overlapOption = () =>
   new Option("--overlap <policy>", "while the previous run is still going: skip it (recorded as skipped), queue one, or run in parallel").choices([
@@ -207,7 +208,15 @@ export function formatTriggers(triggers: TriggerRecord[], now: number): string {
     const kind = KIND_TABLES[type];
     out.push(table(kind.head, ofKind.map((t) => kind.row(t, cells))));
   }
+  const missed = triggers.filter((t) => t.schedule?.missed);
+  if (missed.length > 0) out.push(missed.map((t) => missedNote(t.name, t.schedule!.missed!)).join("\n") + "\n");
   return out.join("\n");
+}
+
+/** A schedule's outstanding missed instants, and the command that runs them. */
+function missedNote(name: string, missed: MissedReport): string {
+  const left = missed.outstanding === missed.count ? "" : ` (${missed.outstanding} still without a run)`;
+  return `${colour.yellow(`${name} missed ${missedText(missed)}`)}${left}\n  run them with: ${backfillHint(name, missed)}`;
 }
 
 interface CommonCells {
@@ -219,7 +228,7 @@ interface CommonCells {
 /** The columns of each kind's table; a kind without one is a compile error. */
 const KIND_TABLES: { [K in TriggerType]: { head: string[]; row: (t: TriggerRecord, c: CommonCells) => string[] } } = {
   schedule: {
-    head: ["SCHEDULE", "WORKFLOW", "CRON", "WHEN", "ZONE", "STATE", "LAST RUN", "NEXT FIRE"],
+    head: ["SCHEDULE", "WORKFLOW", "CRON", "WHEN", "ZONE", "STATE", "LAST RUN", "NEXT FIRE", "MISSED"],
     row: (t, c) => [
       t.name,
       t.workflowName,
@@ -229,6 +238,7 @@ const KIND_TABLES: { [K in TriggerType]: { head: string[]; row: (t: TriggerRecor
       c.state(t),
       c.last(t),
       t.schedule!.nextFireAt ? `${t.schedule!.nextFireAt} (${relative(Date.parse(t.schedule!.nextFireAt), c.now)})` : "—",
+      t.schedule!.missed ? colour.yellow(String(t.schedule!.missed.outstanding)) : "—",
     ],
   },
   webhook: {

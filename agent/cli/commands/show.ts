@@ -8,7 +8,7 @@ import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
 import { openStore } from "../../store";
 import { colour, printJson } from "../output";
-import { elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
+import { backfillHint, elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
 
 export function showCommands(program: Command): void {
   program
@@ -48,9 +48,17 @@ export function describeRun(run: RunRecord): string {
     field("file", run.workflowFile),
     field("trigger", triggerLabel(run)),
   ];
-  if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})`));
+  if (run.replayOf) lines.push(field("replay of", `${run.replayOf} (same trigger and context${run.trigger.body !== undefined ? "; the body may be edited" : ""})`));
+  if (run.scheduledFor) lines.push(field("scheduled", `${localTime(run.scheduledFor)} (${run.scheduledFor})${run.backfill ? " · backfill" : ""}`));
   const after = run.trigger.run;
   if (after) lines.push(field("after", `run ${after.id} of ${after.workflow} ended ${after.status} (this is the ${ordinal(after.depth)} run in its chain of run triggers)`));
+  if (run.missed) {
+    const m = run.missed;
+    const listed = m.instants.length < m.count ? ` (the first ${m.instants.length} listed)` : "";
+    lines.push(field("missed", `${m.count} instant${m.count === 1 ? "" : "s"} from ${localTime(m.instants[0] ?? m.last)} to ${localTime(m.last)}${listed}:`));
+    for (let i = 0; i < m.instants.length; i += 4) lines.push(field("", m.instants.slice(i, i + 4).map(localTime).join("  ")));
+    if (run.triggerName) lines.push(field("", colour.dim(`run them with: ${backfillHint(run.triggerName, run.missed)}`)));
+  }
   if (run.trigger.path) lines.push(field("path", `${run.trigger.path}${run.trigger.fileEvent ? ` (${run.trigger.fileEvent})` : ""}`));
   if (run.trigger.body !== undefined) {
     const body = typeof run.trigger.body === "string" ? run.trigger.body : JSON.stringify(run.trigger.body);

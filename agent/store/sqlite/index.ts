@@ -5,6 +5,7 @@
 // process can run inside it. The repositories are the synchronous classes
 // beside this file, seen through `asyncView`.
 import { decideAdmission, needsActiveCount } from "../../core/admission";
+import { instantAction, instantState } from "../../core/backfill";
 import type { RunSummary } from "../../protocol";
 import type {
   AdmissionRequest,
@@ -12,6 +13,8 @@ import type {
   AgentRepository,
   Clock,
   InstantClaim,
+  InstantOutcome,
+  InstantRequest,
   RunRepository,
   Store,
   TriggerRepository,
@@ -45,7 +48,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     return decision.serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey: decision.serialKey };
   };
 
-  const claimTx = db.transaction((claim: InstantClaim): { admission: Admission | null } | undefined => {
+  const claimTx = db.transaction((claim: InstantClaim): { admission: Admission | null; missedRecord?: RunSummary } | undefined => {
     const inserted = db
       .prepare(`INSERT INTO schedule_claims (trigger_id, scheduled_for, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
       .run(claim.triggerId, claim.expected, clock());
@@ -55,9 +58,16 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       .run(claim.next, clock(), claim.triggerId, claim.expected);
     // The schedule changed under us (paused, edited, removed): not ours to fire; undo the claim row too.
     if (advanced.changes !== 1) throw NOT_OURS;
-    if (!claim.run) return { admission: null };
+    const setRun = (runId: string) =>
+      db.prepare(`UPDATE schedule_claims SET run_id = ? WHERE trigger_id = ? AND scheduled_for = ?`).run(runId, claim.triggerId, claim.expected);
+    if (!claim.run) {
+      if (!claim.missedRecord) return { admission: null };
+      const missedRecord = runStore.insertRun({ ...claim.missedRecord, status: "skipped" });
+      setRun(missedRecord.id);
+      return { admission: null, missedRecord };
+    }
     const admission = admitOne(claim.run);
-    db.prepare(`UPDATE schedule_claims SET run_id = ? WHERE trigger_id = ? AND scheduled_for = ?`).run(admission.run.id, claim.triggerId, claim.expected);
+    setRun(admission.run.id);
     return { admission };
   });
 
@@ -71,6 +81,18 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       } catch (error) {
         return { ok: false, error };
       }
+    }),
+  );
+
+  // Backfill: each instant's runs are read and judged inside the
+  // transaction that admits it, so a second backfill of the same range
+  // (even one racing this one from another process) sees these runs.
+  const admitInstantsTx = db.transaction((requests: readonly InstantRequest[]): InstantOutcome[] =>
+    requests.map(({ reprocess, ...request }) => {
+      const existing = runStore.instantRuns(request.triggerId, request.scheduledFor, request.scheduledFor + 1);
+      const state = instantState(existing.map((run) => run.status));
+      const admission = instantAction(state, reprocess).action === "run" ? admitOne(request) : null;
+      return { scheduledFor: request.scheduledFor, state, existing, admission };
     }),
   );
 
@@ -89,6 +111,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         }
       }),
     admit: (requests) => settle(() => admitTx.immediate(requests)),
+    admitInstants: (requests) => settle(() => admitInstantsTx.immediate(requests)),
     close: () =>
       settle(() => {
         if (closed) return;
@@ -136,6 +159,7 @@ const RUN_METHODS = [
   "runProcesses",
   "appendLogs",
   "logsAfter",
+  "instantRuns",
   "findDelivery",
   "prune",
 ] as const satisfies ReadonlyArray<keyof RunStore & keyof RunRepository>;

@@ -1,7 +1,7 @@
 // How rows of `runs`, `run_steps` and `run_logs` look, and how they become
 // the protocol's records: epoch milliseconds become ISO strings, JSON
 // columns are parsed. Pure; the queries live in runs.ts.
-import type { LogChunk, RunStatus, RunSummary, RunTriggerKind, StepRecord, StepStatus, TriggerContext } from "../../protocol";
+import type { LogChunk, MissedInstants, RunStatus, RunSummary, RunTriggerKind, StepRecord, StepStatus, TriggerContext } from "../../protocol";
 
 export interface RunRow {
   rowid: number;
@@ -19,6 +19,10 @@ export interface RunRow {
   started_at: number | null;
   finished_at: number | null;
   error: string | null;
+  replay_of: string | null;
+  backfill: number;
+  /** JSON MissedInstants, or null. */
+  missed: string | null;
 }
 
 export interface StepRow {
@@ -49,7 +53,7 @@ export const RUN_COLUMNS = "rowid, *";
 // runs read many rows; reading each one's context would multiply their cost
 // by the size of the bodies.
 export const SUMMARY_COLUMNS =
-  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error";
+  "rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, replay_of, backfill, missed";
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -70,7 +74,21 @@ export function toSummary(row: RunRow): RunSummary {
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     error: row.error,
+    replayOf: row.replay_of,
+    backfill: row.backfill === 1,
+    missed: parseMissed(row.missed),
   };
+}
+
+/** A `missed` column: JSON written by this store; anything else reads as none. */
+export function parseMissed(text: string | null): MissedInstants | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as MissedInstants;
+    return typeof value?.count === "number" && Array.isArray(value.instants) && typeof value.last === "string" ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 export function toStep(row: StepRow): StepRecord {

@@ -19,7 +19,7 @@ import type {
   TriggerContext,
 } from "../../protocol";
 import type Database from "better-sqlite3";
-import type { ActiveRun, Clock, FinishStatus, NewLogChunk, NewRun, Owner, RunProcess, StepProcess } from "../store";
+import type { ActiveRun, Clock, FinishStatus, InstantRun, NewLogChunk, NewRun, Owner, RunProcess, StepProcess } from "../store";
 import type { Db } from "./db";
 import { newRunId, RUN_ID_CHARS } from "../ids";
 import {
@@ -75,12 +75,16 @@ export class RunStore {
       started_at: status === "running" ? now : null,
       finished_at: finished ? now : null,
       error: run.error ?? null,
+      replay_of: run.replayOf ?? null,
+      backfill: run.backfill ? 1 : 0,
+      missed: run.missed ? JSON.stringify(run.missed) : null,
     };
     const owner = run.owner ?? null;
     this.sql(
       `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context,
-         status, scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         status, scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id,
+         replay_of, backfill, missed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       row.workflow_name,
@@ -99,6 +103,9 @@ export class RunStore {
       owner?.pid ?? null,
       owner?.host ?? null,
       run.deliveryId ?? null,
+      row.replay_of,
+      row.backfill,
+      row.missed,
     );
     // The summary is what was just written; reading it back would cost a query per run.
     return toSummary(row);
@@ -403,6 +410,15 @@ export class RunStore {
       limit,
     ) as LogRow[];
     return rows.map(toLogChunk);
+  }
+
+  /** Every run of a trigger for an instant in [fromMs, toMs), by instant, then oldest first. */
+  instantRuns(triggerId: number, fromMs: number, toMs: number): InstantRun[] {
+    const rows = this.sql(
+      `SELECT id, scheduled_for, status FROM runs INDEXED BY runs_by_instant
+       WHERE trigger_id = ? AND scheduled_for >= ? AND scheduled_for < ? ORDER BY scheduled_for, created_at, rowid`,
+    ).all(triggerId, fromMs, toMs) as Array<{ id: string; scheduled_for: number; status: RunStatus }>;
+    return rows.map((row) => ({ id: row.id, scheduledFor: row.scheduled_for, status: row.status }));
   }
 
   /** The id of the run an earlier delivery with this id started, at or after `sinceMs`. */

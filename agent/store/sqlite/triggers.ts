@@ -4,12 +4,13 @@
 // never the webhook secret) and the protocol's `TriggerRecord` for clients.
 // The webhook secret has exactly one getter, `webhookSecret`. Synchronous;
 // sqlite/index.ts hands it out behind the asynchronous TriggerRepository.
-import type { ScheduleConfig, TriggerRecord, TriggerType, RunStatus } from "../../protocol";
+import type { MissedReport, ScheduleConfig, TriggerRecord, TriggerType, RunStatus } from "../../protocol";
 import { isTriggerType, TRIGGER_KINDS, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
 import { unreachable } from "../../core/unreachable";
 import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
+import { parseMissed } from "./runRows";
 import { TRIGGER_TYPES, type Clock, type NewTrigger, type ScheduleRow, type TriggerPatch, type TriggerRow } from "../store";
 
 export interface TriggerStoreOptions {
@@ -204,6 +205,7 @@ export class TriggerStore {
           ...row.config,
           description: this.describe(row.config),
           nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt),
+          missed: this.missedReport(row.id),
         };
         break;
       case "webhook": {
@@ -232,6 +234,29 @@ export class TriggerStore {
       )
       .get(triggerId) as { id: string; status: RunStatus; at: number } | undefined;
     return row ? { id: row.id, status: row.status, at: iso(row.at) } : null;
+  }
+
+  /**
+   * The schedule's latest missed-instants report, while some of its
+   * instants still have no run: every instant between its first and last
+   * was missed, so the runs those instants have since got (a backfill's)
+   * say how many are left.
+   */
+  private missedReport(triggerId: number): MissedReport | null {
+    const row = this.sql(
+        `SELECT id, created_at, missed FROM runs INDEXED BY runs_with_missed
+         WHERE trigger_id = ? AND missed IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(triggerId) as { id: string; created_at: number; missed: string } | undefined;
+    const missed = parseMissed(row?.missed ?? null);
+    if (!row || !missed || missed.instants.length === 0) return null;
+    const covered = this.sql(
+        `SELECT COUNT(DISTINCT scheduled_for) AS n FROM runs INDEXED BY runs_by_instant
+         WHERE trigger_id = ? AND scheduled_for >= ? AND scheduled_for <= ? AND status != 'skipped'`,
+      )
+      .get(triggerId, Date.parse(missed.instants[0]!), Date.parse(missed.last)) as { n: number };
+    const outstanding = Math.max(0, missed.count - covered.n);
+    return outstanding === 0 ? null : { ...missed, runId: row.id, recordedAt: iso(row.created_at), outstanding };
   }
 
   private describe(config: ScheduleConfig): string {

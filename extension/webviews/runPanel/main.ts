@@ -80,6 +80,8 @@ function build(): void {
       el("p", { id: "meta", class: "meta" }),
       el("div", { class: "actions" },
         el("button", { id: "rerun", type: "button", text: "Rerun", title: "Run this workflow again with the same input" }),
+        el("button", { id: "replay", type: "button", class: "secondary", text: "Replay", title: "Run it again as its trigger started it: same trigger, body, headers, file and scheduled time" }),
+        el("button", { id: "replay-edited", type: "button", class: "secondary", text: "Replay with Edited Body…", title: "Edit the body as JSON, then replay with it" }),
         el("button", { id: "cancel", type: "button", class: "secondary", text: "Cancel", title: "Cancel this run" }),
         el("button", { id: "open", type: "button", class: "secondary", text: "Open Workflow", title: "Open the workflow file" }),
         el("span", { id: "action-error", class: "error", role: "alert", hidden: "" }),
@@ -91,6 +93,8 @@ function build(): void {
     el("section", { id: "run-log", class: "run-log", hidden: "" }, el("h2", { text: "Run log" }), el("pre", { id: "run-log-text" })),
   );
   byId<HTMLButtonElement>("rerun").addEventListener("click", () => act({ method: "rerun" }));
+  byId<HTMLButtonElement>("replay").addEventListener("click", () => act({ method: "replay" }));
+  byId<HTMLButtonElement>("replay-edited").addEventListener("click", () => act({ method: "replayEdited" }));
   byId<HTMLButtonElement>("cancel").addEventListener("click", () => act({ method: "cancel" }));
   byId<HTMLButtonElement>("open").addEventListener("click", () => act({ method: "openFile" }));
 }
@@ -120,13 +124,16 @@ function render(): void {
   byId<HTMLElement>("meta").textContent = [
     `run ${run.id}`,
     trigger,
+    run.replayOf ? `replay of ${run.replayOf}` : "",
+    run.backfill && run.scheduledFor ? `backfill for ${new Date(run.scheduledFor).toLocaleString()}` : "",
+    run.missed ? `missed ${run.missed.count} instant${run.missed.count === 1 ? "" : "s"} before it` : "",
     `started ${new Date(started).toLocaleString()} (${relativeTime(started, now)})`,
     duration === null ? "" : `${run.status === "running" ? "running for" : "took"} ${editorDuration(duration)}`,
   ]
     .filter(Boolean)
     .join(" · ");
   byId<HTMLButtonElement>("cancel").disabled = !isActive(run) || !state.connected;
-  byId<HTMLButtonElement>("rerun").disabled = !state.connected;
+  for (const id of ["rerun", "replay", "replay-edited"]) byId<HTMLButtonElement>(id).disabled = !state.connected;
   const offline = byId<HTMLElement>("offline");
   offline.hidden = state.connected;
   offline.textContent = state.offline;

@@ -21,6 +21,8 @@ export type RunPanelEvent =
 
 export type RunPanelRequest =
   | { method: "rerun" }
+  | { method: "replay" }
+  | { method: "replayEdited" }
   | { method: "cancel" }
   | { method: "openFile" };
 

@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import {
   CancelRun,
   GetRun,
+  ReplayRun,
   RunLogs,
   StartRun,
   type LogChunk,
@@ -197,11 +198,15 @@ export class RunPanel implements vscode.Disposable {
     const agent = this.ctx.agent;
     if (!agent) throw new Error("The Clockwork agent is not connected.");
     if (request.method === "cancel") return agent.request(CancelRun, { id: this.runId });
-    // Rerun: the same file with the same input, shown in this panel.
-    const { runId } = await agent.request(StartRun, {
-      file: this.snapshot.run.workflowFile,
-      body: this.snapshot.run.trigger.body,
-    });
+    if (request.method === "replayEdited") {
+      await vscode.commands.executeCommand("clockwork.replayWithEditedBody", this.runId);
+      return null;
+    }
+    // Rerun (the same file with the same input) or Replay (as its trigger started it), shown in this panel.
+    const runId =
+      request.method === "replay"
+        ? (await agent.request(ReplayRun, { id: this.runId })).id
+        : (await agent.request(StartRun, { file: this.snapshot.run.workflowFile, body: this.snapshot.run.trigger.body })).runId;
     void watchRun(this.ctx, agent, runId, this.snapshot.run.workflowName);
     this.runId = runId;
     await this.reload();
