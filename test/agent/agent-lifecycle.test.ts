@@ -60,7 +60,7 @@ describe("a running agent", () => {
     assert.equal(parsed.state, "running");
     assert.equal(parsed.status.pid, agent.pid);
     assert.equal(parsed.status.socket, loadConfig(baseEnv(home)).socketPath);
-    assert.deepEqual(parsed.status.counts, { schedules: 0, webhooks: 0, watchers: 0, running: 0, queued: 0 });
+    assert.deepEqual(parsed.status.counts, { schedules: 0, webhooks: 0, watchers: 0, runTriggers: 0, running: 0, queued: 0 });
     assert.equal(parsed.status.stopping, false);
   });
 

@@ -43,7 +43,7 @@ describe("list-triggers", { timeout: 60_000 }, () => {
     const table = await runCli(["list-triggers"], { env });
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trim().split("\n");
-    assert.match(lines[0]!, /^NAME\s+KIND\s+WORKFLOW\s+STATE\s+LAST RUN\s+NEXT FIRE \/ URL \/ PATH$/);
+    assert.match(lines[0]!, /^NAME\s+KIND\s+WORKFLOW\s+STATE\s+LAST RUN\s+FIRES ON$/);
     assert.match(lines[1]!, /^a-schedule\s+schedule\s+echo-body\s+active\s+—\s+\d{4}-\d\d-\d\dT09:00:00\.000Z \(in /);
     assert.match(lines[2]!, /^b-webhook\s+webhook\s+echo-body\s+active\s+—\s+\/webhook\/b-webhook \(agent not listening\)$/);
     assert.match(lines[3]!, new RegExp(`^c-watcher\\s+watcher\\s+echo-body\\s+active\\s+—\\s+${watched}/\\*\\* \\*\\*/\\*\\.md \\[created,modified,deleted\\]$`));
