@@ -40,6 +40,11 @@ export function defaultTimezone(): string {
 }
 
 let knownZones: Map<string, string> | undefined;
+// Asking Intl about a zone builds a formatter each time, which was a tenth of
+// what a registration cost; every name a caller spelled validly is kept. The
+// map is bounded so that a client sending endless spellings cannot grow it.
+const ZONE_CACHE_LIMIT = 1024;
+const checkedZones = new Map<string, string>();
 
 /**
  * Returns the zone's name with its usual spelling ("america/new_york" →
@@ -48,6 +53,15 @@ let knownZones: Map<string, string> | undefined;
  */
 export function validateTimezone(tz: string): string {
   const name = typeof tz === "string" ? tz.trim() : "";
+  const checked = checkedZones.get(name);
+  if (checked !== undefined) return checked;
+  const zone = checkTimezone(name);
+  if (checkedZones.size >= ZONE_CACHE_LIMIT) checkedZones.clear();
+  checkedZones.set(name, zone);
+  return zone;
+}
+
+function checkTimezone(name: string): string {
   if (name === "") throw invalid("timezone: empty; use an IANA zone name such as Europe/Berlin or America/New_York");
   // Refused by name rather than left to Intl, whose support for offset zones
   // ("+05:00", part of newer ECMA-402) varies between runtimes.
@@ -72,8 +86,22 @@ export function validateTimezone(tz: string): string {
   return name;
 }
 
-/** Validates an expression and a zone (default: the machine's) and returns the spec to store. Throws invalid. */
-export function parseCron(expression: string, timezone?: string): CronSpec {
+/** A checked schedule and its fire instants, from one parse of the expression. */
+export interface CompiledCron {
+  spec: CronSpec;
+  /** The first fire strictly after `afterMs`, or null if there is none. */
+  nextAfter(afterMs: number): number | null;
+}
+
+/**
+ * Validates an expression and a zone (default: the machine's) and keeps the
+ * parsed pattern, so that a registration parses once and asks for its first
+ * fire from the same object. Not cached: a registration's pattern is rarely
+ * asked for again soon, and each one holds tens of kilobytes (croner keeps a
+ * table of every year), so caching them made the agent's heap grow with
+ * every registration. Throws invalid.
+ */
+export function compileCron(expression: string, timezone?: string): CompiledCron {
   const zone = timezone === undefined ? defaultTimezone() : validateTimezone(timezone);
   const cron = normalizeCron(expression);
   describeNormalized(cron);
@@ -84,13 +112,22 @@ export function parseCron(expression: string, timezone?: string): CronSpec {
   if (job.nextRun(new Date(0)) === null) {
     throw invalid(`cron: "${cron.expression}" never fires (no date matches its day and month fields)`);
   }
-  return { expression: cron.expression, timezone: zone };
+  return { spec: { expression: cron.expression, timezone: zone }, nextAfter: (afterMs) => nextOf(job, afterMs) };
+}
+
+/** Validates an expression and a zone (default: the machine's) and returns the spec to store. Throws invalid. */
+export function parseCron(expression: string, timezone?: string): CronSpec {
+  return compileCron(expression, timezone).spec;
 }
 
 /** The first fire strictly after `afterMs`, or null if there is none. */
 export function nextFireAfter(spec: CronSpec, afterMs: number): number | null {
+  return nextOf(jobFor(spec), afterMs);
+}
+
+function nextOf(job: Cron, afterMs: number): number | null {
   assertInstant(afterMs, "afterMs");
-  const next = jobFor(spec).nextRun(new Date(afterMs));
+  const next = job.nextRun(new Date(afterMs));
   return next === null ? null : next.getTime();
 }
 
@@ -174,8 +211,10 @@ function assertInstant(ms: number, name: string): void {
 
 // Croner objects are immutable once built and cost a parse each, and the
 // scheduler asks for the same few schedules over and over, so a small cache
-// keyed by zone and pattern pays off. It is bounded and cleared when full.
-const CACHE_LIMIT = 512;
+// keyed by zone and pattern pays off. It is bounded and cleared when full;
+// kept small because each object holds a table of every year (about 80 KB):
+// 512 of them were 40 MB of the agent's idle heap.
+const CACHE_LIMIT = 64;
 const cache = new Map<string, Cron>();
 
 function jobFor(spec: CronSpec): Cron {

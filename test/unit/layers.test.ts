@@ -126,6 +126,8 @@ test("the CLI takes from the daemon only running the agent, watching it from out
     // Trigger commands with no agent running do what the agent would.
     "agent/daemon/triggerOps",
     "agent/daemon/webhooks",
+    // A schedules file (register --from-file) is checked by the schema its request has.
+    "agent/daemon/requestParams",
   ]);
   const offending = sources(join(root, "agent/cli")).flatMap((file) =>
     imports(file)

@@ -139,6 +139,7 @@ const RUN_METHODS = [
 
 const TRIGGER_METHODS = [
   "create",
+  "createMany",
   "get",
   "getById",
   "require",

@@ -3,8 +3,9 @@
 import m001 from "./001_init";
 import m002 from "./002_step_processes";
 import m003 from "./003_store_interface";
+import m004 from "./004_trigger_lookups";
 
-export const migrations: readonly string[] = [m001, m002, m003];
+export const migrations: readonly string[] = [m001, m002, m003, m004];
 
 /** The first `version` migrations: for tests that build a store as an older version left it. */
 export function migrationsUpTo(version: number): readonly string[] {

@@ -1,0 +1,140 @@
+// Registering many schedules in one call (`clockwork/triggers/registerSchedules`,
+// `clockwork register --from-file`). Every entry is checked before anything
+// is stored: each distinct workflow file is loaded once, each distinct
+// (cron, zone) parsed once, names checked against each other; then the
+// store writes them all in one transaction. All or nothing: one problem and
+// nothing is stored, and the error lists the problems by entry index (from
+// 0, as in the JSON array) and field.
+import { compileCron, type CronSpec } from "../core/cron";
+import { nothingRegistered } from "../core/problemList";
+import { triggerNameProblem } from "../core/triggerNames";
+import { conflict, invalid, messageOf } from "../errors";
+import type { RegisterScheduleParams, ScheduleConfig } from "../protocol";
+import type { NewTrigger, TakenName, TriggerRepository } from "../store";
+
+/** Distinct (cron, zone) pairs kept parsed during one batch: repeated cadences parse once, memory stays bounded. */
+const PARSED_LIMIT = 256;
+
+export interface Workflow {
+  file: string;
+  name: string;
+}
+
+/** The stored form of one schedule registration, its cron already checked (`spec`) and its first fire computed. */
+export function newSchedule(
+  name: string,
+  workflow: Workflow,
+  spec: CronSpec,
+  nextFireAt: number | null,
+  p: Pick<RegisterScheduleParams, "overlap" | "catchup">,
+): NewTrigger {
+  const config: ScheduleConfig = { cron: spec.expression, timezone: spec.timezone, overlap: p.overlap ?? "skip", catchup: p.catchup ?? "once" };
+  return { name, type: "schedule", workflowFile: workflow.file, workflowName: workflow.name, config, nextFireAt };
+}
+
+export interface ScheduleBatchDeps {
+  triggers: TriggerRepository;
+  /** The workflow a trigger would run, or an Invalid error saying why the file does not load. */
+  loadWorkflow(file: string): Promise<Workflow>;
+  now: number;
+}
+
+/** Checks and stores every entry, or none; resolves with the names given, in entry order. */
+export async function registerScheduleBatch(entries: readonly RegisterScheduleParams[], deps: ScheduleBatchDeps): Promise<string[]> {
+  const workflows = await loadEach(entries, deps.loadWorkflow);
+  const problems: string[] = [...workflows.problems];
+  const parsed = new ParsedCrons(deps.now);
+  const firstWithName = new Map<string, number>();
+  const triggers: NewTrigger[] = [];
+  entries.forEach((entry, index) => {
+    const workflow = workflows.byFile.get(entry.file);
+    const compiled = parsed.get(entry);
+    if (!compiled.ok) problems.push(`entry ${index}: ${compiled.message}`);
+    if (workflow === undefined) return;
+    const name = entry.name ?? workflow.name;
+    const nameProblem = checkName(name, index, entry.name === undefined, firstWithName);
+    if (nameProblem !== undefined) problems.push(nameProblem);
+    if (compiled.ok && problems.length === 0) triggers.push(newSchedule(name, workflow, compiled.spec, compiled.next, entry));
+  });
+  // In entry order, whichever check found them (a file's problem is found first).
+  if (problems.length > 0) throw invalid(nothingRegistered(problems.sort((a, b) => entryIndex(a) - entryIndex(b))));
+  const taken = await deps.triggers.createMany(triggers);
+  if (taken.length > 0) throw conflict(nothingRegistered(taken.map(takenProblem)));
+  return triggers.map((t) => t.name);
+}
+
+/** Loads each distinct file once; a file that does not load is one problem, at the first entry naming it. */
+async function loadEach(
+  entries: readonly RegisterScheduleParams[],
+  load: (file: string) => Promise<Workflow>,
+): Promise<{ byFile: Map<string, Workflow>; problems: string[] }> {
+  const users = new Map<string, number[]>();
+  entries.forEach((entry, index) => {
+    const list = users.get(entry.file);
+    if (list) list.push(index);
+    else users.set(entry.file, [index]);
+  });
+  const byFile = new Map<string, Workflow>();
+  const problems: string[] = [];
+  await Promise.all(
+    [...users].map(async ([file, indexes]) => {
+      try {
+        byFile.set(file, await load(file));
+      } catch (error) {
+        const others = indexes.length - 1;
+        const also = others === 0 ? "" : ` (and ${others} other ${others === 1 ? "entry" : "entries"} with this file)`;
+        const message = messageOf(error);
+        problems.push(`entry ${indexes[0]}${also}: ${message.startsWith("file:") ? message : `file: ${message}`}`);
+      }
+    }),
+  );
+  return { byFile, problems };
+}
+
+const entryIndex = (problem: string) => Number(/^entry (\d+)/.exec(problem)?.[1] ?? 0);
+
+/** A name problem of entry `index`, or undefined; remembers the name for the entries after it. */
+function checkName(name: string, index: number, defaulted: boolean, firstWithName: Map<string, number>): string | undefined {
+  const invalidName = triggerNameProblem(name);
+  if (invalidName !== undefined) return `entry ${index}: ${invalidName}`;
+  const first = firstWithName.get(name);
+  if (first === undefined) {
+    firstWithName.set(name, index);
+    return undefined;
+  }
+  const why = defaulted ? ` (the workflow's name, as the entry has none; give each entry its own "name")` : "";
+  return `entry ${index}: name: "${name}" is also the name of entry ${first}${why}`;
+}
+
+function takenProblem(t: TakenName): string {
+  return `entry ${t.index}: name: a trigger named "${t.name}" already exists (a ${t.type}); choose another name or unregister it first`;
+}
+
+type Parsed = { ok: true; spec: CronSpec; next: number | null } | { ok: false; message: string };
+
+/** Each distinct (cron, zone) of a batch parsed once, its first fire after the batch's `now` with it, within a bounded memory. */
+class ParsedCrons {
+  private readonly parsed = new Map<string, Parsed>();
+
+  constructor(private readonly now: number) {}
+
+  get(entry: Pick<RegisterScheduleParams, "cron" | "timezone">): Parsed {
+    const key = `${entry.cron}\u0000${entry.timezone ?? ""}`;
+    let outcome = this.parsed.get(key);
+    if (outcome === undefined) {
+      outcome = this.parse(entry);
+      if (this.parsed.size >= PARSED_LIMIT) this.parsed.clear();
+      this.parsed.set(key, outcome);
+    }
+    return outcome;
+  }
+
+  private parse(entry: Pick<RegisterScheduleParams, "cron" | "timezone">): Parsed {
+    try {
+      const compiled = compileCron(entry.cron, entry.timezone);
+      return { ok: true, spec: compiled.spec, next: compiled.nextAfter(this.now) };
+    } catch (error) {
+      return { ok: false, message: messageOf(error) };
+    }
+  }
+}
