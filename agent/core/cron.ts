@@ -86,38 +86,41 @@ function checkTimezone(name: string): string {
   return name;
 }
 
-/** A checked schedule and its fire instants, from one parse of the expression. */
-export interface CompiledCron {
-  spec: CronSpec;
-  /** The first fire strictly after `afterMs`, or null if there is none. */
-  nextAfter(afterMs: number): number | null;
-}
-
-/**
- * Validates an expression and a zone (default: the machine's) and keeps the
- * parsed pattern, so that a registration parses once and asks for its first
- * fire from the same object. Not cached: a registration's pattern is rarely
- * asked for again soon, and each one holds tens of kilobytes (croner keeps a
- * table of every year), so caching them made the agent's heap grow with
- * every registration. Throws invalid.
- */
-export function compileCron(expression: string, timezone?: string): CompiledCron {
-  const zone = timezone === undefined ? defaultTimezone() : validateTimezone(timezone);
-  const cron = normalizeCron(expression);
-  describeNormalized(cron);
-  const job = cronFor(cron, zone);
+/** Validates an expression and a zone (default: the machine's) and returns the spec to store. Throws invalid. */
+export function parseCron(expression: string, timezone?: string): CronSpec {
+  const { cron, zone, job } = checkedJob(expression, timezone);
   // Without a year field a pattern that fires at all fires within any
   // 28-year span, so one look from a fixed instant finds the impossible ones
   // ("0 0 30 2 *") without making the answer depend on today's date.
-  if (job.nextRun(new Date(0)) === null) {
-    throw invalid(`cron: "${cron.expression}" never fires (no date matches its day and month fields)`);
-  }
-  return { spec: { expression: cron.expression, timezone: zone }, nextAfter: (afterMs) => nextOf(job, afterMs) };
+  if (job.nextRun(new Date(0)) === null) throw neverFires(cron);
+  return { expression: cron.expression, timezone: zone };
 }
 
-/** Validates an expression and a zone (default: the machine's) and returns the spec to store. Throws invalid. */
-export function parseCron(expression: string, timezone?: string): CronSpec {
-  return compileCron(expression, timezone).spec;
+/**
+ * What a registration needs: the checks of `parseCron` and the first fire
+ * strictly after `afterMs`, from one parse of the expression. A pattern
+ * without a year field that fires at all fires after any instant, so the
+ * first fire doubles as the check that it ever fires. The parsed pattern is
+ * not cached: it is rarely asked for again soon, and each one holds tens of
+ * kilobytes (croner keeps a table of every year), so caching them made the
+ * agent's heap grow with every registration. Throws invalid.
+ */
+export function checkSchedule(expression: string, timezone: string | undefined, afterMs: number): { spec: CronSpec; next: number } {
+  const { cron, zone, job } = checkedJob(expression, timezone);
+  const next = nextOf(job, afterMs);
+  if (next === null) throw neverFires(cron);
+  return { spec: { expression: cron.expression, timezone: zone }, next };
+}
+
+function checkedJob(expression: string, timezone: string | undefined): { cron: NormalizedCron; zone: string; job: Cron } {
+  const zone = timezone === undefined ? defaultTimezone() : validateTimezone(timezone);
+  const cron = normalizeCron(expression);
+  describeNormalized(cron);
+  return { cron, zone, job: cronFor(cron, zone) };
+}
+
+function neverFires(cron: NormalizedCron) {
+  return invalid(`cron: "${cron.expression}" never fires (no date matches its day and month fields)`);
 }
 
 /** The first fire strictly after `afterMs`, or null if there is none. */

@@ -5,7 +5,7 @@
 // store writes them all in one transaction. All or nothing: one problem and
 // nothing is stored, and the error lists the problems by entry index (from
 // 0, as in the JSON array) and field.
-import { compileCron, type CronSpec } from "../core/cron";
+import { checkSchedule, type CronSpec } from "../core/cron";
 import { nothingRegistered } from "../core/problemList";
 import { triggerNameProblem } from "../core/triggerNames";
 import { conflict, invalid, messageOf } from "../errors";
@@ -131,8 +131,7 @@ class ParsedCrons {
 
   private parse(entry: Pick<RegisterScheduleParams, "cron" | "timezone">): Parsed {
     try {
-      const compiled = compileCron(entry.cron, entry.timezone);
-      return { ok: true, spec: compiled.spec, next: compiled.nextAfter(this.now) };
+      return { ok: true, ...checkSchedule(entry.cron, entry.timezone, this.now) };
     } catch (error) {
       return { ok: false, message: messageOf(error) };
     }

@@ -6,7 +6,7 @@
 // client lists again.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { compileCron, describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
+import { checkSchedule, describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
 import { nextOnResume } from "../core/schedulePolicy";
 import { triggerNameProblem } from "../core/triggerNames";
 import { unreachable } from "../core/unreachable";
@@ -74,10 +74,10 @@ export class TriggerOps {
   }
 
   async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
-    const compiled = compileCron(p.cron, p.timezone);
+    const { spec, next } = checkSchedule(p.cron, p.timezone, this.now());
     const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
-    const row = await this.triggers.create(newSchedule(name, workflow, compiled.spec, compiled.nextAfter(this.now()), p));
+    const row = await this.triggers.create(newSchedule(name, workflow, spec, next, p));
     return this.changed(row);
   }
 
