@@ -22,7 +22,7 @@
 //
 // Usage: npm run build && node bench/registration.mjs
 //   BENCH_SIZES=10000,20000,40000,100000 BENCH_LIMIT_S=540 BENCH_IDLE_S=10
-//   BENCH_RSS_AT=20000 BENCH_BASELINE=…
+//   BENCH_RSS_AT=20000 BENCH_BASELINE=… BENCH_BUNDLE=<a copy of dist/clockwork.js>
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -36,7 +36,9 @@ const SIZES = (process.env.BENCH_SIZES ?? "10000,20000,40000,100000").split(",")
 const LIMIT_S = Number(process.env.BENCH_LIMIT_S ?? 540);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 10);
 const RSS_AT = Number(process.env.BENCH_RSS_AT ?? 20_000);
-const builds = [["this build", bundle]];
+// BENCH_BUNDLE: measure a copy of the build, so that rebuilding meanwhile does not change what is measured.
+const thisBuild = process.env.BENCH_BUNDLE ?? bundle;
+const builds = [["this build", thisBuild]];
 if (process.env.BENCH_BASELINE) builds.push(["baseline", process.env.BENCH_BASELINE]);
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -134,7 +136,7 @@ async function oneByOne(build) {
           bytesAtWindow = received.bytes;
           if (SIZES.includes(done)) reached.set(done, { ms: elapsed, ...last1000 });
         }
-        if (done % 10_000 === 0) log(`${build === bundle ? "this build" : "baseline"}: ${done} one by one in ${seconds(elapsed)}`);
+        if (done % 10_000 === 0) log(`${build === thisBuild ? "this build" : "baseline"}: ${done} one by one in ${seconds(elapsed)}`);
         if (done === RSS_AT) {
           rss = await idleRss(agent.pid);
           mark = performance.now();

@@ -203,6 +203,13 @@ export interface TriggerRepository {
   rows(type?: TriggerType): Promise<TriggerRow[]>;
   /** Protocol records, sorted by name. */
   list(type?: TriggerType): Promise<TriggerRecord[]>;
+  /**
+   * The records of the triggers whose workflow is `file` (as stored: an
+   * absolute path), the first `limit` by name, and how many there are. An
+   * editor's CodeLens asks after every trigger change, so this reads that
+   * file's triggers only.
+   */
+  ofWorkflowFile(file: string, limit: number): Promise<{ records: TriggerRecord[]; total: number }>;
   record(name: string): Promise<TriggerRecord>;
   toRecord(row: TriggerRow): Promise<TriggerRecord>;
   update(name: string, patch: TriggerPatch): Promise<TriggerRow>;

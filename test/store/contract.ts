@@ -289,7 +289,7 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         config: { path: "/tmp", events: ["created"], recursive: false, glob: null },
       };
 
-      test("createMany writes every trigger at once: each readable, counted, listed with its kind, due in turn", async () => {
+      test("createMany writes every trigger at once: each readable, counted, listed with its kind and its file, due in turn", async () => {
         const before = await store.triggers.counts();
         const taken = await store.triggers.createMany([bulkSchedule("bulk-0"), bulkSchedule("bulk-1"), bulkSchedule("bulk-2"), bulkWatcher]);
         assert.deepEqual(taken, []);
@@ -304,6 +304,11 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         assert.deepEqual((await store.triggers.rows("watcher")).map((r) => r.name), ["bulk-watch"], "rows of one kind are only that kind");
         const due = (await store.triggers.due(clock + 3_600_000)).map((r) => r.name);
         assert.deepEqual(due.filter((n) => n.startsWith("bulk-")), ["bulk-0", "bulk-1", "bulk-2"]);
+        const ofFile = await store.triggers.ofWorkflowFile("/bulk.workflow.ts", 2);
+        assert.deepEqual(ofFile.records.map((r) => r.name), ["bulk-0", "bulk-1"], "the first by name, as records");
+        assert.equal(ofFile.records[0]!.schedule?.cron, "0 9 * * *");
+        assert.equal(ofFile.total, 4, "and how many the file has in all");
+        assert.deepEqual(await store.triggers.ofWorkflowFile("/none.workflow.ts", 2), { records: [], total: 0 });
         for (const t of ["bulk-0", "bulk-1", "bulk-2", "bulk-watch"]) await store.triggers.remove(t);
         assert.deepEqual(await store.triggers.counts(), before, "removing counts down again");
         assert.deepEqual(await store.triggers.createMany([]), [], "nothing to create is no error");

@@ -59,7 +59,8 @@ describe("SQLite specifics", () => {
       seen.clear();
       // What the agent does on and after one registration: the name check,
       // the insert, the record sent back, the watcher manager's listing,
-      // the scheduler's due and earliest fire, the status counts.
+      // the scheduler's due and earliest fire, the status counts, the
+      // CodeLens of an open workflow file.
       const row = await store.triggers.create(schedule("one"));
       await store.triggers.toRecord(row);
       await store.triggers.createMany([schedule("two"), schedule("three")]);
@@ -68,6 +69,8 @@ describe("SQLite specifics", () => {
       await store.triggers.earliestFire();
       await store.triggers.counts();
       await store.triggers.get("two");
+      // An editor's CodeLens, asked again after every trigger change.
+      await store.triggers.ofWorkflowFile("/w.workflow.ts", 10);
     } finally {
       Database.prototype.prepare = prepare;
       await store.close();

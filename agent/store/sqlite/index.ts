@@ -145,6 +145,7 @@ const TRIGGER_METHODS = [
   "require",
   "rows",
   "list",
+  "ofWorkflowFile",
   "record",
   "toRecord",
   "update",

@@ -157,6 +157,12 @@ export class TriggerStore {
     return this.rows(type).map((row) => this.toRecord(row));
   }
 
+  ofWorkflowFile(file: string, limit: number): { records: TriggerRecord[]; total: number } {
+    const rows = this.sql(`SELECT ${COLUMNS} FROM triggers WHERE workflow_file = ? ORDER BY name LIMIT ?`).all(file, limit) as Row[];
+    const { n } = this.sql(`SELECT COUNT(*) AS n FROM triggers WHERE workflow_file = ?`).get(file) as { n: number };
+    return { records: rows.map((row) => this.toRecord(toTriggerRow(row))), total: n };
+  }
+
   record(name: string): TriggerRecord {
     return this.toRecord(this.require(name));
   }
