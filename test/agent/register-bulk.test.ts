@@ -74,6 +74,14 @@ describe("registering schedules in bulk", () => {
     assert.ok(Date.parse(last!.schedule!.nextFireAt!) > Date.now(), "its next fire is computed");
   });
 
+  test("listing thousands of triggers does not hold the agent up: a question asked after the listing is answered first", async () => {
+    const order: string[] = [];
+    const listing = watcher.client.request(ListTriggers, {}).then((all) => order.push(`list of ${all.length}`));
+    const status = watcher.client.request(Status, undefined).then(() => order.push("status"));
+    await Promise.all([listing, status]);
+    assert.deepEqual(order, ["status", "list of 3000"]);
+  });
+
   test("one bad entry and nothing is registered: the error names each bad entry by index and field", async () => {
     const before = await scheduleCount();
     const list = entries("bad", 2000, workflow);

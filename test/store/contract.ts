@@ -314,6 +314,18 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         assert.deepEqual(await store.triggers.createMany([]), [], "nothing to create is no error");
       });
 
+      test("a listing holds every trigger, sorted by name, however many there are", async () => {
+        const names = Array.from({ length: 1234 }, (_, i) => `many-${String(i).padStart(4, "0")}`);
+        // Inserted out of order: the listing sorts.
+        assert.deepEqual(await store.triggers.createMany([...names].reverse().map(bulkSchedule)), []);
+        const all = (await store.triggers.list()).map((t) => t.name);
+        assert.deepEqual(all.filter((n) => n.startsWith("many-")), names);
+        assert.deepEqual(all, [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), "sorted by name");
+        assert.equal((await store.triggers.list("schedule")).filter((t) => t.name.startsWith("many-")).length, 1234);
+        assert.deepEqual((await store.triggers.list("watcher")).filter((t) => t.name.startsWith("many-")), []);
+        for (const n of names) await store.triggers.remove(n);
+      });
+
       test("createMany writes nothing when any name is taken, and names each taken one by its index and the kind that has it", async () => {
         const before = await store.triggers.counts();
         const taken = await store.triggers.createMany([bulkSchedule("bulk-new"), bulkSchedule("gh"), bulkSchedule("bulk-twice"), bulkSchedule("bulk-twice")]);

@@ -71,6 +71,9 @@ describe("SQLite specifics", () => {
       await store.triggers.get("two");
       // An editor's CodeLens, asked again after every trigger change.
       await store.triggers.ofWorkflowFile("/w.workflow.ts", 10);
+      // Not after every change, but each page of a listing must be a seek too.
+      await store.triggers.list();
+      await store.triggers.list("schedule");
     } finally {
       Database.prototype.prepare = prepare;
       await store.close();

@@ -152,9 +152,14 @@ export class TriggerStore {
     return rows.map(toTriggerRow);
   }
 
-  /** Protocol records, sorted by name. */
-  list(type?: TriggerType): TriggerRecord[] {
-    return this.rows(type).map((row) => this.toRecord(row));
+  /** Up to `limit` records after the name `after` (exclusive), sorted by name: one page of a listing, on an index. */
+  listPage(type: TriggerType | undefined, after: string, limit: number): TriggerRecord[] {
+    const rows = (
+      type
+        ? this.sql(`SELECT ${COLUMNS} FROM triggers WHERE kind = ? AND name > ? ORDER BY name LIMIT ?`).all(type, after, limit)
+        : this.sql(`SELECT ${COLUMNS} FROM triggers WHERE name > ? ORDER BY name LIMIT ?`).all(after, limit)
+    ) as Row[];
+    return rows.map((row) => this.toRecord(toTriggerRow(row)));
   }
 
   ofWorkflowFile(file: string, limit: number): { records: TriggerRecord[]; total: number } {
