@@ -39,35 +39,52 @@ export interface ScheduleBatchDeps {
   now: number;
 }
 
+/** What is wrong with one entry: its index (from 0) and "field: what"; `sharedBy` other entries have the same problem (their workflow file). */
+interface Problem {
+  index: number;
+  text: string;
+  sharedBy?: number;
+}
+
 /** Checks and stores every entry, or none; resolves with the names given, in entry order. */
 export async function registerScheduleBatch(entries: readonly RegisterScheduleParams[], deps: ScheduleBatchDeps): Promise<string[]> {
   const workflows = await loadEach(entries, deps.loadWorkflow);
-  const problems: string[] = [...workflows.problems];
+  const problems: Problem[] = [...workflows.problems];
   const parsed = new ParsedCrons(deps.now);
   const firstWithName = new Map<string, number>();
   const triggers: NewTrigger[] = [];
   entries.forEach((entry, index) => {
     const workflow = workflows.byFile.get(entry.file);
     const compiled = parsed.get(entry);
-    if (!compiled.ok) problems.push(`entry ${index}: ${compiled.message}`);
+    if (!compiled.ok) problems.push({ index, text: compiled.message });
     if (workflow === undefined) return;
     const name = entry.name ?? workflow.name;
     const nameProblem = checkName(name, index, entry.name === undefined, firstWithName);
     if (nameProblem !== undefined) problems.push(nameProblem);
     if (compiled.ok && problems.length === 0) triggers.push(newSchedule(name, workflow, compiled.spec, compiled.next, entry));
   });
-  // In entry order, whichever check found them (a file's problem is found first).
-  if (problems.length > 0) throw invalid(nothingRegistered(problems.sort((a, b) => entryIndex(a) - entryIndex(b))));
+  if (problems.length > 0) throw invalid(listed(problems));
   const taken = await deps.triggers.createMany(triggers);
-  if (taken.length > 0) throw conflict(nothingRegistered(taken.map(takenProblem)));
+  if (taken.length > 0) throw conflict(listed(taken.map(takenProblem)));
   return triggers.map((t) => t.name);
+}
+
+/** The problems in entry order, whichever check found them (a file's problem is found first). */
+function listed(problems: Problem[]): string {
+  const ordered = [...problems].sort((a, b) => a.index - b.index);
+  return nothingRegistered(ordered.map(({ index, text, sharedBy }) => `entry ${index}${also(sharedBy)}: ${text}`));
+}
+
+function also(others = 0): string {
+  if (others === 0) return "";
+  return ` (and ${others} other ${others === 1 ? "entry" : "entries"} with this file)`;
 }
 
 /** Loads each distinct file once; a file that does not load is one problem, at the first entry naming it. */
 async function loadEach(
   entries: readonly RegisterScheduleParams[],
   load: (file: string) => Promise<Workflow>,
-): Promise<{ byFile: Map<string, Workflow>; problems: string[] }> {
+): Promise<{ byFile: Map<string, Workflow>; problems: Problem[] }> {
   const users = new Map<string, number[]>();
   entries.forEach((entry, index) => {
     const list = users.get(entry.file);
@@ -75,42 +92,39 @@ async function loadEach(
     else users.set(entry.file, [index]);
   });
   const byFile = new Map<string, Workflow>();
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   await Promise.all(
     [...users].map(async ([file, indexes]) => {
       try {
         byFile.set(file, await load(file));
       } catch (error) {
-        const others = indexes.length - 1;
-        const also = others === 0 ? "" : ` (and ${others} other ${others === 1 ? "entry" : "entries"} with this file)`;
         const message = messageOf(error);
-        problems.push(`entry ${indexes[0]}${also}: ${message.startsWith("file:") ? message : `file: ${message}`}`);
+        const text = message.startsWith("file:") ? message : `file: ${message}`;
+        problems.push({ index: indexes[0]!, text, sharedBy: indexes.length - 1 });
       }
     }),
   );
   return { byFile, problems };
 }
 
-const entryIndex = (problem: string) => Number(/^entry (\d+)/.exec(problem)?.[1] ?? 0);
-
 /** A name problem of entry `index`, or undefined; remembers the name for the entries after it. */
-function checkName(name: string, index: number, defaulted: boolean, firstWithName: Map<string, number>): string | undefined {
+function checkName(name: string, index: number, defaulted: boolean, firstWithName: Map<string, number>): Problem | undefined {
   const invalidName = triggerNameProblem(name);
-  if (invalidName !== undefined) return `entry ${index}: ${invalidName}`;
+  if (invalidName !== undefined) return { index, text: invalidName };
   const first = firstWithName.get(name);
   if (first === undefined) {
     firstWithName.set(name, index);
     return undefined;
   }
   const why = defaulted ? ` (the workflow's name, as the entry has none; give each entry its own "name")` : "";
-  return `entry ${index}: name: "${name}" is also the name of entry ${first}${why}`;
+  return { index, text: `name: "${name}" is also the name of entry ${first}${why}` };
 }
 
-function takenProblem(t: TakenName): string {
-  return `entry ${t.index}: name: a trigger named "${t.name}" already exists (a ${t.type}); choose another name or unregister it first`;
+function takenProblem(t: TakenName): Problem {
+  return { index: t.index, text: `name: a trigger named "${t.name}" already exists (a ${t.type}); choose another name or unregister it first` };
 }
 
-type Parsed = { ok: true; spec: CronSpec; next: number | null } | { ok: false; message: string };
+type Parsed = { ok: true; spec: CronSpec; next: number } | { ok: false; message: string };
 
 /** Each distinct (cron, zone) of a batch parsed once, its first fire after the batch's `now` with it, within a bounded memory. */
 class ParsedCrons {
