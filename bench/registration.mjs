@@ -16,7 +16,9 @@
 //      after 20,000 likewise.
 //
 // Each schedule has its own cron (`m h d M *`, all distinct, spread over the
-// year, so none is due during the run), in UTC, on one workflow file.
+// year, so none is due during the run), in UTC, on one workflow file; the
+// largest size is also registered in bulk spread over one day (`m h * * *`,
+// 1,440 distinct crons), as a real file would repeat its cadences.
 // BENCH_BASELINE=/path/to/other/dist/clockwork.js measures another build the
 // same way in the same run (a build without bulk registration shows "—").
 //
@@ -42,6 +44,7 @@ const builds = [["this build", thisBuild]];
 if (process.env.BENCH_BASELINE) builds.push(["baseline", process.env.BENCH_BASELINE]);
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const cronOfDay = (j) => `${j % 60} ${Math.floor(j / 60) % 24} * * *`;
 const cronOf = (j) => `${j % 60} ${Math.floor(j / 60) % 24} ${1 + (Math.floor(j / 1440) % 28)} ${1 + (Math.floor(j / 40320) % 12)} *`;
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -165,7 +168,7 @@ function runCli(build, home, args) {
 }
 
 /** A fresh agent and `clockwork register --from-file` with `size` schedules; null when the build has no bulk path. */
-async function bulk(build, size) {
+async function bulk(build, size, cron = cronOf) {
   const { home, workflow } = makeHome();
   const help = await runCli(build, home, ["register", "--help"]);
   if (!help.out.includes("--from-file")) {
@@ -173,7 +176,7 @@ async function bulk(build, size) {
     return null;
   }
   const file = join(home, "work", "schedules.json");
-  writeFileSync(file, JSON.stringify(Array.from({ length: size }, (_, j) => ({ file: workflow, cron: cronOf(j), timezone: "UTC", name: `s${j}` }))));
+  writeFileSync(file, JSON.stringify(Array.from({ length: size }, (_, j) => ({ file: workflow, cron: cron(j), timezone: "UTC", name: `s${j}` }))));
   const agent = await startAgent(build, home);
   try {
     const t0 = performance.now();
@@ -193,6 +196,7 @@ async function bulk(build, size) {
   }
 }
 
+const largest = Math.max(...SIZES);
 const results = [];
 for (const [label, build] of builds) {
   log(`${label}: one by one up to ${Math.max(...SIZES)} (limit ${LIMIT_S} s)…`);
@@ -202,7 +206,10 @@ for (const [label, build] of builds) {
     log(`${label}: ${size} in bulk…`);
     bulkBySize.set(size, await bulk(build, size));
   }
-  results.push({ label, single, bulkBySize });
+  // The same number spread over one day: 1,440 distinct crons, as a real file of that size would repeat them.
+  log(`${label}: ${largest} in bulk, spread over a day…`);
+  const overDay = await bulk(build, largest, cronOfDay);
+  results.push({ label, single, bulkBySize, overDay });
 }
 
 const lines = [`| build | schedules | one by one (per registration over the last 1,000; notification bytes each) | in bulk (\`register --from-file\`) |`, `|---|---|---|---|`];
@@ -215,6 +222,9 @@ for (const { label, single, bulkBySize } of results) {
     const b = bulkBySize.get(size);
     lines.push(`| ${label} | ${size.toLocaleString("en")} | ${one} | ${b === null ? "—" : seconds(b.ms)} |`);
   }
+}
+for (const { label, overDay } of results) {
+  lines.push(`| ${label} | ${largest.toLocaleString("en")}, over one day (1,440 distinct crons) | | ${overDay === null ? "—" : seconds(overDay.ms)} |`);
 }
 lines.push("", `| build | idle RSS after ${RSS_AT.toLocaleString("en")} one by one (after ${IDLE_S} s; largest) | after ${RSS_AT.toLocaleString("en")} in bulk |`, `|---|---|---|`);
 for (const { label, single, bulkBySize } of results) {

@@ -12,8 +12,13 @@ import { conflict, invalid, messageOf } from "../errors";
 import type { RegisterScheduleParams, ScheduleConfig } from "../protocol";
 import type { NewTrigger, TakenName, TriggerRepository } from "../store";
 
-/** Distinct (cron, zone) pairs kept parsed during one batch: repeated cadences parse once, memory stays bounded. */
-const PARSED_LIMIT = 256;
+/**
+ * Distinct (cron, zone) pairs kept parsed during one batch, so that repeated
+ * cadences parse once (checking a cron is most of what a bulk registration
+ * costs). What is kept is the outcome, a few hundred bytes, not the parsed
+ * pattern: bounded at about 2 MB.
+ */
+const PARSED_LIMIT = 10_000;
 
 export interface Workflow {
   file: string;
