@@ -261,6 +261,28 @@ export const RegisterSchedule = new RequestType<RegisterScheduleParams, TriggerR
   "clockwork/triggers/registerSchedule",
 );
 
+/** The most schedules one RegisterSchedules request may carry. */
+export const MAX_SCHEDULES_PER_REQUEST = 200_000;
+
+export interface RegisterSchedulesParams {
+  /** Each as RegisterSchedule takes it. */
+  schedules: RegisterScheduleParams[];
+}
+export interface RegisterSchedulesResult {
+  registered: number;
+  /** The names given, in the order of `schedules` (a schedule without a name takes its workflow's). */
+  names: string[];
+}
+/**
+ * Registers many schedules at once, all or none: one bad entry (a cron that
+ * does not parse, a file that does not load, a name already used) and nothing
+ * is registered; the error names each bad entry by its index and field. Each
+ * distinct workflow file is loaded once. One TriggersChanged names them all.
+ */
+export const RegisterSchedules = new RequestType<RegisterSchedulesParams, RegisterSchedulesResult, void>(
+  "clockwork/triggers/registerSchedules",
+);
+
 export interface RegisterWebhookParams {
   file: string;
   name?: string;
@@ -443,7 +465,12 @@ export const Timezones = new RequestType<void, TimezoneList, void>("clockwork/cr
 export const RunChanged = new NotificationType<RunSummary>("clockwork/runChanged");
 export const StepChanged = new NotificationType<{ runId: string; step: StepRecord }>("clockwork/stepChanged");
 export const RunLog = new NotificationType<LogChunk>("clockwork/runLog");
-/** Something in the trigger list changed; clients list again. */
+/**
+ * These triggers were registered, edited, paused, resumed or unregistered:
+ * exactly the ones that changed, never the whole list, so a registration
+ * costs a client the same however many triggers there are. Clients re-read
+ * just these (ListTriggers with `names`).
+ */
 export const TriggersChanged = new NotificationType<{ names: string[] }>("clockwork/triggersChanged");
 export const AgentStatusChanged = new NotificationType<AgentStatus>("clockwork/agentStatus");
 /**
@@ -478,6 +505,7 @@ export const ALL_METHODS = [
   Status,
   ListTriggers,
   RegisterSchedule,
+  RegisterSchedules,
   RegisterWebhook,
   RegisterWatcher,
   RegisterRunTrigger,

@@ -86,6 +86,25 @@ export function parseCron(expression: string, timezone?: string): CronSpec {
   return { expression: cron.expression, timezone: zone };
 }
 
+/**
+ * What a registration needs: the checks of `parseCron` and the first fire
+ * strictly after `afterMs`, from one parse of the expression. A pattern
+ * without a year field that fires at all fires after any instant, so the
+ * first fire doubles as the check that it ever fires. The parsed pattern is
+ * not cached: it is rarely asked for again soon, and each one holds tens of
+ * kilobytes (croner keeps a table of every year), so caching them made the
+ * agent's heap grow with every registration. Throws invalid.
+ */
+export function checkSchedule(expression: string, timezone: string | undefined, afterMs: number): { spec: CronSpec; next: number } {
+  assertInstant(afterMs, "afterMs");
+  const zone = timezone === undefined ? defaultTimezone() : validateTimezone(timezone);
+  const cron = normalizeCron(expression);
+  describeNormalized(cron);
+  const next = nextInstantAfter(timelineOf(cron, zone), afterMs);
+  if (next === null) throw invalid(`cron: "${cron.expression}" never fires (no date matches its day and month fields)`);
+  return { spec: { expression: cron.expression, timezone: zone }, next };
+}
+
 /** The first fire strictly after `afterMs`, or null if there is none. */
 export function nextFireAfter(spec: CronSpec, afterMs: number): number | null {
   assertInstant(afterMs, "afterMs");
@@ -172,18 +191,26 @@ function assertInstant(ms: number, name: string): void {
 
 // A timeline holds a croner object, immutable once built and costing a parse,
 // and the scheduler asks for the same few schedules over and over, so a
-// small cache keyed by zone and pattern pays off. Bounded, cleared when full.
-const CACHE_LIMIT = 512;
+// small cache keyed by zone and pattern pays off. Bounded, cleared when
+// full, and kept small because each croner object holds a table of every
+// year (tens of KB): 512 of them were 40 MB of the agent's idle heap.
+const CACHE_LIMIT = 64;
 const cache = new Map<string, Timeline>();
 
 function timelineFor(spec: CronSpec): Timeline {
   const key = `${spec.timezone}\u0000${spec.expression}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const cron = normalizeCron(spec.expression);
+  const timeline = timelineOf(normalizeCron(spec.expression), spec.timezone);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, timeline);
+  return timeline;
+}
+
+function timelineOf(cron: NormalizedCron, zone: string): Timeline {
   const job = cronFor(cron);
-  const timeline: Timeline = {
-    zone: spec.timezone,
+  return {
+    zone,
     everyHour: cron.everyHour,
     clock: {
       nextAfter: (wall) => job.nextRun(new Date(wall))?.getTime() ?? null,
@@ -191,9 +218,6 @@ function timelineFor(spec: CronSpec): Timeline {
       lastAtOrBefore: (wall) => job.previousRuns(1, new Date(wall + 1))[0]?.getTime() ?? null,
     },
   };
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, timeline);
-  return timeline;
 }
 
 /** The pattern on the local wall clock: croner at UTC offset 0, where no time is missing or repeated. */

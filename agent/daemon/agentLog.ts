@@ -44,7 +44,7 @@ export function attachAgentLog(events: Events, sinks: LogSink[], now: () => numb
     events.on("schedule:skipped", (e) =>
       write("info", `schedule ${e.trigger} skipped ${e.scheduledFor}: ${e.reason}`),
     ),
-    events.on("triggers:changed", (e) => write("info", `triggers changed: ${e.names.join(", ")}`)),
+    events.on("triggers:changed", (e) => write("info", `triggers changed: ${someNames(e.names)}`)),
     events.on("webhook:rejected", (e) => write("warn", `webhook ${e.name} rejected (${e.status}): ${e.reason}`)),
     events.on("watcher:error", (e) => write("warn", `watcher ${e.trigger}: ${e.error}`)),
     events.on("watcher:recovered", (e) => write("info", `watcher ${e.trigger} recovered`)),
@@ -54,6 +54,13 @@ export function attachAgentLog(events: Events, sinks: LogSink[], now: () => numb
     flush();
     process.off("exit", flush);
   };
+}
+
+/** A bulk registration changes thousands of triggers at once: its log line names a few and counts the rest. */
+function someNames(names: readonly string[]): string {
+  const SHOWN = 10;
+  if (names.length <= SHOWN) return names.join(", ");
+  return `${names.length} triggers: ${names.slice(0, SHOWN).join(", ")} and ${names.length - SHOWN} more`;
 }
 
 function firstLine(text: string): string {

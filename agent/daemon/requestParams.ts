@@ -11,7 +11,7 @@
 // about 420 KB to 880 KB, minified).
 import { z } from "zod";
 import { TRIGGER_TYPES } from "../core/triggerKinds";
-import { RUN_OUTCOMES } from "../protocol";
+import { MAX_SCHEDULES_PER_REQUEST, RUN_OUTCOMES } from "../protocol";
 import type { ParamsOf, RequestName, SameType } from "./requestTypes";
 
 const name = z.string().min(1);
@@ -24,20 +24,26 @@ const runStatus = z.enum(["queued", "running", "success", "failed", "cancelled",
 const none = z.preprocess((v) => v ?? {}, z.object({}));
 const optionalObject = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, z.strictObject(shape));
 
+const schedule = z.strictObject({
+  file: name,
+  cron: z.string(),
+  timezone: z.string().optional(),
+  name: name.optional(),
+  overlap: overlap.optional(),
+  catchup: catchup.optional(),
+});
+
 /** One schema per request the protocol exports, under the same name. */
 export const requestParams = {
   Status: none,
 
   ListTriggers: optionalObject({ type: triggerType.optional(), names: z.array(name).max(10_000).optional() }),
 
-  RegisterSchedule: z.strictObject({
-    file: name,
-    cron: z.string(),
-    timezone: z.string().optional(),
-    name: name.optional(),
-    overlap: overlap.optional(),
-    catchup: catchup.optional(),
-  }),
+  RegisterSchedule: schedule,
+
+  // Each entry as RegisterSchedule takes it; a failure names the entry's
+  // index and field ("at schedules[3].cron").
+  RegisterSchedules: z.strictObject({ schedules: z.array(schedule).max(MAX_SCHEDULES_PER_REQUEST) }),
 
   RegisterWebhook: z.strictObject({
     file: name,

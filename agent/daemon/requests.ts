@@ -44,6 +44,8 @@ const handlers: Handlers = {
 
   RegisterSchedule: (p, s) => s.triggerOps.registerSchedule(p),
 
+  RegisterSchedules: (p, s) => s.triggerOps.registerSchedules(p.schedules),
+
   RegisterWebhook: async (p, s) =>
     registerWebhook({ triggers: s.store.triggers, triggerOps: s.triggerOps, events: s.events, httpUrl: (await s.status()).httpUrl }, p),
 

@@ -10,6 +10,7 @@ import {
   StreamMessageWriter,
   type Connection,
   type InitializeResult,
+  type Logger,
   type ServerCapabilities,
 } from "vscode-languageserver/node";
 import { createConnection, type WatchDog } from "vscode-languageserver/lib/common/server";
@@ -63,7 +64,7 @@ function openConnection(socket: net.Socket): Connection {
   // client's pid dies: right for a language server per editor, wrong for an
   // agent shared by many clients. Ours closes only this client.
   const watchDog: WatchDog = { shutdownReceived: false, initialize() {}, exit: close };
-  const connection = createConnection((logger) => createProtocolConnection(reader, writer, logger), watchDog);
+  const connection = createConnection((logger) => createProtocolConnection(reader, writer, whileOpen(socket, logger)), watchDog);
 
   reader.onError((error) => {
     // Bytes that are not JSON-RPC: answer with a parse error and hang up,
@@ -76,6 +77,21 @@ function openConnection(socket: net.Socket): Connection {
   writer.onError(() => close());
   socket.on("error", () => close());
   return connection;
+}
+
+/**
+ * The library reports its own trouble (a notification it could not write)
+ * to the client's console, which is a message to the same client: once the
+ * client has hung up, that fails too and the library prints "Sending log
+ * message failed" on the agent's stderr. A client that left mid-write (a
+ * CLI command that got its answer while a broadcast was going out) is
+ * nobody's problem, so nothing is reported to it.
+ */
+function whileOpen(socket: net.Socket, logger: Logger): Logger {
+  const to = (send: (message: string) => void) => (message: string) => {
+    if (socket.writable) send(message);
+  };
+  return { error: to((m) => logger.error(m)), warn: to((m) => logger.warn(m)), info: to((m) => logger.info(m)), log: to((m) => logger.log(m)) };
 }
 
 /** Registers each editor feature on the connection and merges the capabilities they serve; one that throws is logged and left out. */

@@ -6,10 +6,11 @@
 // client lists again.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
+import { checkSchedule, describeCron, nextFireAfter, parseCron, type CronSpec } from "../core/cron";
 import { checkRunTriggerConfig, registrationWarnings, type RunTriggerEdge } from "../core/runTriggers";
 import { nextOnResume } from "../core/schedulePolicy";
 import { TRIGGER_KINDS } from "../core/triggerKinds";
+import { triggerNameProblem } from "../core/triggerNames";
 import { unreachable } from "../core/unreachable";
 import { webhookUrl } from "../core/webhookPolicy";
 import { conflict, invalid, messageOf } from "../errors";
@@ -18,6 +19,7 @@ import type {
   FileEvent,
   RegisterRunTriggerParams,
   RegisterScheduleParams,
+  RegisterSchedulesResult,
   RegisterWatcherParams,
   RegisterWebhookParams,
   ScheduleConfig,
@@ -28,10 +30,9 @@ import type {
 } from "../protocol";
 import type { RunRepository, TriggerRepository, TriggerRow } from "../store";
 import type { WorkflowLoader } from "../workflow/load";
+import { newSchedule, registerScheduleBatch } from "./scheduleBatch";
 
 const ALL_FILE_EVENTS: FileEvent[] = ["created", "modified", "deleted"];
-// Names travel in URLs (/webhook/<name>), shell arguments and tree labels.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** A webhook registration after the webhook policy's checks: every setting present, the secret made. */
 export type CheckedWebhook = Required<Pick<RegisterWebhookParams, "file" | "headers" | "maxBodyBytes" | "secret">> &
@@ -79,24 +80,26 @@ export class TriggerOps {
   }
 
   async registerSchedule(p: RegisterScheduleParams): Promise<TriggerRecord> {
-    const spec = parseCron(p.cron, p.timezone);
+    const { spec, next } = checkSchedule(p.cron, p.timezone, this.now());
     const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
-    const config: ScheduleConfig = {
-      cron: spec.expression,
-      timezone: spec.timezone,
-      overlap: p.overlap ?? "skip",
-      catchup: p.catchup ?? "once",
-    };
-    const row = await this.triggers.create({
-      name,
-      type: "schedule",
-      workflowFile: workflow.file,
-      workflowName: workflow.name,
-      config,
-      nextFireAt: nextFireAfter(spec, this.now()),
-    });
+    const row = await this.triggers.create(newSchedule(name, workflow, spec, next, p));
     return this.changed(row);
+  }
+
+  /**
+   * Registers every schedule or none (scheduleBatch.ts); one
+   * `triggers:changed` names them all. Resolves with their names in entry
+   * order.
+   */
+  async registerSchedules(entries: readonly RegisterScheduleParams[]): Promise<RegisterSchedulesResult> {
+    const names = await registerScheduleBatch(entries, {
+      triggers: this.triggers,
+      loadWorkflow: (file) => this.loadTriggerWorkflow(file),
+      now: this.now(),
+    });
+    if (names.length > 0) this.deps.events?.emit("triggers:changed", { names });
+    return { registered: names.length, names };
   }
 
   /**
@@ -220,11 +223,8 @@ export class TriggerOps {
   }
 
   private async freeName(name: string): Promise<string> {
-    if (!NAME.test(name)) {
-      throw invalid(
-        `name: "${name}" is not a valid trigger name (letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100); pass --name`,
-      );
-    }
+    const problem = triggerNameProblem(name);
+    if (problem !== undefined) throw invalid(`${problem}; pass --name`);
     const existing = await this.triggers.get(name);
     if (existing) {
       throw conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[existing.type].words[0]}); choose another --name or unregister it first`);

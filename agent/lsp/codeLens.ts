@@ -1,5 +1,6 @@
 // The CodeLens line above `defineWorkflow(`: ▶ Run Now · Schedule… · each
-// trigger of this file with its next fire · the last run with ✓/✗ and when.
+// trigger of this file with its next fire (the first few by name, then how
+// many more) · the last run with ✓/✗ and when.
 // The commands are the extension's (clockwork.*); their arguments are plain
 // strings so any client can pass them back. The marks are codicons
 // (`$(play)`), which VS Code draws in the editor's own icon font, so they
@@ -14,8 +15,10 @@ export interface LensFacts {
   uri: string;
   /** Where the lenses sit (the `defineWorkflow` line). */
   range: Range;
-  /** Registered triggers whose workflow is this file. */
+  /** Registered triggers whose workflow is this file (the first few, when there are many). */
   triggers: readonly TriggerRecord[];
+  /** How many more of this file's triggers there are than `triggers` holds. */
+  moreTriggers?: number;
   lastRun: RunSummary | undefined;
   nowMs: number;
 }
@@ -31,6 +34,8 @@ export function workflowLenses(f: LensFacts): CodeLens[] {
   ];
   const sorted = [...f.triggers].sort((a, b) => a.name.localeCompare(b.name));
   for (const t of sorted) lenses.push(lens(triggerTitle(t, f.nowMs), "clockwork.revealTrigger", [t.name]));
+  // The rest are in the Triggers view, which VS Code opens with its own `<view id>.focus` command.
+  if (f.moreTriggers) lenses.push(lens(`+${f.moreTriggers} more`, "clockwork.triggers.focus", []));
   if (f.lastRun) {
     const r = f.lastRun;
     const at = Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);

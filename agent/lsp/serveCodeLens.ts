@@ -8,6 +8,9 @@ import type { AgentServices } from "../daemon/services";
 import { workflowLenses } from "./codeLens";
 import type { OpenDocuments } from "./openDocuments";
 
+/** The most triggers named above one workflow; the rest are counted ("+12 more"). */
+const LENS_TRIGGERS = 10;
+
 /** CodeLens say "in 3 min": ask the client to fetch them again this often while files are open. */
 const LENS_REFRESH_MS = 60_000;
 
@@ -26,10 +29,12 @@ export function serveCodeLens(connection: Connection, services: AgentServices, d
     const scan = scanOf(doc);
     const at = doc.positionAt(scan.workflowAt ?? 0);
     const file = resolve(fileURLToPath(doc.uri));
-    const triggers = (await services.store.triggers.list()).filter((t) => resolve(t.workflowFile) === file);
+    // Asked again after every trigger change: only this file's triggers, on an index, and only as many as a line shows.
+    const { records: triggers, total } = await services.store.triggers.ofWorkflowFile(file, LENS_TRIGGERS);
     const name = stateOf(doc.uri).workflowName ?? triggers[0]?.workflowName;
     const lastRun = name ? (await services.store.runs.listRuns({ workflow: name, limit: 1 }))[0] : undefined;
-    return workflowLenses({ uri: doc.uri, range: { start: at, end: at }, triggers, lastRun, nowMs: Date.now() });
+    const moreTriggers = total - triggers.length;
+    return workflowLenses({ uri: doc.uri, range: { start: at, end: at }, triggers, moreTriggers, lastRun, nowMs: Date.now() });
   });
 
   let refreshTimer: NodeJS.Timeout | undefined;

@@ -209,17 +209,43 @@ export interface TriggerPatch {
   secret?: string;
 }
 
+/** A name `createMany` could not use: its index in the inputs, and the kind of the trigger that has it. */
+export interface TakenName {
+  index: number;
+  name: string;
+  type: TriggerType;
+}
+
 export interface TriggerRepository {
   /** Refuses (Conflict) a name already used by any trigger, whatever its kind. */
   create(input: NewTrigger): Promise<TriggerRow>;
+  /**
+   * Creates all the triggers in one transaction, or none of them. Resolves
+   * with the names already used (by a stored trigger, or by an earlier
+   * input), each with its index in `inputs`; when there are any, nothing
+   * was written. Bulk registration: its cost is the inserts, nothing is
+   * read back.
+   */
+  createMany(inputs: readonly NewTrigger[]): Promise<TakenName[]>;
   get(name: string): Promise<TriggerRow | undefined>;
   getById(id: number): Promise<TriggerRow | undefined>;
   /** Like `get`, but an unknown name is a NotFound error naming it. */
   require(name: string): Promise<TriggerRow>;
-  /** Sorted by name. */
+  /**
+   * Sorted by name. With a kind, reads only that kind's rows: the watcher
+   * manager lists the watchers after every trigger change, so this must not
+   * cost in proportion to the schedules.
+   */
   rows(type?: TriggerType): Promise<TriggerRow[]>;
   /** Protocol records, sorted by name. */
   list(type?: TriggerType): Promise<TriggerRecord[]>;
+  /**
+   * The records of the triggers whose workflow is `file` (as stored: an
+   * absolute path), the first `limit` by name, and how many there are. An
+   * editor's CodeLens asks after every trigger change, so this reads that
+   * file's triggers only.
+   */
+  ofWorkflowFile(file: string, limit: number): Promise<{ records: TriggerRecord[]; total: number }>;
   record(name: string): Promise<TriggerRecord>;
   toRecord(row: TriggerRow): Promise<TriggerRecord>;
   update(name: string, patch: TriggerPatch): Promise<TriggerRow>;
@@ -232,6 +258,7 @@ export interface TriggerRepository {
   earliestFire(): Promise<{ name: string; at: number } | undefined>;
   /** Active schedules due at or before `now`, earliest first. */
   due(now: number, limit?: number): Promise<ScheduleRow[]>;
+  /** How many triggers of each kind, without reading every trigger (the status asks after every change). */
   counts(): Promise<TriggerCounts>;
 }
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { StepRecord } from "../../agent/protocol";
-import type { Owner, Store } from "../../agent/store";
+import type { NewTrigger, Owner, Store } from "../../agent/store";
 
 export interface StoreUnderTest {
   store: Store;
@@ -288,6 +288,72 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         assert.deepEqual((await store.triggers.due(clock)).map((r) => r.name), [a.name, b.name]);
         assert.equal((await store.triggers.earliestFire())?.at, clock - 3000, "the earliest stored next fire");
         for (const t of ["due-a", "due-b", "due-later", "due-paused"]) await store.triggers.remove(t);
+      });
+
+      const bulkSchedule = (triggerName: string): NewTrigger => ({
+        name: triggerName,
+        type: "schedule",
+        workflowFile: "/bulk.workflow.ts",
+        workflowName: "bulk",
+        config: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip", catchup: "once" },
+        nextFireAt: clock + 3_600_000,
+      });
+      const bulkWatcher: NewTrigger = {
+        name: "bulk-watch",
+        type: "watcher",
+        workflowFile: "/bulk.workflow.ts",
+        workflowName: "bulk",
+        config: { path: "/tmp", events: ["created"], recursive: false, glob: null },
+      };
+
+      test("createMany writes every trigger at once: each readable, counted, listed with its kind and its file, due in turn", async () => {
+        const before = await store.triggers.counts();
+        const taken = await store.triggers.createMany([bulkSchedule("bulk-0"), bulkSchedule("bulk-1"), bulkSchedule("bulk-2"), bulkWatcher]);
+        assert.deepEqual(taken, []);
+        const row = await store.triggers.require("bulk-1");
+        assert.equal(row.type, "schedule");
+        assert.deepEqual(row.config, bulkSchedule("bulk-1").config);
+        assert.equal(row.nextFireAt, clock + 3_600_000);
+        assert.equal(row.createdAt, clock);
+        const counts = await store.triggers.counts();
+        assert.equal(counts.schedules, before.schedules + 3);
+        assert.equal(counts.watchers, before.watchers + 1);
+        assert.deepEqual((await store.triggers.rows("watcher")).map((r) => r.name), ["bulk-watch"], "rows of one kind are only that kind");
+        const due = (await store.triggers.due(clock + 3_600_000)).map((r) => r.name);
+        assert.deepEqual(due.filter((n) => n.startsWith("bulk-")), ["bulk-0", "bulk-1", "bulk-2"]);
+        const ofFile = await store.triggers.ofWorkflowFile("/bulk.workflow.ts", 2);
+        assert.deepEqual(ofFile.records.map((r) => r.name), ["bulk-0", "bulk-1"], "the first by name, as records");
+        assert.equal(ofFile.records[0]!.schedule?.cron, "0 9 * * *");
+        assert.equal(ofFile.total, 4, "and how many the file has in all");
+        assert.deepEqual(await store.triggers.ofWorkflowFile("/none.workflow.ts", 2), { records: [], total: 0 });
+        for (const t of ["bulk-0", "bulk-1", "bulk-2", "bulk-watch"]) await store.triggers.remove(t);
+        assert.deepEqual(await store.triggers.counts(), before, "removing counts down again");
+        assert.deepEqual(await store.triggers.createMany([]), [], "nothing to create is no error");
+      });
+
+      test("a listing holds every trigger, sorted by name, however many there are", async () => {
+        const names = Array.from({ length: 1234 }, (_, i) => `many-${String(i).padStart(4, "0")}`);
+        // Inserted out of order: the listing sorts.
+        assert.deepEqual(await store.triggers.createMany([...names].reverse().map(bulkSchedule)), []);
+        const all = (await store.triggers.list()).map((t) => t.name);
+        assert.deepEqual(all.filter((n) => n.startsWith("many-")), names);
+        assert.deepEqual(all, [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), "sorted by name");
+        assert.equal((await store.triggers.list("schedule")).filter((t) => t.name.startsWith("many-")).length, 1234);
+        assert.deepEqual((await store.triggers.list("watcher")).filter((t) => t.name.startsWith("many-")), []);
+        for (const n of names) await store.triggers.remove(n);
+      });
+
+      test("createMany writes nothing when any name is taken, and names each taken one by its index and the kind that has it", async () => {
+        const before = await store.triggers.counts();
+        const taken = await store.triggers.createMany([bulkSchedule("bulk-new"), bulkSchedule("gh"), bulkSchedule("bulk-twice"), bulkSchedule("bulk-twice")]);
+        assert.deepEqual(taken, [
+          { index: 1, name: "gh", type: "webhook" },
+          { index: 3, name: "bulk-twice", type: "schedule" },
+        ]);
+        assert.equal(await store.triggers.get("bulk-new"), undefined, "all or nothing");
+        assert.equal(await store.triggers.get("bulk-twice"), undefined);
+        assert.equal((await store.triggers.require("gh")).type, "webhook", "the trigger that had the name is untouched");
+        assert.deepEqual(await store.triggers.counts(), before);
       });
     });
 

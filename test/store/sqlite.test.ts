@@ -35,6 +35,95 @@ describe("SQLite specifics", () => {
     }
   });
 
+  test("what a registration asks of the triggers reads no table whole: the adapter's own statements, planned by SQLite", async () => {
+    // Every statement the adapter prepares is recorded as it runs, so the
+    // plans checked are those of the real queries, not copies of them.
+    const seen = new Set<string>();
+    const prepare = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, source: string) {
+      seen.add(source);
+      return prepare.call(this, source);
+    } as typeof prepare;
+    const home = makeTestHome("store-registration-plans");
+    const file = join(home.home, "clockwork.db");
+    const store = openStore(file);
+    try {
+      const schedule = (name: string) => ({
+        name,
+        type: "schedule" as const,
+        workflowFile: "/w.workflow.ts",
+        workflowName: "w",
+        config: { cron: "0 9 * * *", timezone: "UTC", overlap: "skip" as const, catchup: "once" as const },
+        nextFireAt: 1000,
+      });
+      seen.clear();
+      // What the agent does on and after one registration: the name check,
+      // the insert, the record sent back, the watcher manager's listing,
+      // the scheduler's due and earliest fire, the status counts, the
+      // CodeLens of an open workflow file.
+      const row = await store.triggers.create(schedule("one"));
+      await store.triggers.toRecord(row);
+      await store.triggers.createMany([schedule("two"), schedule("three")]);
+      await store.triggers.rows("watcher");
+      await store.triggers.due(500);
+      await store.triggers.earliestFire();
+      await store.triggers.counts();
+      await store.triggers.get("two");
+      // An editor's CodeLens, asked again after every trigger change.
+      await store.triggers.ofWorkflowFile("/w.workflow.ts", 10);
+      // Not after every change, but each page of a listing must be a seek too.
+      await store.triggers.list();
+      await store.triggers.list("schedule");
+    } finally {
+      Database.prototype.prepare = prepare;
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      const plans = [...seen].map((sql) => ({ sql, plan: planOf(db, sql) }));
+      assert.ok(plans.length >= 8, `statements recorded: ${plans.length}`);
+      const wholeTable = plans.filter(({ plan }) => /\bSCAN (triggers|runs)\b|TEMP B-TREE/.test(plan));
+      assert.deepEqual(wholeTable, [], "each of these reads every trigger or run, or sorts them");
+      const due = plans.find(({ sql }) => /next_fire_at <= \?/.test(sql));
+      assert.match(due?.plan ?? "", /INDEX triggers_due/);
+    } finally {
+      db.close();
+      home.cleanup();
+    }
+  });
+
+  test("trigger counts from before migration 4 are counted once, then kept by the database on insert, delete and a change of kind", async () => {
+    const home = makeTestHome("store-counts");
+    const file = join(home.home, "clockwork.db");
+    const { migrationsUpTo } = await import("../../agent/store/sqlite/migrations");
+    const old = new Database(file);
+    for (const sql of migrationsUpTo(3)) old.exec(sql);
+    old.pragma("user_version = 3");
+    old.exec(`INSERT INTO triggers (name, kind, workflow_file, workflow_name, created_at, updated_at) VALUES
+      ('a', 'schedule', '/a.ts', 'a', 0, 0), ('b', 'schedule', '/b.ts', 'b', 0, 0), ('c', 'webhook', '/c.ts', 'c', 0, 0)`);
+    old.close();
+    const store = openStore(file);
+    try {
+      assert.deepEqual(await store.triggers.counts(), { schedules: 2, webhooks: 1, watchers: 0 });
+      await store.triggers.remove("a");
+      await store.triggers.create({ name: "d", type: "watcher", workflowFile: "/d.ts", workflowName: "d", config: { path: "/tmp", events: ["created"], recursive: true, glob: null } });
+      assert.deepEqual(await store.triggers.counts(), { schedules: 1, webhooks: 1, watchers: 1 });
+    } finally {
+      await store.close();
+    }
+    // No interface call changes a trigger's kind; a hand edit still keeps the counts true.
+    const db = new Database(file);
+    db.exec(`UPDATE triggers SET kind = 'schedule' WHERE name = 'c'`);
+    db.close();
+    const reopened = openStore(file);
+    try {
+      assert.deepEqual(await reopened.triggers.counts(), { schedules: 2, webhooks: 0, watchers: 1 });
+    } finally {
+      await reopened.close();
+      home.cleanup();
+    }
+  });
+
   test("a store from before the interface migrates: kinds unchecked, owners by id, heartbeats become agents", async () => {
     const home = makeTestHome("store-migrate");
     const file = join(home.home, "clockwork.db");
@@ -77,3 +166,14 @@ describe("SQLite specifics", () => {
     }
   });
 });
+
+/** SQLite's plan for `sql`, its parameters bound to null (the plan does not depend on their values). */
+function planOf(db: Database.Database, sql: string): string {
+  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))];
+  const positional = (sql.match(/\?/g) ?? []).length;
+  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+  const rows = (named.length > 0
+    ? statement.all(Object.fromEntries(named.map((n) => [n, null])))
+    : statement.all(...Array.from({ length: positional }, () => null))) as Array<{ detail: string }>;
+  return rows.map((r) => r.detail).join("\n");
+}

@@ -128,6 +128,8 @@ test("the CLI takes from the daemon only running the agent, watching it from out
     "agent/daemon/webhooks",
     // Backfill with no agent running queues the runs as the agent would.
     "agent/daemon/backfill",
+    // A schedules file (register --from-file) is checked by the schema its request has.
+    "agent/daemon/requestParams",
   ]);
   const offending = sources(join(root, "agent/cli")).flatMap((file) =>
     imports(file)

@@ -50,6 +50,17 @@ describe("workflowLenses", () => {
     assert.deepEqual(lenses.slice(2).map((l) => l.command?.title), ["$(debug-pause) b-paused paused", "$(watch) daily next in 3 min", "$(error) last run failed 2 h ago"]);
     assert.deepEqual(lenses[4]?.command?.arguments, ["r1"]);
   });
+
+  it("names the first few triggers of a workflow with thousands, then counts the rest, which the Triggers view shows", () => {
+    const lenses = workflowLenses({ uri: "u", range, triggers: [schedule()], moreTriggers: 4999, lastRun: undefined, nowMs: NOW });
+    assert.deepEqual(
+      lenses.slice(2).map((l) => [l.command?.title, l.command?.command]),
+      [
+        ["$(watch) daily next in 3 min", "clockwork.revealTrigger"],
+        ["+4999 more", "clockwork.triggers.focus"],
+      ],
+    );
+  });
 });
 
 describe("diagnostics", () => {

@@ -1,5 +1,6 @@
 // Schedules and the commands that work on any trigger by name:
 //   clockwork register <file> --cron EXPR [--tz] [--name] [--overlap] [--catchup]
+//   clockwork register --from-file schedules.json
 //   clockwork list [--type] [--json]
 //   clockwork pause|resume|unregister <name>
 //   clockwork update <name> [--cron] [--tz] [--overlap] [--catchup]
@@ -14,12 +15,16 @@ import type { CatchupPolicy, MissedReport, OverlapPolicy, TriggerRecord, Trigger
 import {
   ListTriggers,
   RegisterSchedule,
+  RegisterSchedules,
+  type RegisterSchedulesResult,
   SetTriggerPaused,
   UnregisterTrigger,
   UpdateTrigger,
   type UpdateTriggerParams,
 } from "../../protocol";
+import { ClockworkError, invalid } from "../../errors";
 import { withAgentOrStore } from "../client";
+import { readScheduleFile } from "../scheduleFile";
 import { colour, printJson, table } from "../output";
 import { backfillHint, missedText } from "../runFormat";
 
@@ -45,54 +50,100 @@ export function scheduleCommands(program: Command): void {
   updateCommand(program);
 }
 
-/** `clockwork register <file> --cron …` */
+/** `clockwork register <file> --cron …`, or `clockwork register --from-file schedules.json` */
 function registerCommand(program: Command): void {
   program
     .command("register")
-    .description("Run a workflow on a cron schedule")
-    .argument("<file>", "workflow file (*.workflow.ts, .js or .mjs)")
-    .requiredOption("--cron <expr>", 'cron expression: 5 fields, 6 with seconds first, or a nickname (@daily); quote it')
+    .description("Run a workflow on a cron schedule (or register many schedules from a JSON file)")
+    .argument("[file]", "workflow file (*.workflow.ts, .js or .mjs)")
+    .option("--cron <expr>", 'cron expression: 5 fields, 6 with seconds first, or a nickname (@daily); quote it')
     .option("--tz <zone>", "IANA timezone the schedule runs in (default: this machine's zone, stored explicitly)")
     .option("--name <name>", "name of the schedule (default: the workflow's name); unique across all triggers")
     .addOption(overlapOption().default("skip"))
     .addOption(catchupOption().default("once"))
-    .option("--json", "print the registered trigger as JSON")
+    .option("--from-file <json>", "register every schedule in this JSON array, all or none (see docs/schedules.md)")
+    .option("--json", "print the registered trigger (with --from-file: the count and names) as JSON")
     .addHelpText(
       "after",
       `
 Examples:
   clockwork register digest.workflow.ts --cron "0 9 * * 1-5" --tz Europe/Berlin
   clockwork register backup.workflow.ts --cron @daily --name nightly-backup --overlap queue
+  clockwork register --from-file schedules.json
 
-Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.md.`,
+A schedules file is a JSON array of {"file", "cron", "timezone"?, "name"?, "overlap"?, "catchup"?};
+relative files are read from the JSON file's folder. Check an expression first with
+\`clockwork cron "<expr>"\`. See docs/schedules.md.`,
     )
-    .action(
-      async (
-        file: string,
-        o: { cron: string; tz?: string; name?: string; overlap: OverlapPolicy; catchup: CatchupPolicy; json?: boolean },
-      ) => {
-        const params = {
-          file: resolve(file),
-          cron: o.cron,
-          overlap: o.overlap,
-          catchup: o.catchup,
-          ...(o.tz === undefined ? {} : { timezone: o.tz }),
-          ...(o.name === undefined ? {} : { name: o.name }),
-        };
-        const { result, viaAgent } = await withAgentOrStore(
-          loadConfig(),
-          (client) => client.request(RegisterSchedule, params),
-          (local) => local.triggerOps.registerSchedule(params),
-        );
-        if (o.json) return printJson(result);
-        const s = result.schedule!;
-        process.stdout.write(
-          `${colour.green("registered")} schedule ${colour.bold(result.name)}: ${s.description} (${s.timezone})\n` +
-            `  next fire ${s.nextFireAt ?? "never"}\n` +
-            (viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`),
-        );
-      },
+    .action(async (file: string | undefined, o: RegisterOptions, command: Command) => {
+      if (o.fromFile !== undefined) return registerFromFile(o.fromFile, file, o, command);
+      if (file === undefined || o.cron === undefined) {
+        throw invalid("give a workflow file and --cron (clockwork register <file> --cron EXPR), or --from-file <json>");
+      }
+      await registerOne(file, { ...o, cron: o.cron });
+    });
+}
+
+interface RegisterOptions {
+  cron?: string;
+  tz?: string;
+  name?: string;
+  overlap: OverlapPolicy;
+  catchup: CatchupPolicy;
+  fromFile?: string;
+  json?: boolean;
+}
+
+async function registerOne(file: string, o: RegisterOptions & { cron: string }): Promise<void> {
+  const params = {
+    file: resolve(file),
+    cron: o.cron,
+    overlap: o.overlap,
+    catchup: o.catchup,
+    ...(o.tz === undefined ? {} : { timezone: o.tz }),
+    ...(o.name === undefined ? {} : { name: o.name }),
+  };
+  const { result, viaAgent } = await withAgentOrStore(
+    loadConfig(),
+    (client) => client.request(RegisterSchedule, params),
+    (local) => local.triggerOps.registerSchedule(params),
+  );
+  if (o.json) return printJson(result);
+  const s = result.schedule!;
+  process.stdout.write(
+    `${colour.green("registered")} schedule ${colour.bold(result.name)}: ${s.description} (${s.timezone})\n` +
+      `  next fire ${s.nextFireAt ?? "never"}\n` +
+      (viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`),
+  );
+}
+
+/** `--from-file`: one request for the whole file, so it is registered all or none. */
+async function registerFromFile(path: string, file: string | undefined, o: RegisterOptions, command: Command): Promise<void> {
+  // Settings on the command line would silently apply to some entries and not others: each entry carries its own.
+  const given = ["cron", "tz", "name", "overlap", "catchup"].filter((key) => command.getOptionValueSource(key) === "cli");
+  if (file !== undefined || given.length > 0) {
+    const extra = [...(file === undefined ? [] : [file]), ...given.map((key) => `--${key}`)].join(", ");
+    throw invalid(`--from-file takes everything from the file; drop ${extra} (each entry has file, cron, timezone, name, overlap, catchup)`);
+  }
+  const schedules = readScheduleFile(path);
+  let outcome: { result: RegisterSchedulesResult; viaAgent: boolean };
+  try {
+    outcome = await withAgentOrStore(
+      loadConfig(),
+      (client) => client.request(RegisterSchedules, { schedules }),
+      (local) => local.triggerOps.registerSchedules(schedules),
     );
+  } catch (error) {
+    // The problems name entries by index; the file they are in goes first.
+    if (error instanceof ClockworkError) throw new ClockworkError(error.kind, `${path}: ${error.message}`);
+    throw error;
+  }
+  const { result, viaAgent } = outcome;
+  if (o.json) return printJson(result);
+  const count = result.registered === 1 ? "1 schedule" : `${result.registered} schedules`;
+  process.stdout.write(
+    `${colour.green("registered")} ${count} from ${path}\n` + (viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`),
+  );
 }
 
 /** `clockwork list [--type] [--json]` */

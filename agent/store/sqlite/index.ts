@@ -6,7 +6,7 @@
 // beside this file, seen through `asyncView`.
 import { decideAdmission, needsActiveCount } from "../../core/admission";
 import { instantAction, instantState } from "../../core/backfill";
-import type { RunSummary } from "../../protocol";
+import type { RunSummary, TriggerRecord, TriggerType } from "../../protocol";
 import type {
   AdmissionRequest,
   Admission,
@@ -99,7 +99,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   return {
     backend: { kind: "sqlite", location: file },
     runs: asyncView(runStore, RUN_METHODS) satisfies RunRepository,
-    triggers: asyncView(triggerStore, TRIGGER_METHODS) satisfies TriggerRepository,
+    triggers: { ...asyncView(triggerStore, TRIGGER_METHODS), list: (type) => listInPages(triggerStore, type) } satisfies TriggerRepository,
     agents: asyncView(agentStore, AGENT_METHODS) satisfies AgentRepository,
     claimInstant: (claim) =>
       settle(() => {
@@ -122,6 +122,29 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 }
 
 const NOT_OURS = Symbol("not ours");
+
+/** Records per page of a full listing. */
+const LIST_PAGE = 500;
+
+/**
+ * Every trigger's record, a page at a time with the event loop free between
+ * pages. A record costs tens of microseconds (its last run, its cadence in
+ * words), so 100,000 of them took seconds, and SQLite answers synchronously:
+ * listed in one call, an editor re-reading the list after a bulk
+ * registration held up every due schedule until it was done. Triggers
+ * registered or removed while the pages are read may or may not be in the
+ * list; the change that did it is announced anyway.
+ */
+async function listInPages(triggers: TriggerStore, type?: TriggerType): Promise<TriggerRecord[]> {
+  const records: TriggerRecord[] = [];
+  for (let after = ""; ; ) {
+    const page = triggers.listPage(type, after, LIST_PAGE);
+    records.push(...page);
+    if (page.length < LIST_PAGE) return records;
+    after = page[page.length - 1]!.name;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** Active runs of one trigger, counted on the partial index of active runs. */
 function countActiveOf(db: Db, triggerName: string): { running: number; queued: number } {
@@ -166,11 +189,12 @@ const RUN_METHODS = [
 
 const TRIGGER_METHODS = [
   "create",
+  "createMany",
   "get",
   "getById",
   "require",
   "rows",
-  "list",
+  "ofWorkflowFile",
   "record",
   "toRecord",
   "update",

@@ -11,7 +11,15 @@ import { conflict, invalid, notFound } from "../../errors";
 import type Database from "better-sqlite3";
 import type { Db } from "./db";
 import { parseMissed } from "./runRows";
-import { TRIGGER_TYPES, type Clock, type NewTrigger, type ScheduleRow, type TriggerPatch, type TriggerRow } from "../store";
+import {
+  TRIGGER_TYPES,
+  type Clock,
+  type NewTrigger,
+  type ScheduleRow,
+  type TakenName,
+  type TriggerPatch,
+  type TriggerRow,
+} from "../store";
 
 export interface TriggerStoreOptions {
   /** Human-readable cadence for a schedule's record (cronstrue via core/cron). */
@@ -58,32 +66,59 @@ export class TriggerStore {
 
   /** Refuses a name already used by any trigger, whatever its kind. */
   create(input: NewTrigger): TriggerRow {
-    const now = this.now();
     const existing = this.get(input.name);
     if (existing) throw duplicate(input.name, existing.type);
     try {
-      this.sql(
-          `INSERT INTO triggers (name, kind, workflow_file, workflow_name, paused, config, secret, next_fire_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          input.name,
-          input.type,
-          input.workflowFile,
-          input.workflowName,
-          input.paused ? 1 : 0,
-          JSON.stringify(input.config),
-          input.secret ?? null,
-          input.nextFireAt ?? null,
-          now,
-          now,
-        );
+      this.insert(input, this.now());
     } catch (error) {
       // Another process registered the same name between the check and the insert.
       if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw duplicate(input.name, input.type);
       throw error;
     }
     return this.require(input.name);
+  }
+
+  /**
+   * Creates every trigger in one transaction, or none: the names already
+   * used (by a stored trigger or an earlier input) come back with their
+   * index, and then nothing was written. Nothing is read back.
+   */
+  createMany(inputs: readonly NewTrigger[]): TakenName[] {
+    const taken: TakenName[] = [];
+    const now = this.now();
+    const createAll = this.db.transaction(() => {
+      inputs.forEach((input, index) => {
+        if (this.insert(input, now, "ON CONFLICT (name) DO NOTHING") === 1) return;
+        taken.push({ index, name: input.name, type: this.get(input.name)?.type ?? input.type });
+      });
+      // Throwing rolls the transaction back: all or nothing.
+      if (taken.length > 0) throw NAMES_TAKEN;
+    });
+    try {
+      createAll.immediate();
+    } catch (error) {
+      if (error !== NAMES_TAKEN) throw error;
+    }
+    return taken;
+  }
+
+  /** One INSERT; how many rows it wrote (0 when `onConflict` skipped it). */
+  private insert(input: NewTrigger, now: number, onConflict = ""): number {
+    return this.sql(
+      `INSERT INTO triggers (name, kind, workflow_file, workflow_name, paused, config, secret, next_fire_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${onConflict}`,
+    ).run(
+      input.name,
+      input.type,
+      input.workflowFile,
+      input.workflowName,
+      input.paused ? 1 : 0,
+      JSON.stringify(input.config),
+      input.secret ?? null,
+      input.nextFireAt ?? null,
+      now,
+      now,
+    ).changes;
   }
 
   get(name: string): TriggerRow | undefined {
@@ -112,9 +147,20 @@ export class TriggerStore {
     return rows.map(toTriggerRow);
   }
 
-  /** Protocol records, sorted by name. */
-  list(type?: TriggerType): TriggerRecord[] {
-    return this.rows(type).map((row) => this.toRecord(row));
+  /** Up to `limit` records after the name `after` (exclusive), sorted by name: one page of a listing, on an index. */
+  listPage(type: TriggerType | undefined, after: string, limit: number): TriggerRecord[] {
+    const rows = (
+      type
+        ? this.sql(`SELECT ${COLUMNS} FROM triggers WHERE kind = ? AND name > ? ORDER BY name LIMIT ?`).all(type, after, limit)
+        : this.sql(`SELECT ${COLUMNS} FROM triggers WHERE name > ? ORDER BY name LIMIT ?`).all(after, limit)
+    ) as Row[];
+    return rows.map((row) => this.toRecord(toTriggerRow(row)));
+  }
+
+  ofWorkflowFile(file: string, limit: number): { records: TriggerRecord[]; total: number } {
+    const rows = this.sql(`SELECT ${COLUMNS} FROM triggers WHERE workflow_file = ? ORDER BY name LIMIT ?`).all(file, limit) as Row[];
+    const { n } = this.sql(`SELECT COUNT(*) AS n FROM triggers WHERE workflow_file = ?`).get(file) as { n: number };
+    return { records: rows.map((row) => this.toRecord(toTriggerRow(row))), total: n };
   }
 
   record(name: string): TriggerRecord {
@@ -173,15 +219,19 @@ export class TriggerStore {
   /** Active schedules whose next fire is at or before `now`, earliest first. */
   due(now: number, limit = 100): ScheduleRow[] {
     const rows = this.sql(
-        `SELECT ${COLUMNS} FROM triggers WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? AND paused = 0
-         AND kind = 'schedule' ORDER BY next_fire_at LIMIT ?`,
+        // Named: with `triggers_by_kind` beside it, the planner would pick
+        // kind = 'schedule' (every schedule) over the range of due ones.
+        `SELECT ${COLUMNS} FROM triggers INDEXED BY triggers_due
+         WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? AND paused = 0 AND kind = 'schedule'
+         ORDER BY next_fire_at LIMIT ?`,
       )
       .all(now, limit) as Row[];
     return rows.map(toTriggerRow) as ScheduleRow[];
   }
 
+  /** Read from `trigger_counts`, which the database keeps current (migration 4): no row of `triggers` is read. */
   counts(): TriggerCounts {
-    const rows = this.sql(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`).all() as Array<{ kind: TriggerType; n: number }>;
+    const rows = this.sql(`SELECT kind, n FROM trigger_counts WHERE n > 0`).all() as Array<{ kind: TriggerType; n: number }>;
     // A kind this version does not know (a newer agent's) is left out, not miscounted.
     return triggerCounts(rows.filter((row) => isTriggerType(row.kind)).map((row) => [row.kind, row.n] as const));
   }
@@ -267,6 +317,8 @@ export class TriggerStore {
     }
   }
 }
+
+const NAMES_TAKEN = Symbol("names taken");
 
 function duplicate(name: string, type: TriggerType) {
   return conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[type].words[0]}); choose another --name or unregister it first`);

@@ -5,8 +5,9 @@ import m002 from "./002_step_processes";
 import m003 from "./003_store_interface";
 import m004 from "./004_run_processes";
 import m005 from "./005_recovery";
+import m006 from "./006_trigger_lookups";
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006];
 
 /** The first `version` migrations: for tests that build a store as an older version left it. */
 export function migrationsUpTo(version: number): readonly string[] {
