@@ -92,22 +92,22 @@ describe("SQLite specifics", () => {
     }
   });
 
-  test("trigger counts from before migration 4 are counted once, then kept by the database on insert, delete and a change of kind", async () => {
+  test("trigger counts from before migration 6 are counted once, then kept by the database on insert, delete and a change of kind", async () => {
     const home = makeTestHome("store-counts");
     const file = join(home.home, "clockwork.db");
     const { migrationsUpTo } = await import("../../agent/store/sqlite/migrations");
     const old = new Database(file);
-    for (const sql of migrationsUpTo(3)) old.exec(sql);
-    old.pragma("user_version = 3");
+    for (const sql of migrationsUpTo(5)) old.exec(sql);
+    old.pragma("user_version = 5");
     old.exec(`INSERT INTO triggers (name, kind, workflow_file, workflow_name, created_at, updated_at) VALUES
       ('a', 'schedule', '/a.ts', 'a', 0, 0), ('b', 'schedule', '/b.ts', 'b', 0, 0), ('c', 'webhook', '/c.ts', 'c', 0, 0)`);
     old.close();
     const store = openStore(file);
     try {
-      assert.deepEqual(await store.triggers.counts(), { schedules: 2, webhooks: 1, watchers: 0 });
+      assert.deepEqual(await store.triggers.counts(), { schedules: 2, webhooks: 1, watchers: 0, runTriggers: 0 });
       await store.triggers.remove("a");
       await store.triggers.create({ name: "d", type: "watcher", workflowFile: "/d.ts", workflowName: "d", config: { path: "/tmp", events: ["created"], recursive: true, glob: null } });
-      assert.deepEqual(await store.triggers.counts(), { schedules: 1, webhooks: 1, watchers: 1 });
+      assert.deepEqual(await store.triggers.counts(), { schedules: 1, webhooks: 1, watchers: 1, runTriggers: 0 });
     } finally {
       await store.close();
     }
@@ -117,7 +117,7 @@ describe("SQLite specifics", () => {
     db.close();
     const reopened = openStore(file);
     try {
-      assert.deepEqual(await reopened.triggers.counts(), { schedules: 2, webhooks: 0, watchers: 1 });
+      assert.deepEqual(await reopened.triggers.counts(), { schedules: 2, webhooks: 0, watchers: 1, runTriggers: 0 });
     } finally {
       await reopened.close();
       home.cleanup();
