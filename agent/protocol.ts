@@ -124,6 +124,8 @@ export interface TriggerRecord extends TriggerDetailsByKind {
   lastRun: { id: string; status: RunStatus; at: string } | null;
   createdAt: string;
   updatedAt: string;
+  /** Team mode: the host whose agents alone run this trigger's runs (a watcher's always). Absent: any agent. */
+  host?: string;
 }
 
 export interface AgentStatus {

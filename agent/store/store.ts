@@ -138,6 +138,8 @@ interface TriggerRowBase {
   nextFireAt: number | null;
   /** A problem shown in listings (a watcher whose path is gone). */
   stateError: string | null;
+  /** Team mode: the host whose agents alone run this trigger's runs. Undefined or null: any agent. */
+  pinnedHost?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -160,6 +162,8 @@ export type NewTrigger = {
     nextFireAt?: number | null;
     /** Webhooks only. */
     secret?: string;
+    /** Team mode only: the host whose agents alone run it. */
+    pinnedHost?: string | null;
   };
 }[TriggerType];
 
