@@ -149,6 +149,24 @@ export interface AgentStatus {
   stopping: boolean;
   /** Present when the agent's store was deleted, replaced or moved while it ran: what happened. The agent accepts no work and is exiting. */
   storeError?: string;
+  /** Where triggers and runs are kept: `sqlite` and the file, or `postgres` and the URL without its password (team mode). */
+  store?: { kind: "sqlite" | "postgres"; location: string };
+  /** Every agent with a heartbeat in the store, newest beat first (several in team mode); `alive` is false once its beat is older than the lease. */
+  agents?: AgentPeer[];
+}
+
+/** An agent as its heartbeat row shows it. */
+export interface AgentPeer {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  /** Its HTTP address, or null. */
+  http: string | null;
+  beatAt: string;
+  alive: boolean;
+  /** True for the agent answering this request. */
+  self: boolean;
 }
 
 export type CronPreview =

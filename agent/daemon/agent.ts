@@ -14,7 +14,7 @@ import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
 import type { Owner } from "../store";
 import { makePrivateHome } from "../privateHome";
-import { openStore, type Store } from "../store";
+import { connectStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
 import { createUserCode, userCodeSettings, type UserCode } from "../executor/userCode";
 import type { WorkflowLoader } from "../workflow/load";
@@ -22,7 +22,7 @@ import { attachAgentLog, type AgentLogger, type LogSink } from "./agentLog";
 import { announceStatus, publishStatusOnChange, statusReader, type AgentState } from "./agentStatus";
 import { startComponents } from "./components";
 import { gracefulStop } from "./gracefulStop";
-import { startHeartbeat } from "./heartbeat";
+import { leaseFromEnv, startHeartbeat } from "./heartbeat";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
 import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
@@ -99,7 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const log = startLog(events, config, options.logToStdout === true, now, cleanups);
 
     const state: AgentState = { http: { url: null, error: null }, stopping: false, storeError: null };
-    const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => state.http.url, clock: now });
+    const store: Store = await connectStore(config, { describeSchedule, httpUrl: () => state.http.url, clock: now });
     cleanups.push(() => void store.close());
     const resumed = await recoverRuns({ store, events, log, owner, lock, unsafeNoLock: options.unsafeNoLock === true });
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
@@ -112,7 +112,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       for (const run of resumed) await runControl.resume(run);
     }
     const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
-    const status = statusReader({ config, store, state, pid, socketPath, startedAt, now });
+    const lease = leaseFromEnv();
+    const status = statusReader({ agentId: owner.id, leaseMs: lease.leaseMs, config, store, state, pid, socketPath, startedAt, now });
     const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now });
 
     // The heartbeat is read against the wall clock by `clockwork status`, so
@@ -121,6 +122,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       store.agents,
       () => ({ id: owner.id, pid, host: owner.host, version: VERSION, startedAt, socket: socketPath, http: state.http.url }),
       (message) => log("warn", message),
+      lease.beatEveryMs,
     );
     cleanups.push(() => heartbeat.stop());
 
@@ -137,7 +139,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
     cleanups.push(publishStatusOnChange(events, status));
-    const failure = failWhenStoreVanishes({ config, state, events, log, status }, cleanups);
+    // Only a store file can vanish under the agent; a database server that goes away is an error on each query, and comes back.
+    const failure = store.backend.kind === "sqlite" ? failWhenStoreVanishes({ config, state, events, log, status }, cleanups) : new Promise<string>(() => undefined);
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
     announceStatus(events, status);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../config";
 import { FINISHED_STATUSES, type LogChunk, type StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore } from "../../store";
 import type { RunRepository } from "../../store";
 import { LogPrinter, runResultLine, stepHeader } from "../runFormat";
 
@@ -32,7 +32,7 @@ Examples:
   clockwork logs k3j --json | jq -r 'select(.stream == "stderr") | .text'`,
     )
     .action(async (id: string, options: { follow?: boolean; json?: boolean }) => {
-      const store = openStore(loadConfig().dbFile);
+      const store = await connectStore(loadConfig());
       try {
         await failOrphanRuns(store.runs);
         const status = await printLogs(store.runs, await store.runs.resolveId(id), options);

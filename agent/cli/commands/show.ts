@@ -5,7 +5,7 @@ import { loadConfig } from "../../config";
 import { terminalDuration } from "../../core/durationText";
 import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore } from "../../store";
 import { colour, printJson } from "../output";
 import { elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
 
@@ -26,7 +26,7 @@ Examples:
 The full output as it was produced, stderr included: clockwork logs <run-id>`,
     )
     .action(async (id: string, options: { json?: boolean }) => {
-      const store = openStore(loadConfig().dbFile);
+      const store = await connectStore(loadConfig());
       let run: RunRecord;
       try {
         await failOrphanRuns(store.runs);

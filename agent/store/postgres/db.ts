@@ -6,6 +6,7 @@
 import pg from "pg";
 import { invalid } from "../../errors";
 import { migrations } from "./migrations";
+import { checkUrl } from "./url";
 
 export type Pool = pg.Pool;
 export type Client = pg.PoolClient;
@@ -20,29 +21,6 @@ const types = {
 
 /** The key of the session lock migrations run under ("clockwork" in ASCII). */
 const MIGRATION_LOCK = 0x636c6f636b776f72n;
-
-/** What `url` names, without its password: for status lines and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(a database URL that does not parse)";
-  }
-}
-
-export function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalid(`the database URL ${redactUrl(url)} is not a URL: use postgres://user:password@host:5432/database`);
-  }
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw invalid(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
-  }
-}
 
 export function createPool(url: string, max: number): Pool {
   checkUrl(url);

@@ -8,7 +8,8 @@ import type { SqliteStoreOptions } from "../sqlite";
 import type { Store } from "../store";
 import { PgAgentStore } from "./agents";
 import { admit, claimInstant } from "./atomic";
-import { createPool, migrate, redactUrl } from "./db";
+import { createPool, migrate } from "./db";
+import { redactUrl } from "./url";
 import { PgRunStore } from "./runs";
 import { PgTriggerStore } from "./triggers";
 
