@@ -3,7 +3,6 @@
 // behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
 // watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
 // with a grace period for running runs before they are cancelled.
-import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config";
 import { VERSION } from "../config";
@@ -23,6 +22,8 @@ import { announceStatus, publishStatusOnChange, statusReader, type AgentState } 
 import { startComponents } from "./components";
 import { gracefulStop } from "./gracefulStop";
 import { leaseFromEnv, startHeartbeat } from "./heartbeat";
+import { startTeamMode, teamOwnerAlive } from "./teamMode";
+import { thisHost } from "../store/host";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
 import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
@@ -106,13 +107,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const { runCode, editorCode } = startExecutors(config, log, cleanups);
 
     const startedAt = now();
-    const { pool, runControl } = startRunPool({ config, store, events, owner, loader: runCode.loader, state, now });
+    const lease = leaseFromEnv();
+    const { pool, runControl } = startRunPool({ config, store, events, owner, loader: runCode.loader, state, now, leaseMs: lease.leaseMs });
     if (resumed.length > 0) {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) await runControl.resume(run);
     }
     const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
-    const lease = leaseFromEnv();
     const status = statusReader({ agentId: owner.id, leaseMs: lease.leaseMs, config, store, state, pid, socketPath, startedAt, now });
     const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now });
 
@@ -125,6 +126,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       lease.beatEveryMs,
     );
     cleanups.push(() => heartbeat.stop());
+    const isStopping = () => state.stopping || state.storeError !== null;
+    const stopTeam = await startTeamMode({ store, events, pool, runControl, owner, isStopping, lease });
+    cleanups.push(() => void stopTeam());
 
     const socket: SocketServer = await startSocketServer(services, socketPath, languageFeatures);
     cleanups.push(() => void socket.close());
@@ -199,19 +203,22 @@ async function recoverRuns(parts: {
   unsafeNoLock: boolean;
 }): Promise<RunSummary[]> {
   const { store, events, log, owner, lock, unsafeNoLock } = parts;
-  // Holding the lock, this is the only agent: every run another agent had started is an orphan.
-  for (const run of await failOrphanRuns(store.runs, lock ? { startingAgent: owner } : {})) {
+  // Holding the lock, this is the only agent of this home: every run another agent had started is an orphan,
+  // unless several agents share the store (team mode), where only runs whose process is gone are.
+  const team = store.team !== undefined;
+  for (const run of await failOrphanRuns(store.runs, lock ? { startingAgent: owner, team } : { team })) {
     log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
     events.emit("run:finished", run);
   }
-  const resumed = unsafeNoLock ? [] : await adoptQueuedRuns(store.runs, owner);
+  // In team mode queued runs are the shared queue's: taken as slots free up (teamQueue.ts).
+  const resumed = unsafeNoLock || team ? [] : await adoptQueuedRuns(store.runs, owner);
   await removeDeadAgents(store);
   return resumed;
 }
 
 /** Drops the heartbeats of agents on this machine whose process is gone, so the table does not grow with every restart. */
 async function removeDeadAgents(store: Store): Promise<void> {
-  const here = hostname();
+  const here = thisHost();
   for (const agent of await store.agents.list()) {
     if (agent.host === here && !isPidAlive(agent.pid)) await store.agents.remove(agent.id);
   }
@@ -242,11 +249,12 @@ function startRunPool(parts: {
   loader: WorkflowLoader;
   state: AgentState;
   now: () => number;
+  leaseMs: number;
 }): {
   pool: RunPool;
   runControl: RunControl;
 } {
-  const { config, store, events, owner, loader, state, now } = parts;
+  const { config, store, events, owner, loader, state, now, leaseMs } = parts;
   const pool = new RunPool({
     limit: config.maxConcurrentRuns,
     // A run starts on the next turn of the event loop, not inside the
@@ -263,7 +271,15 @@ function startRunPool(parts: {
       );
     },
   });
-  const runControl = new RunControl({ store, events, pool, loader, owner, isStopping: () => state.stopping || state.storeError !== null });
+  const runControl = new RunControl({
+    store,
+    events,
+    pool,
+    loader,
+    owner,
+    isStopping: () => state.stopping || state.storeError !== null,
+    ...(store.team ? { ownerAlive: teamOwnerAlive(store, leaseMs) } : {}),
+  });
   return { pool, runControl };
 }
 

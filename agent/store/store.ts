@@ -243,6 +243,47 @@ export interface InstantClaim {
   run: (AdmissionRequest & { scheduledFor: number }) | null;
 }
 
+/**
+ * What agents sharing one database tell each other (LISTEN/NOTIFY on
+ * PostgreSQL). Ids only: the receiver reads the records from the store.
+ */
+export type TeamMessage =
+  | { kind: "triggers"; names: string[] }
+  | { kind: "run"; event: "queued" | "started" | "finished"; runId: string }
+  | { kind: "step"; runId: string; index: number }
+  /** Log chunks with afterSeq < seq <= lastSeq. */
+  | { kind: "log"; runId: string; afterSeq: number; lastSeq: number }
+  | { kind: "cancel"; runId: string }
+  /** The connection that listens was lost and is back: whatever was announced meanwhile is unknown. */
+  | { kind: "resync" };
+
+/**
+ * Team mode: what a store shared by several agents on several hosts adds
+ * (docs/team.md). Only the PostgreSQL store has it.
+ */
+export interface TeamStore {
+  /**
+   * Takes up to `limit` queued runs this agent may execute — not pinned to
+   * another host, not waiting for a run with their serial key, not in
+   * `skip` (runs it already holds) — oldest first, locked with SKIP LOCKED
+   * so two agents never take the same one, and makes `owner` their owner.
+   */
+  takeQueued(owner: Owner, limit: number, skip: readonly string[]): Promise<RunSummary[]>;
+  /** Agents whose heartbeat is older than `staleBefore` (wall-clock ms). */
+  lostAgents(staleBefore: number): Promise<AgentBeat[]>;
+  /**
+   * Takes over one lost agent, unless another agent already did or it beat
+   * again: its started runs fail with `reason`, its queued runs go back to
+   * the shared queue (no owner), its heartbeat row goes. Undefined when it
+   * was not ours to take over.
+   */
+  takeOver(agentId: string, staleBefore: number, reason: string): Promise<{ failed: RunSummary[]; released: number } | undefined>;
+  /** Tells every other agent. */
+  publish(message: TeamMessage): Promise<void>;
+  /** Listens to every other agent; resolves once listening, with the function that stops it. */
+  subscribe(listener: (message: TeamMessage) => void): Promise<() => Promise<void>>;
+}
+
 export interface Store {
   /** "sqlite" or "postgres", and where (a path, or a URL without its password), for status. */
   readonly backend: { kind: "sqlite" | "postgres"; location: string };
@@ -262,5 +303,7 @@ export interface Store {
    * that cannot be written fails alone.
    */
   admit(requests: readonly AdmissionRequest[]): Promise<Array<{ ok: true; admission: Admission } | { ok: false; error: unknown }>>;
+  /** Present when several agents share this store (PostgreSQL): the shared queue, leases and notifications. */
+  readonly team?: TeamStore;
   close(): Promise<void>;
 }

@@ -48,7 +48,7 @@ Show one run in full with: clockwork show <run id or a unique prefix of it>`,
       const store = await connectStore(loadConfig());
       let runs: RunSummary[];
       try {
-        await failOrphanRuns(store.runs);
+        await failOrphanRuns(store.runs, { team: store.team !== undefined });
         runs = await store.runs.listRuns({
           workflow: options.workflow,
           trigger: options.trigger,

@@ -61,7 +61,7 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
   const userCode = takeEarlyUserCode() ?? startUserCode();
   const store = await connectStore(config);
   try {
-    await failOrphanRuns(store.runs);
+    await failOrphanRuns(store.runs, { team: store.team !== undefined });
     let workflow: LoadedWorkflow;
     try {
       workflow = await userCode.loader.load(file);

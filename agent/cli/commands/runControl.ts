@@ -85,7 +85,7 @@ export function requireActive(run: RunSummary): void {
 async function cancelWithoutAgent(location: StoreLocation, id: string): Promise<RunSummary> {
   const store = await connectStore(location);
   try {
-    await failOrphanRuns(store.runs);
+    await failOrphanRuns(store.runs, { team: store.team !== undefined });
     const runId = await store.runs.resolveId(id);
     const run = (await store.runs.getSummary(runId))!;
     requireActive(run);

@@ -29,7 +29,7 @@ The full output as it was produced, stderr included: clockwork logs <run-id>`,
       const store = await connectStore(loadConfig());
       let run: RunRecord;
       try {
-        await failOrphanRuns(store.runs);
+        await failOrphanRuns(store.runs, { team: store.team !== undefined });
         run = await store.runs.getRun(id);
       } finally {
         await store.close();

@@ -10,12 +10,18 @@ import { PgAgentStore } from "./agents";
 import { admit, claimInstant } from "./atomic";
 import { createPool, migrate } from "./db";
 import { redactUrl } from "./url";
+import { randomBytes } from "node:crypto";
+import { thisHost } from "../host";
+import { Notifier } from "./notify";
 import { PgRunStore } from "./runs";
+import { PgTeam } from "./team";
 import { PgTriggerStore } from "./triggers";
 
 export interface PostgresStoreOptions extends SqliteStoreOptions {
   /** Connections the pool may open (default 10). */
   maxConnections?: number;
+  /** The host a watcher registered through this store is pinned to (default: thisHost()). */
+  host?: string;
 }
 
 /** Connects to the database at `url`, applies missing migrations, and returns the store. */
@@ -29,13 +35,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw connectionError(url, error);
   }
   let closed = false;
+  const notifier = new Notifier(pool, url, randomBytes(8).toString("hex"));
+  // A trigger change re-arms every agent's scheduler and reloads its watchers; a lost notification is caught by the next wake-up.
+  const announce = (names: string[]) => void notifier.publish({ kind: "triggers", names }).catch(() => undefined);
   return {
     backend: { kind: "postgres", location: redactUrl(url) },
     runs: new PgRunStore(pool, clock),
-    triggers: new PgTriggerStore(pool, options, clock),
+    triggers: new PgTriggerStore(pool, options, clock, announce, options.host ?? thisHost()),
     agents: new PgAgentStore(pool),
     claimInstant: (claim) => claimInstant(pool, clock, claim),
     admit: (requests) => admit(pool, clock, requests),
+    team: new PgTeam(pool, clock, notifier),
     close: async () => {
       if (closed) return;
       closed = true;

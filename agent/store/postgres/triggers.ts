@@ -35,6 +35,8 @@ export class PgTriggerStore implements TriggerRepository {
     private readonly now: Clock,
     /** Called with the names of triggers that changed, after the change is committed. */
     private readonly onChange: (names: string[]) => void = () => undefined,
+    /** Where a watcher registered here is pinned: a watched path belongs to one machine. */
+    private readonly host: string | null = null,
   ) {}
 
   async create(input: NewTrigger): Promise<TriggerRow> {
@@ -54,7 +56,7 @@ export class PgTriggerStore implements TriggerRepository {
           JSON.stringify(input.config),
           input.secret ?? null,
           input.nextFireAt ?? null,
-          input.pinnedHost ?? null,
+          input.pinnedHost ?? (input.type === "watcher" ? this.host : null),
           now,
         ],
       );

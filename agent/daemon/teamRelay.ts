@@ -1,0 +1,125 @@
+// Team mode, part one: every agent's socket clients see every agent's runs.
+// What happens to a run here (queued, started, a step, log lines, finished,
+// a cancel asked for) is announced to the other agents sharing the database
+// as ids (TeamStore.publish); what they announce is read back from the
+// store and emitted here as if it had happened here, so the CLI's `logs -f`,
+// `?wait=1` callers and the editor's views follow runs wherever they
+// execute. Trigger changes are announced by the store itself, whoever made
+// them (an agent, or a command with no agent running); here they become
+// `triggers:changed`, which re-arms the scheduler and reloads the watchers.
+import { messageOf } from "../errors";
+import type { Events } from "../events";
+import type { LogChunk, RunSummary } from "../protocol";
+import type { Store, TeamMessage, TeamStore } from "../store";
+
+export interface TeamRelayDeps {
+  team: TeamStore;
+  store: Store;
+  events: Events;
+  /** A cancel asked on another agent for a run this one may hold. */
+  cancelLocal(runId: string): void;
+  /** Another agent queued or finished a run: the shared queue may have work for this one. */
+  onQueueMoved(): void;
+}
+
+const RUN_EVENTS = ["run:queued", "run:started", "run:finished"] as const;
+
+/** Starts relaying both ways; resolves once listening, with the function that stops it. */
+export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise<void>> {
+  const { team, events } = deps;
+  // Set while a remote event is emitted here, so that it is not sent back out.
+  let relaying = false;
+  const send = (message: TeamMessage) => {
+    if (relaying) return;
+    team.publish(message).catch((error: unknown) => log(events, `team: could not announce ${message.kind}: ${messageOf(error)}`));
+  };
+  const logs = coalesceLogs(send);
+  const offs = [
+    ...RUN_EVENTS.map((name) => events.on(name, (run: RunSummary) => send({ kind: "run", event: eventKind(name), runId: run.id }))),
+    events.on("run:step", (s) => send({ kind: "step", runId: s.runId, index: s.step.index })),
+    events.on("run:log", (chunk) => {
+      if (!relaying) logs.add(chunk);
+    }),
+    events.on("run:cancelRequested", (c) => send({ kind: "cancel", runId: c.runId })),
+  ];
+  const emitHere = (emit: () => void) => {
+    relaying = true;
+    try {
+      emit();
+    } finally {
+      relaying = false;
+    }
+  };
+  // Messages are handled one after another, so a run's events keep their order.
+  let chain: Promise<void> = Promise.resolve();
+  const unsubscribe = await team.subscribe((message) => {
+    chain = chain
+      .then(() => receive(deps, message, emitHere))
+      .catch((error: unknown) => log(events, `team: ${message.kind} from another agent: ${messageOf(error)}`));
+  });
+  return async () => {
+    offs.forEach((off) => off());
+    logs.stop();
+    await unsubscribe();
+    await chain;
+  };
+}
+
+const eventKind = (name: (typeof RUN_EVENTS)[number]) => name.slice(4) as "queued" | "started" | "finished";
+
+async function receive(deps: TeamRelayDeps, message: TeamMessage, emitHere: (emit: () => void) => void): Promise<void> {
+  const { store, events } = deps;
+  switch (message.kind) {
+    case "triggers":
+      return emitHere(() => events.emit("triggers:changed", { names: message.names }));
+    case "resync":
+      emitHere(() => events.emit("triggers:changed", { names: [] }));
+      return deps.onQueueMoved();
+    case "run": {
+      const run = await store.runs.getSummary(message.runId);
+      if (run) emitHere(() => events.emit(`run:${message.event}`, run));
+      if (message.event !== "started") deps.onQueueMoved();
+      return;
+    }
+    case "step": {
+      const step = (await store.runs.getSteps(message.runId)).find((s) => s.index === message.index);
+      if (step) emitHere(() => events.emit("run:step", { runId: message.runId, step }));
+      return;
+    }
+    case "log": {
+      const chunks = (await store.runs.logsAfter(message.runId, message.afterSeq, Math.max(1, message.lastSeq - message.afterSeq))).filter(
+        (chunk) => chunk.seq <= message.lastSeq,
+      );
+      emitHere(() => chunks.forEach((chunk) => events.emit("run:log", chunk)));
+      return;
+    }
+    case "cancel":
+      deps.cancelLocal(message.runId);
+      return emitHere(() => events.emit("run:cancelRequested", { runId: message.runId }));
+  }
+}
+
+/** Log lines become one message per run per turn of the event loop: the receiver reads them all after the first one's seq. */
+function coalesceLogs(send: (message: TeamMessage) => void): { add(chunk: LogChunk): void; stop(): void } {
+  const range = new Map<string, { first: number; last: number }>();
+  let flush: NodeJS.Immediate | undefined;
+  return {
+    add(chunk) {
+      const seen = range.get(chunk.runId);
+      if (seen) seen.last = Math.max(seen.last, chunk.seq);
+      else range.set(chunk.runId, { first: chunk.seq, last: chunk.seq });
+      flush ??= setImmediate(() => {
+        flush = undefined;
+        for (const [runId, { first, last }] of range) send({ kind: "log", runId, afterSeq: first - 1, lastSeq: last });
+        range.clear();
+      });
+    },
+    stop() {
+      if (flush) clearImmediate(flush);
+    },
+  };
+}
+
+function log(events: Events, message: string): void {
+  events.emit("agent:log", { level: "warn", message });
+}
