@@ -140,6 +140,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       events,
       owner,
       now,
+      spread: store.team !== undefined,
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
     cleanups.push(publishStatusOnChange(events, status));

@@ -28,6 +28,12 @@ export interface SchedulerDeps {
   now?: () => number;
   maxSleepMs?: number;
   catchupWindowMs?: number;
+  /**
+   * Several agents share the store (team mode): each starts its pass over
+   * the due schedules at a random one, so that agents claim different
+   * instants at once instead of all queueing on the same claim row.
+   */
+  spread?: boolean;
 }
 
 export class Scheduler {
@@ -112,7 +118,7 @@ export class Scheduler {
     for (;;) {
       const now = this.now();
       const due = await this.deps.store.triggers.due(now, BATCH);
-      for (const row of due) {
+      for (const row of this.deps.spread ? rotate(due) : due) {
         if (!this.running) return;
         await this.fireOne(row, now);
       }
@@ -189,3 +195,8 @@ export class Scheduler {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function rotate<T>(items: T[]): T[] {
+  const start = Math.floor(Math.random() * items.length);
+  return [...items.slice(start), ...items.slice(0, start)];
+}

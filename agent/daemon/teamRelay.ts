@@ -31,12 +31,12 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
   let relaying = false;
   const send = (message: TeamMessage) => {
     if (relaying) return;
-    team.publish(message).catch((error: unknown) => log(events, `team: could not announce ${message.kind}: ${messageOf(error)}`));
+    team.publish(withinLimit(message)).catch((error: unknown) => log(events, `team: could not announce ${message.kind}: ${messageOf(error)}`));
   };
   const logs = coalesceLogs(send);
   const offs = [
-    ...RUN_EVENTS.map((name) => events.on(name, (run: RunSummary) => send({ kind: "run", event: eventKind(name), runId: run.id }))),
-    events.on("run:step", (s) => send({ kind: "step", runId: s.runId, index: s.step.index })),
+    ...RUN_EVENTS.map((name) => events.on(name, (run: RunSummary) => send({ kind: "run", event: eventKind(name), runId: run.id, run }))),
+    events.on("run:step", (s) => send({ kind: "step", runId: s.runId, index: s.step.index, step: s.step })),
     events.on("run:log", (chunk) => {
       if (!relaying) logs.add(chunk);
     }),
@@ -76,18 +76,18 @@ async function receive(deps: TeamRelayDeps, message: TeamMessage, emitHere: (emi
       emitHere(() => events.emit("triggers:changed", { names: [] }));
       return deps.onQueueMoved();
     case "run": {
-      const run = await store.runs.getSummary(message.runId);
+      const run = message.run ?? (await store.runs.getSummary(message.runId));
       if (run) emitHere(() => events.emit(`run:${message.event}`, run));
       if (message.event !== "started") deps.onQueueMoved();
       return;
     }
     case "step": {
-      const step = (await store.runs.getSteps(message.runId)).find((s) => s.index === message.index);
+      const step = message.step ?? (await store.runs.getSteps(message.runId)).find((s) => s.index === message.index);
       if (step) emitHere(() => events.emit("run:step", { runId: message.runId, step }));
       return;
     }
     case "log": {
-      const chunks = (await store.runs.logsAfter(message.runId, message.afterSeq, Math.max(1, message.lastSeq - message.afterSeq))).filter(
+      const chunks = message.chunks ?? (await store.runs.logsAfter(message.runId, message.afterSeq, Math.max(1, message.lastSeq - message.afterSeq))).filter(
         (chunk) => chunk.seq <= message.lastSeq,
       );
       emitHere(() => chunks.forEach((chunk) => events.emit("run:log", chunk)));
@@ -101,16 +101,18 @@ async function receive(deps: TeamRelayDeps, message: TeamMessage, emitHere: (emi
 
 /** Log lines become one message per run per turn of the event loop: the receiver reads them all after the first one's seq. */
 function coalesceLogs(send: (message: TeamMessage) => void): { add(chunk: LogChunk): void; stop(): void } {
-  const range = new Map<string, { first: number; last: number }>();
+  const range = new Map<string, { first: number; last: number; chunks: LogChunk[] }>();
   let flush: NodeJS.Immediate | undefined;
   return {
     add(chunk) {
       const seen = range.get(chunk.runId);
-      if (seen) seen.last = Math.max(seen.last, chunk.seq);
-      else range.set(chunk.runId, { first: chunk.seq, last: chunk.seq });
+      if (seen) {
+        seen.last = Math.max(seen.last, chunk.seq);
+        seen.chunks.push(chunk);
+      } else range.set(chunk.runId, { first: chunk.seq, last: chunk.seq, chunks: [chunk] });
       flush ??= setImmediate(() => {
         flush = undefined;
-        for (const [runId, { first, last }] of range) send({ kind: "log", runId, afterSeq: first - 1, lastSeq: last });
+        for (const [runId, { first, last, chunks }] of range) send({ kind: "log", runId, afterSeq: first - 1, lastSeq: last, chunks });
         range.clear();
       });
     },
@@ -118,6 +120,17 @@ function coalesceLogs(send: (message: TeamMessage) => void): { add(chunk: LogChu
       if (flush) clearImmediate(flush);
     },
   };
+}
+
+/** PostgreSQL refuses notifications of 8000 bytes or more; a message too big for one goes without its records, which the receiver then reads. */
+const PAYLOAD_BUDGET = 7000;
+
+function withinLimit(message: TeamMessage): TeamMessage {
+  if (Buffer.byteLength(JSON.stringify(message)) <= PAYLOAD_BUDGET) return message;
+  if (message.kind === "run") return { kind: "run", event: message.event, runId: message.runId };
+  if (message.kind === "step") return { kind: "step", runId: message.runId, index: message.index };
+  if (message.kind === "log") return { kind: "log", runId: message.runId, afterSeq: message.afterSeq, lastSeq: message.lastSeq };
+  return message;
 }
 
 function log(events: Events, message: string): void {

@@ -245,14 +245,16 @@ export interface InstantClaim {
 
 /**
  * What agents sharing one database tell each other (LISTEN/NOTIFY on
- * PostgreSQL). Ids only: the receiver reads the records from the store.
+ * PostgreSQL): ids, and the records themselves when they are small enough
+ * to travel in the notification (`run`, `step`, `chunks`); otherwise the
+ * receiver reads them from the store.
  */
 export type TeamMessage =
   | { kind: "triggers"; names: string[] }
-  | { kind: "run"; event: "queued" | "started" | "finished"; runId: string }
-  | { kind: "step"; runId: string; index: number }
+  | { kind: "run"; event: "queued" | "started" | "finished"; runId: string; run?: RunSummary }
+  | { kind: "step"; runId: string; index: number; step?: StepRecord }
   /** Log chunks with afterSeq < seq <= lastSeq. */
-  | { kind: "log"; runId: string; afterSeq: number; lastSeq: number }
+  | { kind: "log"; runId: string; afterSeq: number; lastSeq: number; chunks?: LogChunk[] }
   | { kind: "cancel"; runId: string }
   /** The connection that listens was lost and is back: whatever was announced meanwhile is unknown. */
   | { kind: "resync" };
