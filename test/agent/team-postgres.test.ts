@@ -129,6 +129,10 @@ if (pg.cluster === null) {
         const perHost = [...hosts.values()].reduce((m, h) => m.set(h, (m.get(h) ?? 0) + 1), new Map<string, number>());
         t.diagnostic(`runs executed per agent: ${[...perHost].map(([h, n]) => `${h} ${n}`).join(", ")}`);
         assert.ok(perHost.size >= 2, "the instants are shared between agents");
+        // host-a's socket client saw the other agents' runs finish, as they happened.
+        const seenOnA = new Set(team[0]!.watcher.runs.filter((r) => r.status === "success").map((r) => r.id));
+        const elsewhere = [...hosts].filter(([, h]) => h !== "host-a").map(([id]) => id);
+        assert.ok(elsewhere.some((id) => seenOnA.has(id)), "run events from other agents reach this agent's clients");
 
         // `clockwork history` from one agent's home lists runs the others executed.
         const history = await cli(team[0]!.home, ["history", "--limit", "1000", "--json"], team[0]!.env);
@@ -203,6 +207,26 @@ if (pg.cluster === null) {
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);
         await store.close();
+      }
+    });
+
+    test("status shows the shared store without its password and every agent alive", async () => {
+      const url = cluster.createDatabase("status");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      try {
+        const result = await cli(team[0]!.home, ["status", "--json"], team[0]!.env);
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(!result.stdout.includes(cluster.password), "the password is never shown");
+        const state = JSON.parse(result.stdout) as { state: string; status: AgentStatus };
+        assert.equal(state.status.store?.kind, "postgres");
+        assert.match(state.status.store!.location, /^postgres:\/\/clockwork:\*\*\*@127\.0\.0\.1:\d+\/status_/);
+        assert.deepEqual(state.status.agents!.map((a) => [a.host, a.alive, a.self]).sort(), [["host-a", true, true], ["host-b", true, false]]);
+        const text = await cli(team[1]!.home, ["status"], team[1]!.env);
+        assert.match(text.stdout, /store {5}postgres postgres:\/\/clockwork:\*\*\*@/);
+        assert.match(text.stdout, /agents {4}2 alive of 2/);
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
       }
     });
 
