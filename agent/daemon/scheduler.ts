@@ -18,6 +18,8 @@ import { scheduleSpec } from "./triggerOps";
 /** Wake-ups are capped so that suspend and clock jumps are noticed within this long. */
 export const MAX_SLEEP_MS = 30_000;
 const BATCH = 200;
+/** Claims in flight at once in team mode (below the store's connection pool). */
+const CLAIMS_IN_FLIGHT = 8;
 
 export interface SchedulerDeps {
   store: Store;
@@ -118,12 +120,28 @@ export class Scheduler {
     for (;;) {
       const now = this.now();
       const due = await this.deps.store.triggers.due(now, BATCH);
-      for (const row of this.deps.spread ? rotate(due) : due) {
-        if (!this.running) return;
-        await this.fireOne(row, now);
+      if (this.deps.spread) {
+        await this.fireConcurrently(rotate(due), now);
+      } else {
+        for (const row of due) {
+          if (!this.running) return;
+          await this.fireOne(row, now);
+        }
       }
       if (due.length < BATCH) return;
     }
+  }
+
+  /**
+   * Team mode: claims go over the network to a shared database, so several
+   * are in flight at once; each is still its own transaction.
+   */
+  private async fireConcurrently(rows: ScheduleRow[], now: number): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length && this.running) await this.fireOne(rows[next++]!, now);
+    };
+    await Promise.all(Array.from({ length: Math.min(CLAIMS_IN_FLIGHT, rows.length) }, worker));
   }
 
   private async fireOne(row: ScheduleRow, now: number): Promise<void> {

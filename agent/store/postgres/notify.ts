@@ -1,6 +1,8 @@
 // LISTEN/NOTIFY between agents sharing the database. One channel; each
-// payload is a TeamMessage with the sender's origin id, so a store ignores
-// what it sent itself. The listening connection is a client of its own,
+// payload carries the sender's origin id, so a store ignores what it sent
+// itself, and the messages of one turn of the event loop, packed up to the
+// size PostgreSQL allows (a burst of runs is a few notifications, not one
+// query per event). The listening connection is a client of its own,
 // outside the pool (a pooled connection would be handed to other queries);
 // when it drops, it reconnects with a growing pause and then says `resync`,
 // since whatever was announced meanwhile was missed.
@@ -9,6 +11,8 @@ import type { TeamMessage } from "../store";
 import type { Pool } from "./db";
 
 const CHANNEL = "clockwork";
+/** PostgreSQL refuses payloads of 8000 bytes or more. */
+const PAYLOAD_BYTES = 7800;
 
 export class Notifier {
   constructor(
@@ -18,8 +22,28 @@ export class Notifier {
     private readonly origin: string,
   ) {}
 
-  async publish(message: TeamMessage): Promise<void> {
-    await this.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ ...message, origin: this.origin })]);
+  private pending: Array<{ message: TeamMessage; done: (error?: unknown) => void }> = [];
+
+  publish(message: TeamMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ message, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const payloads = pack(batch.flatMap(({ message }) => split(message)), this.origin);
+    let failure: unknown;
+    for (const payload of payloads) {
+      try {
+        await this.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    for (const item of batch) item.done(failure);
   }
 
   async subscribe(listener: (message: TeamMessage) => void): Promise<() => Promise<void>> {
@@ -29,15 +53,14 @@ export class Notifier {
     let pause = 250;
     const onNotification = (n: pg.Notification) => {
       if (n.channel !== CHANNEL || !n.payload) return;
-      let parsed: TeamMessage & { origin?: string };
+      let parsed: { origin?: string; messages?: TeamMessage[] };
       try {
-        parsed = JSON.parse(n.payload) as TeamMessage & { origin?: string };
+        parsed = JSON.parse(n.payload) as { origin?: string; messages?: TeamMessage[] };
       } catch {
         return;
       }
-      if (parsed.origin === this.origin) return;
-      const { origin: _origin, ...message } = parsed;
-      listener(message as TeamMessage);
+      if (parsed.origin === this.origin || !Array.isArray(parsed.messages)) return;
+      for (const message of parsed.messages) listener(message);
     };
     const connect = async (): Promise<void> => {
       const next = new pg.Client({ connectionString: this.url });
@@ -70,4 +93,33 @@ export class Notifier {
       await client?.end().catch(() => undefined);
     };
   }
+}
+
+/** A trigger change naming more triggers than one payload holds becomes several. */
+function split(message: TeamMessage): TeamMessage[] {
+  if (message.kind !== "triggers" || Buffer.byteLength(JSON.stringify(message)) < PAYLOAD_BYTES - 100) return [message];
+  const parts: TeamMessage[] = [];
+  for (let i = 0; i < message.names.length; i += 50) parts.push({ kind: "triggers", names: message.names.slice(i, i + 50) });
+  return parts;
+}
+
+/** Messages packed into as few payloads as fit, in order. */
+function pack(messages: TeamMessage[], origin: string): string[] {
+  const payloads: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  const envelope = (items: string[]) => `{"origin":${JSON.stringify(origin)},"messages":[${items.join(",")}]}`;
+  for (const message of messages) {
+    const text = JSON.stringify(message);
+    const bytes = Buffer.byteLength(text) + 1;
+    if (current.length > 0 && size + bytes > PAYLOAD_BYTES - 100) {
+      payloads.push(envelope(current));
+      current = [];
+      size = 0;
+    }
+    current.push(text);
+    size += bytes;
+  }
+  if (current.length > 0) payloads.push(envelope(current));
+  return payloads;
 }

@@ -22,6 +22,8 @@ const NEWEST_FIRST = "ORDER BY created_at DESC, seq DESC";
 /** A run as admission writes it: the serial key and pin come from the admission and the trigger. */
 export interface RunInsert extends NewRun {
   serialKey?: string | null;
+  /** The id, when the caller had to know it first (a claim row names its run). */
+  id?: string;
 }
 
 /** Inserts one run row on `db` (a pool, or a client inside a transaction). */
@@ -36,7 +38,7 @@ export async function insertRunRow(db: Queryable, run: RunInsert, now: number): 
        (SELECT pinned_host FROM triggers WHERE id = $4))
      RETURNING ${SUMMARY_COLUMNS}`,
     [
-      newRunId(),
+      run.id ?? newRunId(),
       run.workflowName,
       run.workflowFile,
       run.triggerId ?? null,
@@ -142,7 +144,20 @@ export class PgRunStore implements RunRepository {
     return rows.map((row) => ({ run: toSummary(row), context: parseContext(row.trigger_context ?? "{}") }));
   }
 
-  markRunning(id: string, owner: Owner): Promise<RunSummary> {
+  async markRunning(id: string, owner: Owner): Promise<RunSummary> {
+    // The common case in one statement: a queued run with no serial key that this host may run.
+    const fast = await this.pool.query<RunRow>(
+      `UPDATE runs SET status = 'running', owner_id = $1, owner_pid = $2, owner_host = $3, started_at = COALESCE(started_at, $4)
+       WHERE id = $5 AND serial_key IS NULL AND (pinned_host IS NULL OR pinned_host = $3)
+         AND (status = 'queued' OR (status = 'running' AND owner_id = $1)) RETURNING ${SUMMARY_COLUMNS}`,
+      [owner.id, owner.pid, owner.host, this.now(), id],
+    );
+    if (fast.rows[0]) return toSummary(fast.rows[0]);
+    return this.markRunningChecked(id, owner);
+  }
+
+  /** Everything else: says why a run cannot start here, or starts it under its serial key's lock. */
+  private markRunningChecked(id: string, owner: Owner): Promise<RunSummary> {
     return transaction(this.pool, async (client) => {
       const found = await client.query<{ status: RunStatus; owner_id: string | null; owner_host: string | null; serial_key: string | null; pinned_host: string | null }>(
         "SELECT status, owner_id, owner_host, serial_key, pinned_host FROM runs WHERE id = $1",
@@ -178,18 +193,17 @@ export class PgRunStore implements RunRepository {
 
   async finishRun(id: string, status: FinishStatus, error: string | null = null): Promise<RunSummary | undefined> {
     const now = this.now();
-    return transaction(this.pool, async (client) => {
-      const { rows } = await client.query<RunRow>(
-        `UPDATE runs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status IN ('queued', 'running') RETURNING ${SUMMARY_COLUMNS}`,
-        [status, text(error), now, id],
-      );
-      if (!rows[0]) return undefined;
-      await client.query(
-        `UPDATE run_steps SET status = $1, finished_at = $2, error = COALESCE(error, $3) WHERE run_id = $4 AND status = 'running'`,
-        [status === "cancelled" ? "cancelled" : "failed", now, status === "success" ? null : text(error), id],
-      );
-      return toSummary(rows[0]);
-    });
+    // One statement, so one transaction: the run moves only from queued or running, and its running steps end with it.
+    const { rows } = await this.pool.query<RunRow>(
+      `WITH finished AS (
+         UPDATE runs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status IN ('queued', 'running') RETURNING ${SUMMARY_COLUMNS}),
+       steps AS (
+         UPDATE run_steps SET status = $5, finished_at = $3, error = COALESCE(error, $6)
+         WHERE run_id = (SELECT id FROM finished) AND status = 'running')
+       SELECT * FROM finished`,
+      [status, text(error), now, id, status === "cancelled" ? "cancelled" : "failed", status === "success" ? null : text(error)],
+    );
+    return rows[0] && toSummary(rows[0]);
   }
 
   async activeRuns(): Promise<RunSummary[]> {
