@@ -27,10 +27,9 @@ const RUN_EVENTS = ["run:queued", "run:started", "run:finished"] as const;
 /** Starts relaying both ways; resolves once listening, with the function that stops it. */
 export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise<void>> {
   const { team, events } = deps;
-  // Set while a remote event is emitted here, so that it is not sent back out.
-  let relaying = false;
+  // A remote event emitted here is not sent back out.
   const send = (message: TeamMessage) => {
-    if (relaying) return;
+    if (events.relayed) return;
     team.publish(withinLimit(message)).catch((error: unknown) => log(events, `team: could not announce ${message.kind}: ${messageOf(error)}`));
   };
   const logs = coalesceLogs(send);
@@ -38,23 +37,15 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
     ...RUN_EVENTS.map((name) => events.on(name, (run: RunSummary) => send({ kind: "run", event: eventKind(name), runId: run.id, run }))),
     events.on("run:step", (s) => send({ kind: "step", runId: s.runId, index: s.step.index, step: s.step })),
     events.on("run:log", (chunk) => {
-      if (!relaying) logs.add(chunk);
+      if (!events.relayed) logs.add(chunk);
     }),
     events.on("run:cancelRequested", (c) => send({ kind: "cancel", runId: c.runId })),
   ];
-  const emitHere = (emit: () => void) => {
-    relaying = true;
-    try {
-      emit();
-    } finally {
-      relaying = false;
-    }
-  };
   // Messages are handled one after another, so a run's events keep their order.
   let chain: Promise<void> = Promise.resolve();
   const unsubscribe = await team.subscribe((message) => {
     chain = chain
-      .then(() => receive(deps, message, emitHere))
+      .then(() => receive(deps, message))
       .catch((error: unknown) => log(events, `team: ${message.kind} from another agent: ${messageOf(error)}`));
   });
   return async () => {
@@ -67,35 +58,35 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
 
 const eventKind = (name: (typeof RUN_EVENTS)[number]) => name.slice(4) as "queued" | "started" | "finished";
 
-async function receive(deps: TeamRelayDeps, message: TeamMessage, emitHere: (emit: () => void) => void): Promise<void> {
+async function receive(deps: TeamRelayDeps, message: TeamMessage): Promise<void> {
   const { store, events } = deps;
   switch (message.kind) {
     case "triggers":
-      return emitHere(() => events.emit("triggers:changed", { names: message.names }));
+      return events.emitRelayed("triggers:changed", { names: message.names });
     case "resync":
-      emitHere(() => events.emit("triggers:changed", { names: [] }));
+      events.emitRelayed("triggers:changed", { names: [] });
       return deps.onQueueMoved();
     case "run": {
       const run = message.run ?? (await store.runs.getSummary(message.runId));
-      if (run) emitHere(() => events.emit(`run:${message.event}`, run));
+      if (run) events.emitRelayed(`run:${message.event}`, run);
       if (message.event !== "started") deps.onQueueMoved();
       return;
     }
     case "step": {
       const step = message.step ?? (await store.runs.getSteps(message.runId)).find((s) => s.index === message.index);
-      if (step) emitHere(() => events.emit("run:step", { runId: message.runId, step }));
+      if (step) events.emitRelayed("run:step", { runId: message.runId, step });
       return;
     }
     case "log": {
       const chunks = message.chunks ?? (await store.runs.logsAfter(message.runId, message.afterSeq, Math.max(1, message.lastSeq - message.afterSeq))).filter(
         (chunk) => chunk.seq <= message.lastSeq,
       );
-      emitHere(() => chunks.forEach((chunk) => events.emit("run:log", chunk)));
+      for (const chunk of chunks) events.emitRelayed("run:log", chunk);
       return;
     }
     case "cancel":
       deps.cancelLocal(message.runId);
-      return emitHere(() => events.emit("run:cancelRequested", { runId: message.runId }));
+      return events.emitRelayed("run:cancelRequested", { runId: message.runId });
   }
 }
 
