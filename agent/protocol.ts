@@ -223,6 +223,8 @@ export interface RegisterScheduleParams {
   name?: string;
   overlap?: OverlapPolicy;
   catchup?: CatchupPolicy;
+  /** Team mode: only agents of this host run it (a shell step that needs that machine's files). */
+  host?: string;
 }
 export const RegisterSchedule = new RequestType<RegisterScheduleParams, TriggerRecord, void>(
   "clockwork/triggers/registerSchedule",
@@ -235,6 +237,8 @@ export interface RegisterWebhookParams {
   /** A sender-made secret; when absent the agent makes a 256-bit one. */
   secret?: string;
   maxBodyBytes?: number;
+  /** Team mode: only agents of this host run its deliveries (any agent still accepts them). */
+  host?: string;
 }
 /**
  * `secret` is present only when the agent generated it: this is the one time

@@ -168,7 +168,7 @@ export async function withAgentOrStore<T>(
   // An executor starts only if the command loads a workflow (registering checks the file).
   const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 0 });
   try {
-    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, loader: userCode.loader }) }), viaAgent: false };
+    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, loader: userCode.loader, shared: store.team !== undefined }) }), viaAgent: false };
   } finally {
     await userCode.executors.close();
     await store.close();

@@ -113,7 +113,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) await runControl.resume(run);
     }
-    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now });
+    const triggerOps = new TriggerOps({ triggers: store.triggers, loader: runCode.loader, events, now, shared: store.team !== undefined });
     const status = statusReader({ agentId: owner.id, leaseMs: lease.leaseMs, config, store, state, pid, socketPath, startedAt, now });
     const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now });
 

@@ -35,6 +35,7 @@ export const requestParams = {
     name: name.optional(),
     overlap: overlap.optional(),
     catchup: catchup.optional(),
+    host: name.optional(),
   }),
 
   RegisterWebhook: z.strictObject({
@@ -43,6 +44,7 @@ export const requestParams = {
     headers: z.array(z.string()).optional(),
     secret: z.string().min(1).optional(),
     maxBodyBytes: z.number().int().positive().optional(),
+    host: name.optional(),
   }),
 
   RegisterWatcher: z.strictObject({

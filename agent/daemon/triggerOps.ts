@@ -48,6 +48,8 @@ export interface TriggerOpsDeps {
   loader: WorkflowLoader;
   events?: Events;
   now?: () => number;
+  /** True when several agents share the store (team mode): only then can a trigger be pinned to a host. */
+  shared?: boolean;
 }
 
 /** The human-readable cadence stored schedules show (the TriggerStore's `describeSchedule`). */
@@ -66,6 +68,15 @@ export class TriggerOps {
   constructor(private readonly deps: TriggerOpsDeps) {
     this.triggers = deps.triggers;
     this.now = deps.now ?? Date.now;
+  }
+
+  /** The host a new trigger is pinned to; pinning means something only where agents share the store. */
+  private pin(host: string | undefined): string | null {
+    if (host === undefined) return null;
+    if (!this.deps.shared) {
+      throw invalid(`pinning to host "${host}" needs team mode: set CLOCKWORK_DATABASE_URL (docs/team.md); one agent on SQLite runs everything on its own host`);
+    }
+    return host;
   }
 
   list(type?: TriggerRecord["type"]): Promise<TriggerRecord[]> {
@@ -89,6 +100,7 @@ export class TriggerOps {
       workflowName: workflow.name,
       config,
       nextFireAt: nextFireAfter(spec, this.now()),
+      pinnedHost: this.pin(p.host),
     });
     return this.changed(row);
   }
@@ -99,9 +111,10 @@ export class TriggerOps {
    * makes the secret).
    */
   async createWebhook(
-    p: CheckedWebhook,
+    p: CheckedWebhook & { host?: string },
     httpUrl: string | null = null,
   ): Promise<{ trigger: TriggerRecord; url: string | null }> {
+    const pinnedHost = this.pin(p.host);
     const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
     const row = await this.triggers.create({
@@ -111,6 +124,7 @@ export class TriggerOps {
       workflowName: workflow.name,
       config: { headers: p.headers, maxBodyBytes: p.maxBodyBytes },
       secret: p.secret,
+      pinnedHost,
     });
     const trigger = await this.changed(row);
     return { trigger, url: webhookUrl(httpUrl, name) ?? trigger.webhook?.url ?? null };

@@ -75,6 +75,18 @@ function post(url: string, body: string, secret: string): Promise<{ status: numb
   });
 }
 
+test("pinning a trigger to a host is refused on SQLite, naming team mode", async () => {
+  const home = tempHome("pin-sqlite");
+  try {
+    const file = writeWorkflow(home, "p.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "p", steps: [shell("main", "true")] });\n`);
+    const result = await cli(home, ["register", file, "--cron", "@daily", "--pin", "host-x"]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /pinning to host "host-x" needs team mode: set CLOCKWORK_DATABASE_URL/);
+  } finally {
+    removeDir(home);
+  }
+});
+
 if (pg.cluster === null) {
   test("several agents on one PostgreSQL", { skip: pg.reason }, () => undefined);
 } else {
@@ -254,6 +266,27 @@ if (pg.cluster === null) {
         const runs = (await store.runs.listRuns({ trigger: "inbox" })).filter((r) => r.triggerKind === "file");
         assert.equal(runs.length, FILES, "one run per file: no second agent fired for the same change");
         assert.deepEqual([...new Set((await executors(store, runs)).values())], ["host-a"]);
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+      }
+    });
+
+    test("a schedule pinned with --pin runs only on that host's agents, whoever claims its instants", async () => {
+      const url = cluster.createDatabase("pinsched");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const [a, b] = team as [Member, Member];
+      const store = await openPostgresStore(url);
+      try {
+        const file = writeWorkflow(a.home, "local.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "local", steps: [shell("main", "true")] });\n`);
+        const registered = await cli(a.home, ["register", file, "--cron", "* * * * * *", "--name", "local", "--overlap", "parallel", "--pin", "host-b", "--json"], a.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        assert.equal((JSON.parse(registered.stdout) as { host?: string }).host, "host-b");
+        await a.watcher.until((runs) => runs.filter((r) => r.triggerName === "local" && r.status === "success").length >= 6 || undefined, "six runs of the pinned schedule");
+        await stopTeam(team);
+        const runs = (await store.runs.listRuns({ trigger: "local", limit: 1000 })).filter((r) => r.status === "success");
+        assert.deepEqual([...new Set((await executors(store, runs)).values())], ["host-b"]);
       } finally {
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);

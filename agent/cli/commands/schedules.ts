@@ -21,6 +21,7 @@ import {
 } from "../../protocol";
 import { withAgentOrStore } from "../client";
 import { colour, printJson, table } from "../output";
+import { thisHost } from "../../store/host";
 
 const overlapOption = () =>
   new Option("--overlap <policy>", "while the previous run is still going: skip it (recorded as skipped), queue one, or run in parallel").choices([
@@ -55,6 +56,7 @@ function registerCommand(program: Command): void {
     .option("--name <name>", "name of the schedule (default: the workflow's name); unique across all triggers")
     .addOption(overlapOption().default("skip"))
     .addOption(catchupOption().default("once"))
+    .option("--pin [host]", "team mode: only agents of this host run it (default: this machine), e.g. for shell steps that need its files")
     .option("--json", "print the registered trigger as JSON")
     .addHelpText(
       "after",
@@ -68,9 +70,10 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
     .action(
       async (
         file: string,
-        o: { cron: string; tz?: string; name?: string; overlap: OverlapPolicy; catchup: CatchupPolicy; json?: boolean },
+        o: { cron: string; tz?: string; name?: string; overlap: OverlapPolicy; catchup: CatchupPolicy; pin?: string | true; json?: boolean },
       ) => {
         const params = {
+          ...pinParam(o.pin),
           file: resolve(file),
           cron: o.cron,
           overlap: o.overlap,
@@ -92,6 +95,12 @@ Check an expression first with \`clockwork cron "<expr>"\`. See docs/schedules.m
         );
       },
     );
+}
+
+/** `--pin` alone pins to the host this command runs on (CLOCKWORK_HOST or the machine's name). */
+export function pinParam(pin: string | true | undefined): { host?: string } {
+  if (pin === undefined) return {};
+  return { host: pin === true ? thisHost() : pin };
 }
 
 /** `clockwork list [--type] [--json]` */
