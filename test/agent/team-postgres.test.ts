@@ -222,6 +222,27 @@ if (pg.cluster === null) {
       }
     });
 
+    test("a schedule registered while the agents sleep (by a command, with no agent of its own) is re-armed on every agent at once", async () => {
+      const url = cluster.createDatabase("rearm");
+      // No schedules yet: each agent sleeps up to 30 s before it looks at the table again.
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const setup = tempHome("team-rearm");
+      try {
+        const file = writeWorkflow(setup, "soon.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "soon", steps: [shell("main", "true")] });\n`);
+        const registered = await cli(setup, ["register", file, "--cron", "*/5 * * * * *", "--name", "soon", "--json"], { CLOCKWORK_DATABASE_URL: url });
+        assert.equal(registered.code, 0, registered.stderr);
+        const nextFireAt = (JSON.parse(registered.stdout) as { schedule: { nextFireAt: string } }).schedule.nextFireAt;
+        // Re-armed by the notification, an agent fires the very instant the command computed;
+        // woken only by its 30 s timer, it would fire a later one (catch-up).
+        const first = await team[0]!.watcher.until((runs) => runs.find((r) => r.triggerName === "soon"), "the first fire");
+        assert.equal(first.scheduledFor, nextFireAt);
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        removeDir(setup);
+      }
+    });
+
     test("status shows the shared store without its password and every agent alive", async () => {
       const url = cluster.createDatabase("status");
       const team = await startTeam(url, ["host-a", "host-b"]);
