@@ -92,10 +92,11 @@ async function measure(label, agents, url) {
     const at = new Date(instant);
     log(`${label}: ${THUNDER} schedules due at ${at.toISOString()}…`);
     await register(conn, Array.from({ length: THUNDER }, (_, j) => ({ file, cron: `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, timezone: "UTC", name: `thunder${j}` })));
+    // Headless agents, as on servers: no client follows the runs while they are measured.
+    conn.dispose();
     const wait = instant + 10_000 - Date.now();
     log(`${label}: measuring for ${Math.round(wait / 1000)} s…`);
     await sleep(wait);
-    conn.dispose();
     await Promise.all(procs.map(stopAgent));
     const rows = url ? await readPostgres(url, tickFrom, instant) : readSqlite(join(homes[0], "clockwork.db"), tickFrom, instant);
     return { label, ...rows };
