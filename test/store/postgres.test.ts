@@ -130,6 +130,36 @@ if (pg.cluster === null) {
       }
     });
 
+    test("notifications reach the other stores; a dropped listening connection comes back and says resync", async () => {
+      const url = cluster.createDatabase("notify");
+      const [a, b] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+      const heard: unknown[] = [];
+      let wake: (() => void) | undefined;
+      const stop = await b!.team!.subscribe((message) => {
+        heard.push(message);
+        wake?.();
+      });
+      const until = async (match: (m: unknown) => boolean) => {
+        while (!heard.some(match)) await new Promise<void>((resolve) => (wake = resolve));
+      };
+      try {
+        await a!.triggers.create({ name: "told", type: "webhook", workflowFile: "/t.ts", workflowName: "t", config: { headers: [], maxBodyBytes: 1024 }, secret: "s".repeat(32) });
+        await until((m) => JSON.stringify(m) === JSON.stringify({ kind: "triggers", names: ["told"] }));
+        await b!.team!.publish({ kind: "cancel", runId: "mine" });
+        await a!.team!.publish({ kind: "cancel", runId: "theirs" });
+        await until((m) => (m as { runId?: string }).runId === "theirs");
+        assert.ok(!heard.some((m) => (m as { runId?: string }).runId === "mine"), "a store does not hear itself");
+        // The server drops the listening connection (a restart, a network cut).
+        cluster.psql(url.split("/").pop()!, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
+        await until((m) => (m as { kind: string }).kind === "resync");
+        await a!.team!.publish({ kind: "cancel", runId: "after" });
+        await until((m) => (m as { runId?: string }).runId === "after");
+      } finally {
+        await stop();
+        await Promise.all([a!.close(), b!.close()]);
+      }
+    });
+
     test("outputs and log lines with NUL characters are kept, the NUL made visible", async () => {
       const store = await openPostgresStore(cluster.createDatabase("nul"));
       try {

@@ -72,19 +72,24 @@ export class Notifier {
       client = next;
       pause = 250;
     };
-    const reconnect = (dead: pg.Client) => {
-      if (stopped || client !== dead) return;
-      client = undefined;
-      dead.end().catch(() => undefined);
+    const retryLater = () => {
       retry = setTimeout(() => {
+        if (stopped) return;
         connect().then(
           () => listener({ kind: "resync" }),
           () => {
             pause = Math.min(pause * 2, 10_000);
-            if (!stopped) reconnect(client ?? dead);
+            if (!stopped) retryLater();
           },
         );
       }, pause);
+    };
+    // 'error' and 'end' may both come for one lost connection: only the first counts.
+    const reconnect = (dead: pg.Client) => {
+      if (stopped || client !== dead) return;
+      client = undefined;
+      dead.end().catch(() => undefined);
+      retryLater();
     };
     await connect();
     return async () => {
