@@ -243,6 +243,32 @@ if (pg.cluster === null) {
       }
     });
 
+    test("a pinned webhook's delivery accepted on one agent runs on the pinned host, and a cancel asked on the first agent stops it there", async () => {
+      const url = cluster.createDatabase("cancel");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const [a] = team as [Member, Member];
+      const store = await openPostgresStore(url);
+      try {
+        const file = writeWorkflow(a.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "sleep 60")] });\n`);
+        const registered = await cli(a.home, ["register-webhook", file, "--name", "long", "--pin", "host-b", "--json"], a.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const answer = await post(`${a.status.httpUrl}/webhook/long`, "{}", secret);
+        assert.equal(answer.status, 202, answer.body);
+        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        await a.watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "running") || undefined, "the run started (on host-b)");
+        assert.equal((await store.runs.ownerOf(runId))?.host, "host-b");
+        const cancelled = await cli(a.home, ["cancel", runId, "--json"], a.env);
+        assert.equal(cancelled.code, 0, cancelled.stderr);
+        assert.equal((JSON.parse(cancelled.stdout) as RunSummary).status, "cancelled");
+        assert.equal((await store.runs.getSummary(runId))?.status, "cancelled");
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+      }
+    });
+
     test("status shows the shared store without its password and every agent alive", async () => {
       const url = cluster.createDatabase("status");
       const team = await startTeam(url, ["host-a", "host-b"]);

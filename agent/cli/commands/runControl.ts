@@ -8,7 +8,6 @@
 // fire: runs a registered trigger's workflow now, as a manual run executed by
 // the agent (schedules, webhooks and watchers all live there).
 import type { Command } from "commander";
-import { hostname } from "node:os";
 import { loadConfig } from "../../config";
 import { ClockworkError } from "../../errors";
 import { CancelRun, FireTrigger, type RunSummary } from "../../protocol";
@@ -16,6 +15,7 @@ import { failOrphanRuns, isProcessAlive } from "../../runner/orphans";
 import { connectStore, type StoreLocation } from "../../store";
 import { connect, tryConnect } from "../client";
 import { colour, printJson } from "../output";
+import { thisHost } from "../../store/host";
 
 export function runControlCommands(program: Command): void {
   program
@@ -81,7 +81,11 @@ export function requireActive(run: RunSummary): void {
   }
 }
 
-/** With no agent, only a `clockwork run` process can own a live run: signal it and report what the store says. */
+/**
+ * With no agent here, a `clockwork run` process on this host is signalled;
+ * in team mode a run another agent executes is cancelled by that agent,
+ * asked through the shared database.
+ */
 async function cancelWithoutAgent(location: StoreLocation, id: string): Promise<RunSummary> {
   const store = await connectStore(location);
   try {
@@ -90,7 +94,11 @@ async function cancelWithoutAgent(location: StoreLocation, id: string): Promise<
     const run = (await store.runs.getSummary(runId))!;
     requireActive(run);
     const owner = await store.runs.ownerOf(runId);
-    if (owner === null || (owner.host !== "" && owner.host !== hostname()) || !isProcessAlive(owner.pid)) {
+    if (store.team && owner?.id.startsWith("agent:")) {
+      await store.team.publish({ kind: "cancel", runId });
+      return run;
+    }
+    if (owner === null || (owner.host !== "" && owner.host !== thisHost()) || !isProcessAlive(owner.pid)) {
       throw new ClockworkError("NotFound", `no live process owns run ${run.id}`);
     }
     process.kill(owner.pid, "SIGTERM");

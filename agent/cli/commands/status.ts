@@ -3,7 +3,7 @@
 // agent is running. Exit 2: unhealthy, i.e. a live process holds the lock but
 // does not answer, or it answers but its heartbeat has stopped moving.
 import { existsSync } from "node:fs";
-import { hostname } from "node:os";
+import { thisHost } from "../../store/host";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { uptimeDuration } from "../../core/durationText";
@@ -100,7 +100,7 @@ async function heartbeatOf(config: Config, pid: number): Promise<number | undefi
   try {
     const store = await connectStore(config);
     try {
-      const here = hostname();
+      const here = thisHost();
       return (await store.agents.list()).find((agent) => agent.pid === pid && agent.host === here)?.beatAt;
     } finally {
       await store.close();
