@@ -19,6 +19,12 @@ export interface Config {
   httpPort: number;
   apiToken: string | null;
   maxConcurrentRuns: number;
+  /**
+   * CLOCKWORK_DATABASE_URL (or `--database-url`): a postgres:// URL makes
+   * the agent and every command use that shared PostgreSQL database (team
+   * mode, docs/team.md); null, the SQLite store in `dbFile`.
+   */
+  databaseUrl: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -39,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     httpPort: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 8787,
     apiToken: env.CLOCKWORK_API_TOKEN ? env.CLOCKWORK_API_TOKEN : null,
     maxConcurrentRuns: Number.isInteger(max) && max > 0 ? max : availableParallelism(),
+    databaseUrl: env.CLOCKWORK_DATABASE_URL ? env.CLOCKWORK_DATABASE_URL : null,
     ...overrides,
   };
 }

@@ -31,6 +31,7 @@ export type EventName = keyof ClockworkEvents;
 
 export class Events {
   private readonly emitter = new EventEmitter();
+  private relaying = 0;
 
   constructor() {
     // Every socket client and test may listen; that is not a leak.
@@ -39,6 +40,26 @@ export class Events {
 
   emit<K extends EventName>(name: K, payload: ClockworkEvents[K]): void {
     this.emitter.emit(name, payload);
+  }
+
+  /**
+   * Emits what happened on another agent sharing the store (team mode):
+   * clients hear of it as of anything else, while `relayed` tells the
+   * listeners that act only on this agent's own work (its log, its
+   * bookkeeping, the relay itself) to leave it alone.
+   */
+  emitRelayed<K extends EventName>(name: K, payload: ClockworkEvents[K]): void {
+    this.relaying++;
+    try {
+      this.emitter.emit(name, payload);
+    } finally {
+      this.relaying--;
+    }
+  }
+
+  /** True while a listener runs for an event relayed from another agent. */
+  get relayed(): boolean {
+    return this.relaying > 0;
   }
 
   on<K extends EventName>(name: K, listener: (payload: ClockworkEvents[K]) => void): () => void {

@@ -177,6 +177,8 @@ export interface TriggerRecord extends TriggerDetailsByKind {
   lastRun: { id: string; status: RunStatus; at: string } | null;
   createdAt: string;
   updatedAt: string;
+  /** Team mode: the host whose agents alone run this trigger's runs (a watcher's always). Absent: any agent. */
+  host?: string;
 }
 
 export interface AgentStatus {
@@ -200,6 +202,24 @@ export interface AgentStatus {
   stopping: boolean;
   /** Present when the agent's store was deleted, replaced or moved while it ran: what happened. The agent accepts no work and is exiting. */
   storeError?: string;
+  /** Where triggers and runs are kept: `sqlite` and the file, or `postgres` and the URL without its password (team mode). */
+  store?: { kind: "sqlite" | "postgres"; location: string };
+  /** Every agent with a heartbeat in the store, newest beat first (several in team mode); `alive` is false once its beat is older than the lease. */
+  agents?: AgentPeer[];
+}
+
+/** An agent as its heartbeat row shows it. */
+export interface AgentPeer {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  /** Its HTTP address, or null. */
+  http: string | null;
+  beatAt: string;
+  alive: boolean;
+  /** True for the agent answering this request. */
+  self: boolean;
 }
 
 export type CronPreview =
@@ -256,6 +276,8 @@ export interface RegisterScheduleParams {
   name?: string;
   overlap?: OverlapPolicy;
   catchup?: CatchupPolicy;
+  /** Team mode: only agents of this host run it (a shell step that needs that machine's files). */
+  host?: string;
 }
 export const RegisterSchedule = new RequestType<RegisterScheduleParams, TriggerRecord, void>(
   "clockwork/triggers/registerSchedule",
@@ -290,6 +312,8 @@ export interface RegisterWebhookParams {
   /** A sender-made secret; when absent the agent makes a 256-bit one. */
   secret?: string;
   maxBodyBytes?: number;
+  /** Team mode: only agents of this host run its deliveries (any agent still accepts them). */
+  host?: string;
 }
 /**
  * `secret` is present only when the agent generated it: this is the one time

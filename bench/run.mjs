@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ["run-startup", "store-scale", "scheduler", "registration", "instants", "isolation", "webhooks", "webhook-memory", "http-timeouts", "watcher", "mcp", "extension"];
+const all = ["run-startup", "store-scale", "scheduler", "registration", "instants", "isolation", "webhooks", "webhook-memory", "http-timeouts", "watcher", "mcp", "extension", "team"];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !all.includes(name));
 if (unknown.length > 0) {

@@ -2,6 +2,7 @@
 // Native and binary-carrying packages stay external: better-sqlite3 ships a
 // .node addon and esbuild ships its own executable, so both are resolved from
 // node_modules at run time (and packaged into the .vsix next to the bundles).
+// pg's optional native binding (pg-native) is never used: pg is pure JS here.
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -44,7 +45,7 @@ const targets = [
     platform: "node",
     target: "node20",
     format: "cjs",
-    external: ["better-sqlite3", "esbuild", "fsevents"],
+    external: ["better-sqlite3", "esbuild", "fsevents", "pg-native"],
   },
 ];
 

@@ -30,7 +30,7 @@ import {
   Status,
 } from "../protocol";
 import { checkSocketOwner } from "../privateHome";
-import { openStore, type Store } from "../store";
+import { connectStore, type Store } from "../store";
 
 export interface AgentClient {
   request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
@@ -164,11 +164,11 @@ export async function withAgentOrStore<T>(
       client.close();
     }
   }
-  const store = openStore(config.dbFile, { describeSchedule });
+  const store = await connectStore(config, { describeSchedule });
   // An executor starts only if the command loads a workflow (registering checks the file).
   const userCode = createUserCode({ settings: userCodeSettings(), max: 1, warm: 0 });
   try {
-    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: userCode.loader }) }), viaAgent: false };
+    return { result: await viaStore({ store, triggerOps: new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: userCode.loader, shared: store.team !== undefined }) }), viaAgent: false };
   } finally {
     await userCode.executors.close();
     await store.close();

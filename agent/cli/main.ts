@@ -33,8 +33,18 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false })
-    // Before any command reads or writes the home: only the user's own files are used.
-    .hook("preAction", () => checkPrivateHome(loadConfig()));
+    .option(
+      "--database-url <url>",
+      "use the shared PostgreSQL database at this postgres:// URL (team mode) instead of the SQLite store in the home; default $CLOCKWORK_DATABASE_URL",
+    )
+    .hook("preAction", (command) => {
+      // Every command (and an agent that `agent start` spawns) reads the
+      // store location from the environment, so the flag is put there once.
+      const url = command.opts<{ databaseUrl?: string }>().databaseUrl;
+      if (url !== undefined) process.env.CLOCKWORK_DATABASE_URL = url;
+      // Before any command reads or writes the home: only the user's own files are used.
+      checkPrivateHome(loadConfig());
+    });
   for (const add of commandModules) add(program);
   return program;
 }

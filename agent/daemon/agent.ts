@@ -3,7 +3,6 @@
 // behind, the heartbeat, the socket, the parts that accept triggers (HTTP,
 // watchers) and finally the scheduler. Stop (SIGTERM, SIGINT): the reverse,
 // with a grace period for running runs before they are cancelled.
-import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config";
 import { VERSION } from "../config";
@@ -14,7 +13,7 @@ import { Events } from "../events";
 import type { AgentStatus, RunSummary } from "../protocol";
 import type { Owner } from "../store";
 import { makePrivateHome } from "../privateHome";
-import { openStore, type Store } from "../store";
+import { connectStore, type Store } from "../store";
 import { executeRun } from "../runner/executeRun";
 import { createUserCode, userCodeSettings, type UserCode } from "../executor/userCode";
 import type { WorkflowLoader } from "../workflow/load";
@@ -22,7 +21,9 @@ import { attachAgentLog, type AgentLogger, type LogSink } from "./agentLog";
 import { announceStatus, publishStatusOnChange, statusReader, type AgentState } from "./agentStatus";
 import { startComponents } from "./components";
 import { gracefulStop } from "./gracefulStop";
-import { startHeartbeat } from "./heartbeat";
+import { leaseFromEnv, startHeartbeat } from "./heartbeat";
+import { startTeamMode, teamOwnerAlive } from "./teamMode";
+import { thisHost } from "../store/host";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
 import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
@@ -101,20 +102,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const log = startLog(events, config, options.logToStdout === true, now, cleanups);
 
     const state: AgentState = { http: { url: null, error: null }, stopping: false, storeError: null };
-    const store: Store = openStore(config.dbFile, { describeSchedule, httpUrl: () => state.http.url, clock: now });
+    const store: Store = await connectStore(config, { describeSchedule, httpUrl: () => state.http.url, clock: now });
     cleanups.push(() => void store.close());
     const { resumed, failed } = await recoverRuns({ store, events, log, owner, lock, unsafeNoLock: options.unsafeNoLock === true });
     cleanups.push(startRetention(store.runs, events, options.retentionDays ?? retentionDaysFromEnv(), now));
     const { runCode, editorCode } = startExecutors(config, log, cleanups);
 
     const startedAt = now();
-    const { pool, runControl } = startRunPool({ config, store, events, owner, loader: runCode.loader, state, now });
+    const lease = leaseFromEnv();
+    const { pool, runControl } = startRunPool({ config, store, events, owner, loader: runCode.loader, state, now, leaseMs: lease.leaseMs });
     if (resumed.length > 0) {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
       for (const run of resumed) await runControl.resume(run);
     }
-    const triggerOps = new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: runCode.loader, events, now });
-    const status = statusReader({ config, store, state, pid, socketPath, startedAt, now });
+    const shared = store.team !== undefined;
+    const triggerOps = new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: runCode.loader, events, now, shared });
+    const status = statusReader({ agentId: owner.id, leaseMs: lease.leaseMs, config, store, state, pid, socketPath, startedAt, now });
     const services = agentServices({ config, events, store, triggerOps, editorLoader: editorCode.loader, runControl, status, state, now, recovered: failed });
 
     // The heartbeat is read against the wall clock by `clockwork status`, so
@@ -123,8 +126,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       store.agents,
       () => ({ id: owner.id, pid, host: owner.host, version: VERSION, startedAt, socket: socketPath, http: state.http.url }),
       (message) => log("warn", message),
+      lease.beatEveryMs,
     );
     cleanups.push(() => heartbeat.stop());
+    const isStopping = () => state.stopping || state.storeError !== null;
+    const stopTeam = await startTeamMode({ store, events, pool, runControl, owner, isStopping, lease });
+    cleanups.push(() => void stopTeam());
 
     const socket: SocketServer = await startSocketServer(services, socketPath, languageFeatures);
     cleanups.push(() => void socket.close());
@@ -136,10 +143,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       events,
       owner,
       now,
+      spread: store.team !== undefined,
       submit: (run: RunSummary, serialKey?: string) => runControl.submit(run, serialKey),
     });
     cleanups.push(publishStatusOnChange(events, status));
-    const failure = failWhenStoreVanishes({ config, state, events, log, status }, cleanups);
+    // Only a store file can vanish under the agent; a database server that goes away is an error on each query, and comes back.
+    const failure = store.backend.kind === "sqlite" ? failWhenStoreVanishes({ config, state, events, log, status }, cleanups) : new Promise<string>(() => undefined);
     scheduler.start();
     log("info", `agent ${VERSION} started (pid ${pid}, home ${config.home}, socket ${socketPath})`);
     announceStatus(events, status);
@@ -199,20 +208,23 @@ async function recoverRuns(parts: {
   unsafeNoLock: boolean;
 }): Promise<{ resumed: RunSummary[]; failed: RunSummary[] }> {
   const { store, events, log, owner, lock, unsafeNoLock } = parts;
-  // Holding the lock, this is the only agent: every run another agent had started is an orphan.
-  const failed = await failOrphanRuns(store.runs, lock ? { startingAgent: owner } : {});
+  // Holding the lock, this is the only agent of this home: every run another agent had started is an orphan,
+  // unless several agents share the store (team mode), where only runs whose process is gone are.
+  const team = store.team !== undefined;
+  const failed = await failOrphanRuns(store.runs, lock ? { startingAgent: owner, team } : { team });
   for (const run of failed) {
     log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
     events.emit("run:finished", run);
   }
-  const resumed = unsafeNoLock ? [] : await adoptQueuedRuns(store.runs, owner);
+  // In team mode queued runs are the shared queue's: taken as slots free up (teamQueue.ts).
+  const resumed = unsafeNoLock || team ? [] : await adoptQueuedRuns(store.runs, owner);
   await removeDeadAgents(store);
   return { resumed, failed };
 }
 
 /** Drops the heartbeats of agents on this machine whose process is gone, so the table does not grow with every restart. */
 async function removeDeadAgents(store: Store): Promise<void> {
-  const here = hostname();
+  const here = thisHost();
   for (const agent of await store.agents.list()) {
     if (agent.host === here && !isPidAlive(agent.pid)) await store.agents.remove(agent.id);
   }
@@ -243,11 +255,12 @@ function startRunPool(parts: {
   loader: WorkflowLoader;
   state: AgentState;
   now: () => number;
+  leaseMs: number;
 }): {
   pool: RunPool;
   runControl: RunControl;
 } {
-  const { config, store, events, owner, loader, state, now } = parts;
+  const { config, store, events, owner, loader, state, now, leaseMs } = parts;
   const pool = new RunPool({
     limit: config.maxConcurrentRuns,
     // A run starts on the next turn of the event loop, not inside the
@@ -264,7 +277,15 @@ function startRunPool(parts: {
       );
     },
   });
-  const runControl = new RunControl({ store, events, pool, loader, owner, isStopping: () => state.stopping || state.storeError !== null });
+  const runControl = new RunControl({
+    store,
+    events,
+    pool,
+    loader,
+    owner,
+    isStopping: () => state.stopping || state.storeError !== null,
+    ...(store.team ? { ownerAlive: teamOwnerAlive(store, leaseMs) } : {}),
+  });
   return { pool, runControl };
 }
 

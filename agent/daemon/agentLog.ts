@@ -30,12 +30,13 @@ export function attachAgentLog(events: Events, sinks: LogSink[], now: () => numb
   process.on("exit", flush);
   const offs = [
     events.on("agent:log", (e) => write(e.level, e.message)),
+    // Another agent's runs (team mode) are in that agent's log.
     events.on("run:queued", (r) =>
-      write("info", `run ${r.id} queued: ${r.workflowName} (${r.triggerKind}${r.triggerName ? ` ${r.triggerName}` : ""})`),
+      events.relayed ? undefined : write("info", `run ${r.id} queued: ${r.workflowName} (${r.triggerKind}${r.triggerName ? ` ${r.triggerName}` : ""})`),
     ),
-    events.on("run:started", (r) => write("info", `run ${r.id} started: ${r.workflowName}`)),
+    events.on("run:started", (r) => (events.relayed ? undefined : write("info", `run ${r.id} started: ${r.workflowName}`))),
     events.on("run:finished", (r) =>
-      write(
+      events.relayed ? undefined : write(
         r.status === "failed" ? "warn" : "info",
         `run ${r.id} ${r.status}: ${r.workflowName}${r.error ? ` — ${firstLine(r.error)}` : ""}`,
       ),

@@ -4,8 +4,8 @@
 import type { Config } from "../config";
 import { VERSION } from "../config";
 import type { Events } from "../events";
-import type { AgentStatus } from "../protocol";
-import type { Store } from "../store";
+import type { AgentPeer, AgentStatus } from "../protocol";
+import type { AgentBeat, Store } from "../store";
 
 /** What the agent is going through that no store row records; the status, the services and the stop share it. */
 export interface AgentState {
@@ -18,6 +18,10 @@ export interface AgentState {
 }
 
 export interface StatusSources {
+  /** This agent's id, to mark itself among the agents. */
+  agentId: string;
+  /** A heartbeat older than this is not alive. */
+  leaseMs: number;
   config: Config;
   store: Store;
   state: AgentState;
@@ -32,7 +36,12 @@ export function statusReader(sources: StatusSources): () => Promise<AgentStatus>
   const { config, store, state, pid, socketPath, startedAt, now } = sources;
   return async (): Promise<AgentStatus> => {
     // Counted on an index, not read: the status follows every run change.
-    const [active, next, counts] = await Promise.all([store.runs.countActive(), store.triggers.earliestFire(), store.triggers.counts()]);
+    const [active, next, counts, beats] = await Promise.all([
+      store.runs.countActive(),
+      store.triggers.earliestFire(),
+      store.triggers.counts(),
+      store.agents.list(),
+    ]);
     const { http, stopping, storeError } = state;
     return {
       pid,
@@ -51,7 +60,23 @@ export function statusReader(sources: StatusSources): () => Promise<AgentStatus>
       nextFire: next ? { trigger: next.name, at: new Date(next.at).toISOString() } : null,
       stopping,
       ...(storeError === null ? {} : { storeError }),
+      store: { ...store.backend },
+      // Heartbeats are written on the wall clock (heartbeat.ts), so they are read against it too.
+      agents: beats.map((beat) => peer(beat, Date.now(), sources)),
     };
+  };
+}
+
+function peer(beat: AgentBeat, wallNow: number, sources: StatusSources): AgentPeer {
+  return {
+    id: beat.id,
+    host: beat.host,
+    pid: beat.pid,
+    version: beat.version,
+    http: beat.http,
+    beatAt: new Date(beat.beatAt).toISOString(),
+    alive: beat.id === sources.agentId || wallNow - beat.beatAt <= sources.leaseMs,
+    self: beat.id === sources.agentId,
   };
 }
 

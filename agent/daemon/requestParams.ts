@@ -31,6 +31,7 @@ const schedule = z.strictObject({
   name: name.optional(),
   overlap: overlap.optional(),
   catchup: catchup.optional(),
+  host: name.optional(),
 });
 
 /** One schema per request the protocol exports, under the same name. */
@@ -51,6 +52,7 @@ export const requestParams = {
     headers: z.array(z.string()).optional(),
     secret: z.string().min(1).optional(),
     maxBodyBytes: z.number().int().positive().optional(),
+    host: name.optional(),
   }),
 
   RegisterWatcher: z.strictObject({

@@ -24,6 +24,12 @@ export interface RunControlDeps {
   loader: WorkflowLoader;
   owner: Owner;
   isStopping: () => boolean;
+  /**
+   * Whether another process that owns a run is alive to be asked to cancel
+   * it. Default: its pid answers on this machine. In team mode the owner
+   * may be an agent on another host (its heartbeat tells).
+   */
+  ownerAlive?: (owner: Owner) => Promise<boolean>;
 }
 
 type Pending = { request: AdmissionRequest; resolve: (run: RunSummary) => void; reject: (error: unknown) => void };
@@ -185,8 +191,9 @@ export class RunControl {
       .finally(() => clearTimeout(timer));
     if (this.deps.pool.cancel(run.id, "requested by a client") === undefined) {
       const owner = await runs.ownerOf(run.id);
-      if (owner !== null && owner.id !== this.deps.owner.id && isPidAlive(owner.pid)) {
-        // Executing in another process (`clockwork run` in a terminal): ask it.
+      const alive = owner !== null && owner.id !== this.deps.owner.id && (await (this.deps.ownerAlive ?? pidAlive)(owner));
+      if (alive) {
+        // Executing in another process (`clockwork run` in a terminal, another agent in team mode): ask it.
         this.deps.events.emit("run:cancelRequested", { runId: run.id });
       } else {
         // Nobody is executing it (its process is gone): record the outcome here.
@@ -225,6 +232,8 @@ export class RunControl {
     });
   }
 }
+
+const pidAlive = async (owner: Owner) => isPidAlive(owner.pid);
 
 function stoppingError() {
   return conflict("the agent is stopping and accepts no new runs; try again once it has restarted");

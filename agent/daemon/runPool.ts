@@ -46,6 +46,16 @@ export class RunPool {
     return this.waitingRuns.size;
   }
 
+  /** How many more runs it would start now. */
+  get free(): number {
+    return Math.max(0, this.options.limit - this.runningRuns.size - this.waitingRuns.size);
+  }
+
+  /** Every run it holds, running or waiting. */
+  ids(): string[] {
+    return [...this.runningRuns.keys(), ...this.waitingRuns.keys()];
+  }
+
   has(runId: string): boolean {
     return this.runningRuns.has(runId) || this.waitingRuns.has(runId);
   }

@@ -32,15 +32,18 @@ export function newSchedule(
   spec: CronSpec,
   nextFireAt: number | null,
   p: Pick<RegisterScheduleParams, "overlap" | "catchup">,
+  pinnedHost: string | null = null,
 ): NewTrigger {
   const config: ScheduleConfig = { cron: spec.expression, timezone: spec.timezone, overlap: p.overlap ?? "skip", catchup: p.catchup ?? "once" };
-  return { name, type: "schedule", workflowFile: workflow.file, workflowName: workflow.name, config, nextFireAt };
+  return { name, type: "schedule", workflowFile: workflow.file, workflowName: workflow.name, config, nextFireAt, pinnedHost };
 }
 
 export interface ScheduleBatchDeps {
   triggers: TriggerRepository;
   /** The workflow a trigger would run, or an Invalid error saying why the file does not load. */
   loadWorkflow(file: string): Promise<Workflow>;
+  /** The host an entry is pinned to (null: none), or an Invalid error saying why it cannot be pinned. */
+  pin?(host: string | undefined): string | null;
   now: number;
 }
 
@@ -66,12 +69,27 @@ export async function registerScheduleBatch(entries: readonly RegisterSchedulePa
     const name = entry.name ?? workflow.name;
     const nameProblem = checkName(name, index, entry.name === undefined, firstWithName);
     if (nameProblem !== undefined) problems.push(nameProblem);
-    if (compiled.ok && problems.length === 0) triggers.push(newSchedule(name, workflow, compiled.spec, compiled.next, entry));
+    const pinned = pinOf(entry, index, deps.pin);
+    if (!pinned.ok) problems.push(pinned.problem);
+    if (compiled.ok && pinned.ok && problems.length === 0) triggers.push(newSchedule(name, workflow, compiled.spec, compiled.next, entry, pinned.host));
   });
   if (problems.length > 0) throw invalid(listed(problems));
   const taken = await deps.triggers.createMany(triggers);
   if (taken.length > 0) throw conflict(listed(taken.map(takenProblem)));
   return triggers.map((t) => t.name);
+}
+
+function pinOf(
+  entry: RegisterScheduleParams,
+  index: number,
+  pin: ScheduleBatchDeps["pin"],
+): { ok: true; host: string | null } | { ok: false; problem: Problem } {
+  if (entry.host === undefined || pin === undefined) return { ok: true, host: entry.host ?? null };
+  try {
+    return { ok: true, host: pin(entry.host) };
+  } catch (error) {
+    return { ok: false, problem: { index, text: `host: ${messageOf(error)}` } };
+  }
 }
 
 /** The problems in entry order, whichever check found them (a file's problem is found first). */

@@ -18,6 +18,8 @@ export function watchScheduleHealth(store: Store, events: Events): () => void {
     events.emit("triggers:changed", { names: [trigger.name] });
   };
   return events.on("run:finished", (run: RunSummary) => {
+    // In team mode the agent that ran it does this once for everybody.
+    if (events.relayed) return;
     if (!run.triggerName || (run.status !== "failed" && run.status !== "success")) return;
     const name = run.triggerName;
     check(run, name).catch((error: unknown) =>

@@ -18,6 +18,8 @@ import { scheduleSpec } from "./triggerOps";
 /** Wake-ups are capped so that suspend and clock jumps are noticed within this long. */
 export const MAX_SLEEP_MS = 30_000;
 const BATCH = 200;
+/** Claims in flight at once in team mode (below the store's connection pool). */
+const CLAIMS_IN_FLIGHT = 8;
 
 export interface SchedulerDeps {
   store: Store;
@@ -28,6 +30,12 @@ export interface SchedulerDeps {
   now?: () => number;
   maxSleepMs?: number;
   catchupWindowMs?: number;
+  /**
+   * Several agents share the store (team mode): each starts its pass over
+   * the due schedules at a random one, so that agents claim different
+   * instants at once instead of all queueing on the same claim row.
+   */
+  spread?: boolean;
 }
 
 export class Scheduler {
@@ -112,12 +120,28 @@ export class Scheduler {
     for (;;) {
       const now = this.now();
       const due = await this.deps.store.triggers.due(now, BATCH);
-      for (const row of due) {
-        if (!this.running) return;
-        await this.fireOne(row, now);
+      if (this.deps.spread) {
+        await this.fireConcurrently(rotate(due), now);
+      } else {
+        for (const row of due) {
+          if (!this.running) return;
+          await this.fireOne(row, now);
+        }
       }
       if (due.length < BATCH) return;
     }
+  }
+
+  /**
+   * Team mode: claims go over the network to a shared database, so several
+   * are in flight at once; each is still its own transaction.
+   */
+  private async fireConcurrently(rows: ScheduleRow[], now: number): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length && this.running) await this.fireOne(rows[next++]!, now);
+    };
+    await Promise.all(Array.from({ length: Math.min(CLAIMS_IN_FLIGHT, rows.length) }, worker));
   }
 
   private async fireOne(row: ScheduleRow, now: number): Promise<void> {
@@ -190,3 +214,8 @@ export class Scheduler {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function rotate<T>(items: T[]): T[] {
+  const start = Math.floor(Math.random() * items.length);
+  return [...items.slice(start), ...items.slice(0, start)];
+}

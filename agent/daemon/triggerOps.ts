@@ -55,6 +55,8 @@ export interface TriggerOpsDeps {
   loader: WorkflowLoader;
   events?: Events;
   now?: () => number;
+  /** True when several agents share the store (team mode): only then can a trigger be pinned to a host. */
+  shared?: boolean;
 }
 
 /** The human-readable cadence stored schedules show (the TriggerStore's `describeSchedule`). */
@@ -75,6 +77,15 @@ export class TriggerOps {
     this.now = deps.now ?? Date.now;
   }
 
+  /** The host a new trigger is pinned to; pinning means something only where agents share the store. */
+  private pin(host: string | undefined): string | null {
+    if (host === undefined) return null;
+    if (!this.deps.shared) {
+      throw invalid(`pinning to host "${host}" needs team mode: set CLOCKWORK_DATABASE_URL (docs/team.md); one agent on SQLite runs everything on its own host`);
+    }
+    return host;
+  }
+
   list(type?: TriggerRecord["type"]): Promise<TriggerRecord[]> {
     return this.triggers.list(type);
   }
@@ -83,7 +94,7 @@ export class TriggerOps {
     const { spec, next } = checkSchedule(p.cron, p.timezone, this.now());
     const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
-    const row = await this.triggers.create(newSchedule(name, workflow, spec, next, p));
+    const row = await this.triggers.create(newSchedule(name, workflow, spec, next, p, this.pin(p.host)));
     return this.changed(row);
   }
 
@@ -96,6 +107,7 @@ export class TriggerOps {
     const names = await registerScheduleBatch(entries, {
       triggers: this.triggers,
       loadWorkflow: (file) => this.loadTriggerWorkflow(file),
+      pin: (host) => this.pin(host),
       now: this.now(),
     });
     if (names.length > 0) this.deps.events?.emit("triggers:changed", { names });
@@ -108,9 +120,10 @@ export class TriggerOps {
    * makes the secret).
    */
   async createWebhook(
-    p: CheckedWebhook,
+    p: CheckedWebhook & { host?: string },
     httpUrl: string | null = null,
   ): Promise<{ trigger: TriggerRecord; url: string | null }> {
+    const pinnedHost = this.pin(p.host);
     const workflow = await this.loadTriggerWorkflow(p.file);
     const name = await this.freeName(p.name ?? workflow.name);
     const row = await this.triggers.create({
@@ -120,6 +133,7 @@ export class TriggerOps {
       workflowName: workflow.name,
       config: { headers: p.headers, maxBodyBytes: p.maxBodyBytes },
       secret: p.secret,
+      pinnedHost,
     });
     const trigger = await this.changed(row);
     return { trigger, url: webhookUrl(httpUrl, name) ?? trigger.webhook?.url ?? null };

@@ -2,6 +2,7 @@
 // watcher registration answer only once the agent is watching.
 import type { TriggerRecord } from "../protocol";
 import type { AgentComponent, AgentServices } from "./services";
+import { thisHost } from "../store/host";
 import { WatcherManager, type WatchedTrigger } from "./watchers";
 
 /**
@@ -15,7 +16,8 @@ export const watcherComponent: AgentComponent = {
     const { store, events } = services;
     const manager = new WatcherManager({
       events,
-      listWatchers: async () => (await store.triggers.rows("watcher")) as WatchedTrigger[],
+      // A watcher pinned to another host (team mode) watches a path of that machine: not ours.
+      listWatchers: async () => (await store.triggers.rows("watcher")).filter((row) => !row.pinnedHost || row.pinnedHost === thisHost()) as WatchedTrigger[],
       async setStateError(name, error) {
         await store.triggers.update(name, { stateError: error });
         events.emit("triggers:changed", { names: [name] });

@@ -6,9 +6,9 @@
 // it stays queued, and the next agent runs it (docs/agent.md).
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { RunSummary } from "../protocol";
 import type { Owner, RunRepository } from "../store";
+import { thisHost } from "../store/host";
 import { endRecordedGroup } from "./processGroups";
 
 /**
@@ -17,12 +17,12 @@ import { endRecordedGroup } from "./processGroups";
  * run`), its pid and host.
  */
 export function ownerFor(kind: "agent" | "cli"): Owner {
-  return { id: `${kind}:${randomBytes(8).toString("hex")}`, pid: process.pid, host: hostname() };
+  return { id: `${kind}:${randomBytes(8).toString("hex")}`, pid: process.pid, host: thisHost() };
 }
 
 const ownedByAgent = (owner: Owner) => owner.id.startsWith("agent:");
 /** Rows written before owners had hosts have an empty one: they are this machine's. */
-const onThisHost = (owner: Owner) => owner.host === "" || owner.host === hostname();
+const onThisHost = (owner: Owner) => owner.host === "" || owner.host === thisHost();
 
 /** True while a process with this pid exists and has not exited (EPERM: it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {
@@ -54,12 +54,23 @@ export function orphanReason(pid: number): string {
   return `interrupted: the process running this run (pid ${pid}) exited before it finished`;
 }
 
+/** In team mode a run's reason names the agent that was lost: several run on one database. */
+export function lostAgentReason(owner: Owner): string {
+  return `interrupted: agent ${owner.id} on ${owner.host} (pid ${owner.pid}) exited while this run was in progress`;
+}
+
 export interface OrphanOptions {
   /**
    * Set when the caller is the agent starting up with this home's lock held:
    * every run an agent owned is then an orphan, whatever its old pid now is.
    */
   startingAgent?: Owner;
+  /**
+   * Team mode: other agents on this host may be alive (other homes on one
+   * shared database), so an agent's run is an orphan only when its process
+   * is gone, and the reason names that agent.
+   */
+  team?: boolean;
 }
 
 /**
@@ -77,12 +88,14 @@ export async function failOrphanRuns(store: RunRepository, options: OrphanOption
     // An agent starting up runs nothing yet: a run that an agent (even one
     // with its own pid, before a restart) was running is an orphan.
     const byAgent = ownedByAgent(owner);
-    const ownerGone = (byAgent && options.startingAgent !== undefined) || !isProcessAlive(owner.pid);
+    const ownerGone = options.team
+      ? owner.pid === process.pid || !isProcessAlive(owner.pid)
+      : (byAgent && options.startingAgent !== undefined) || !isProcessAlive(owner.pid);
     if (!ownerGone) continue;
     let ended = 0;
     for (const step of await store.stepProcesses(run.id)) ended += endRecordedGroup(step.pgid, step.identity);
     for (const shared of await store.runProcesses(run.id)) ended += endRecordedGroup(shared.pgid, shared.identity);
-    const reason = byAgent ? AGENT_ORPHAN_REASON : orphanReason(owner.pid);
+    const reason = !byAgent ? orphanReason(owner.pid) : options.team ? lostAgentReason(owner) : AGENT_ORPHAN_REASON;
     const note = ended > 0 ? `; ${ended} step process${ended === 1 ? " it left running was" : "es it left running were"} ended first` : "";
     const summary = await store.finishRun(run.id, "failed", reason + note);
     if (summary) failed.push(summary);

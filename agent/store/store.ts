@@ -171,6 +171,8 @@ interface TriggerRowBase {
   nextFireAt: number | null;
   /** A problem shown in listings (a watcher whose path is gone). */
   stateError: string | null;
+  /** Team mode: the host whose agents alone run this trigger's runs. Undefined or null: any agent. */
+  pinnedHost?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -196,6 +198,8 @@ export type NewTrigger = {
     nextFireAt?: number | null;
     /** Webhooks only. */
     secret?: string;
+    /** Team mode only: the host whose agents alone run it. */
+    pinnedHost?: string | null;
   };
 }[TriggerType];
 
@@ -324,6 +328,49 @@ export interface InstantOutcome {
   admission: Admission | null;
 }
 
+/**
+ * What agents sharing one database tell each other (LISTEN/NOTIFY on
+ * PostgreSQL): ids, and the records themselves when they are small enough
+ * to travel in the notification (`run`, `step`, `chunks`); otherwise the
+ * receiver reads them from the store.
+ */
+export type TeamMessage =
+  | { kind: "triggers"; names: string[] }
+  | { kind: "run"; event: "queued" | "started" | "finished"; runId: string; run?: RunSummary }
+  | { kind: "step"; runId: string; index: number; step?: StepRecord }
+  /** Log chunks with afterSeq < seq <= lastSeq. */
+  | { kind: "log"; runId: string; afterSeq: number; lastSeq: number; chunks?: LogChunk[] }
+  | { kind: "cancel"; runId: string }
+  /** The connection that listens was lost and is back: whatever was announced meanwhile is unknown. */
+  | { kind: "resync" };
+
+/**
+ * Team mode: what a store shared by several agents on several hosts adds
+ * (docs/team.md). Only the PostgreSQL store has it.
+ */
+export interface TeamStore {
+  /**
+   * Takes up to `limit` queued runs this agent may execute — not pinned to
+   * another host, not waiting for a run with their serial key, not in
+   * `skip` (runs it already holds) — oldest first, locked with SKIP LOCKED
+   * so two agents never take the same one, and makes `owner` their owner.
+   */
+  takeQueued(owner: Owner, limit: number, skip: readonly string[]): Promise<RunSummary[]>;
+  /** Agents whose heartbeat is older than `staleBefore` (wall-clock ms). */
+  lostAgents(staleBefore: number): Promise<AgentBeat[]>;
+  /**
+   * Takes over one lost agent, unless another agent already did or it beat
+   * again: its started runs fail with `reason`, its queued runs go back to
+   * the shared queue (no owner), its heartbeat row goes. Undefined when it
+   * was not ours to take over.
+   */
+  takeOver(agentId: string, staleBefore: number, reason: string): Promise<{ failed: RunSummary[]; released: number } | undefined>;
+  /** Tells every other agent. */
+  publish(message: TeamMessage): Promise<void>;
+  /** Listens to every other agent; resolves once listening, with the function that stops it. */
+  subscribe(listener: (message: TeamMessage) => void): Promise<() => Promise<void>>;
+}
+
 export interface Store {
   /** "sqlite" or "postgres", and where (a path, or a URL without its password), for status. */
   readonly backend: { kind: "sqlite" | "postgres"; location: string };
@@ -351,5 +398,7 @@ export interface Store {
    * twice. All or nothing.
    */
   admitInstants(requests: readonly InstantRequest[]): Promise<InstantOutcome[]>;
+  /** Present when several agents share this store (PostgreSQL): the shared queue, leases and notifications. */
+  readonly team?: TeamStore;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { terminalDuration } from "../../core/durationText";
 import { invalid } from "../../errors";
 import type { RunStatus, RunSummary } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore } from "../../store";
 import { printJson, table } from "../output";
 import { elapsed, localTime, originLabel, paintStatus } from "../runFormat";
 
@@ -45,10 +45,10 @@ Show one run in full with: clockwork show <run id or a unique prefix of it>`,
       if (options.status !== undefined && !STATUSES.includes(options.status as RunStatus)) {
         throw invalid(`--status: "${options.status}" is not a status; use one of ${STATUSES.join(", ")}`);
       }
-      const store = openStore(loadConfig().dbFile);
+      const store = await connectStore(loadConfig());
       let runs: RunSummary[];
       try {
-        await failOrphanRuns(store.runs);
+        await failOrphanRuns(store.runs, { team: store.team !== undefined });
         runs = await store.runs.listRuns({
           workflow: options.workflow,
           trigger: options.trigger,

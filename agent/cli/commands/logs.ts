@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../config";
 import { FINISHED_STATUSES, type LogChunk, type StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore } from "../../store";
 import type { RunRepository } from "../../store";
 import { LogPrinter, runResultLine, stepHeader } from "../runFormat";
 
@@ -32,10 +32,10 @@ Examples:
   clockwork logs k3j --json | jq -r 'select(.stream == "stderr") | .text'`,
     )
     .action(async (id: string, options: { follow?: boolean; json?: boolean }) => {
-      const store = openStore(loadConfig().dbFile);
+      const store = await connectStore(loadConfig());
       try {
-        await failOrphanRuns(store.runs);
-        const status = await printLogs(store.runs, await store.runs.resolveId(id), options);
+        await failOrphanRuns(store.runs, { team: store.team !== undefined });
+        const status = await printLogs(store.runs, await store.runs.resolveId(id), { ...options, team: store.team !== undefined });
         if (options.follow) process.exitCode = status === "success" ? 0 : 1;
       } finally {
         await store.close();
@@ -43,7 +43,7 @@ Examples:
     });
 }
 
-async function printLogs(runs: RunRepository, runId: string, options: { follow?: boolean; json?: boolean }): Promise<string> {
+async function printLogs(runs: RunRepository, runId: string, options: { follow?: boolean; json?: boolean; team: boolean }): Promise<string> {
   const printer = new LogPrinter();
   let steps: StepRecord[] = await runs.getSteps(runId);
   let afterSeq = 0;
@@ -86,7 +86,7 @@ async function printLogs(runs: RunRepository, runId: string, options: { follow?:
     if (Date.now() - lastOwnerCheck >= OWNER_CHECK_MS) {
       lastOwnerCheck = Date.now();
       // A run whose process died is marked failed here, which ends the loop.
-      await failOrphanRuns(runs);
+      await failOrphanRuns(runs, { team: options.team });
     }
     await sleep(FOLLOW_POLL_MS);
   }

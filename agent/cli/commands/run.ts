@@ -10,7 +10,7 @@ import { Events } from "../../events";
 import type { RunSummary, TriggerContext } from "../../protocol";
 import { executeRun } from "../../runner/executeRun";
 import { failOrphanRuns, ownerFor } from "../../runner/orphans";
-import { openStore, type NewRun, type Store } from "../../store";
+import { connectStore, type NewRun, type Store } from "../../store";
 import type { UserCode } from "../../executor/userCode";
 import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
 import { WorkflowLoadError, type LoadedWorkflow } from "../../workflow/load";
@@ -59,9 +59,9 @@ async function runWorkflowFile(fileArg: string, options: RunOptions): Promise<nu
 
   const config = loadConfig();
   const userCode = takeEarlyUserCode() ?? startUserCode();
-  const store = openStore(config.dbFile);
+  const store = await connectStore(config);
   try {
-    await failOrphanRuns(store.runs);
+    await failOrphanRuns(store.runs, { team: store.team !== undefined });
     let workflow: LoadedWorkflow;
     try {
       workflow = await userCode.loader.load(file);

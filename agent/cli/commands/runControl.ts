@@ -8,14 +8,14 @@
 // fire: runs a registered trigger's workflow now, as a manual run executed by
 // the agent (schedules, webhooks, watchers and run triggers all live there).
 import type { Command } from "commander";
-import { hostname } from "node:os";
 import { loadConfig } from "../../config";
 import { ClockworkError } from "../../errors";
 import { CancelRun, FireTrigger, type RunSummary } from "../../protocol";
 import { failOrphanRuns, isProcessAlive } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore, type StoreLocation } from "../../store";
 import { connect, tryConnect } from "../client";
 import { colour, printJson } from "../output";
+import { thisHost } from "../../store/host";
 
 export function runControlCommands(program: Command): void {
   program
@@ -31,13 +31,13 @@ export function runControlCommands(program: Command): void {
         try {
           // The agent answers a finished run with its record; say so as the
           // agent-less path does, instead of printing it as if it had worked.
-          await checkCancellable(config.dbFile, id);
+          await checkCancellable(config, id);
           run = await client.request(CancelRun, { id });
         } finally {
           client.close();
         }
       } else {
-        run = await cancelWithoutAgent(config.dbFile, id);
+        run = await cancelWithoutAgent(config, id);
         if (!options.json) {
           process.stdout.write(`asked the process running ${colour.bold(run.id)} to cancel it; it records the run as cancelled\n`);
           return;
@@ -65,8 +65,8 @@ export function runControlCommands(program: Command): void {
 }
 
 /** Throws Conflict for a run that has already finished: there is nothing to cancel. */
-async function checkCancellable(dbFile: string, id: string): Promise<void> {
-  const store = openStore(dbFile);
+async function checkCancellable(location: StoreLocation, id: string): Promise<void> {
+  const store = await connectStore(location);
   try {
     requireActive((await store.runs.getSummary(await store.runs.resolveId(id)))!);
   } finally {
@@ -81,16 +81,24 @@ export function requireActive(run: RunSummary): void {
   }
 }
 
-/** With no agent, only a `clockwork run` process can own a live run: signal it and report what the store says. */
-async function cancelWithoutAgent(dbFile: string, id: string): Promise<RunSummary> {
-  const store = openStore(dbFile);
+/**
+ * With no agent here, a `clockwork run` process on this host is signalled;
+ * in team mode a run another agent executes is cancelled by that agent,
+ * asked through the shared database.
+ */
+async function cancelWithoutAgent(location: StoreLocation, id: string): Promise<RunSummary> {
+  const store = await connectStore(location);
   try {
-    await failOrphanRuns(store.runs);
+    await failOrphanRuns(store.runs, { team: store.team !== undefined });
     const runId = await store.runs.resolveId(id);
     const run = (await store.runs.getSummary(runId))!;
     requireActive(run);
     const owner = await store.runs.ownerOf(runId);
-    if (owner === null || (owner.host !== "" && owner.host !== hostname()) || !isProcessAlive(owner.pid)) {
+    if (store.team && owner?.id.startsWith("agent:")) {
+      await store.team.publish({ kind: "cancel", runId });
+      return run;
+    }
+    if (owner === null || (owner.host !== "" && owner.host !== thisHost()) || !isProcessAlive(owner.pid)) {
       throw new ClockworkError("NotFound", `no live process owns run ${run.id}`);
     }
     process.kill(owner.pid, "SIGTERM");

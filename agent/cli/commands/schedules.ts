@@ -27,6 +27,7 @@ import { withAgentOrStore } from "../client";
 import { readScheduleFile } from "../scheduleFile";
 import { colour, printJson, table } from "../output";
 import { backfillHint, missedText } from "../runFormat";
+import { thisHost } from "../../store/host";
 
 const overlapOption = () =>
   new Option("--overlap <policy>", "while the previous run is still going: skip it (recorded as skipped), queue one, or run in parallel").choices([
@@ -61,6 +62,7 @@ function registerCommand(program: Command): void {
     .option("--name <name>", "name of the schedule (default: the workflow's name); unique across all triggers")
     .addOption(overlapOption().default("skip"))
     .addOption(catchupOption().default("once"))
+    .option("--pin [host]", "team mode: only agents of this host run it (default: this machine), e.g. for shell steps that need its files")
     .option("--from-file <json>", "register every schedule in this JSON array, all or none (see docs/schedules.md)")
     .option("--json", "print the registered trigger (with --from-file: the count and names) as JSON")
     .addHelpText(
@@ -90,12 +92,14 @@ interface RegisterOptions {
   name?: string;
   overlap: OverlapPolicy;
   catchup: CatchupPolicy;
+  pin?: string | true;
   fromFile?: string;
   json?: boolean;
 }
 
 async function registerOne(file: string, o: RegisterOptions & { cron: string }): Promise<void> {
   const params = {
+    ...pinParam(o.pin),
     file: resolve(file),
     cron: o.cron,
     overlap: o.overlap,
@@ -120,7 +124,7 @@ async function registerOne(file: string, o: RegisterOptions & { cron: string }):
 /** `--from-file`: one request for the whole file, so it is registered all or none. */
 async function registerFromFile(path: string, file: string | undefined, o: RegisterOptions, command: Command): Promise<void> {
   // Settings on the command line would silently apply to some entries and not others: each entry carries its own.
-  const given = ["cron", "tz", "name", "overlap", "catchup"].filter((key) => command.getOptionValueSource(key) === "cli");
+  const given = ["cron", "tz", "name", "overlap", "catchup", "pin"].filter((key) => command.getOptionValueSource(key) === "cli");
   if (file !== undefined || given.length > 0) {
     const extra = [...(file === undefined ? [] : [file]), ...given.map((key) => `--${key}`)].join(", ");
     throw invalid(`--from-file takes everything from the file; drop ${extra} (each entry has file, cron, timezone, name, overlap, catchup)`);
@@ -144,6 +148,12 @@ async function registerFromFile(path: string, file: string | undefined, o: Regis
   process.stdout.write(
     `${colour.green("registered")} ${count} from ${path}\n` + (viaAgent ? "" : `  ${colour.yellow(NO_AGENT_NOTE)}\n`),
   );
+}
+
+/** `--pin` alone pins to the host this command runs on (CLOCKWORK_HOST or the machine's name). */
+export function pinParam(pin: string | true | undefined): { host?: string } {
+  if (pin === undefined) return {};
+  return { host: pin === true ? thisHost() : pin };
 }
 
 /** `clockwork list [--type] [--json]` */

@@ -6,7 +6,7 @@ import { terminalDuration } from "../../core/durationText";
 import { ordinal } from "../../core/runTriggers";
 import type { RunRecord, StepRecord } from "../../protocol";
 import { failOrphanRuns } from "../../runner/orphans";
-import { openStore } from "../../store";
+import { connectStore } from "../../store";
 import { colour, printJson } from "../output";
 import { backfillHint, elapsed, indent, localTime, mark, paintStatus, triggerLabel } from "../runFormat";
 
@@ -27,10 +27,10 @@ Examples:
 The full output as it was produced, stderr included: clockwork logs <run-id>`,
     )
     .action(async (id: string, options: { json?: boolean }) => {
-      const store = openStore(loadConfig().dbFile);
+      const store = await connectStore(loadConfig());
       let run: RunRecord;
       try {
-        await failOrphanRuns(store.runs);
+        await failOrphanRuns(store.runs, { team: store.team !== undefined });
         run = await store.runs.getRun(id);
       } finally {
         await store.close();

@@ -3,22 +3,22 @@
 // agent is running. Exit 2: unhealthy, i.e. a live process holds the lock but
 // does not answer, or it answers but its heartbeat has stopped moving.
 import { existsSync } from "node:fs";
-import { hostname } from "node:os";
+import { thisHost } from "../../store/host";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../config";
 import { uptimeDuration } from "../../core/durationText";
 import { triggerCountsText } from "../../core/triggerKinds";
-import { HEARTBEAT_STALE_MS } from "../../daemon/heartbeat";
+import { HEARTBEAT_STALE_MS, leaseFromEnv } from "../../daemon/heartbeat";
 import { lockHolder } from "../../daemon/lock";
 import { messageOf } from "../../errors";
-import { Status, type AgentStatus } from "../../protocol";
-import { missingStore, openStore } from "../../store";
+import { Status, type AgentPeer, type AgentStatus } from "../../protocol";
+import { connectStore, missingStore, redactUrl } from "../../store";
 import { tryConnect } from "../client";
 import { colour, printJson } from "../output";
 
 export type AgentState =
   | { state: "running"; status: AgentStatus }
-  | { state: "not-running"; reason: string }
+  | { state: "not-running"; reason: string; store?: { kind: "sqlite" | "postgres"; location: string }; agents?: AgentPeer[] }
   | { state: "unhealthy"; pid: number | null; reason: string; status?: AgentStatus };
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -40,10 +40,7 @@ export async function agentState(config: Config, now = Date.now()): Promise<Agen
   const client = await tryConnect(config, { timeoutMs: 2_000 });
   if (!client) {
     const holder = lockHolder(config);
-    if (holder === undefined) {
-      const missing = missingStore(config.dbFile);
-      return { state: "not-running", reason: `no agent is running for ${config.home}${missing ? `, and ${missing}` : ""}` };
-    }
+    if (holder === undefined) return notRunning(config, now);
     const who = holder.pid === null ? "a process (pid unknown)" : `pid ${holder.pid}`;
     return { state: "unhealthy", pid: holder.pid, reason: `${who} holds the agent lock but nothing answers on ${config.socketPath}` };
   }
@@ -67,13 +64,43 @@ export async function agentState(config: Config, now = Date.now()): Promise<Agen
   return { state: "running", status };
 }
 
+/** No agent for this home; in team mode, the agents alive elsewhere on the shared database are worth knowing. */
+async function notRunning(config: Config, now: number): Promise<AgentState> {
+  if (!config.databaseUrl) {
+    const missing = missingStore(config.dbFile);
+    return { state: "not-running", reason: `no agent is running for ${config.home}${missing ? `, and ${missing}` : ""}` };
+  }
+  const store = { kind: "postgres" as const, location: redactUrl(config.databaseUrl) };
+  try {
+    const shared = await connectStore(config);
+    try {
+      const agents = (await shared.agents.list()).map((beat): AgentPeer => ({
+        id: beat.id,
+        host: beat.host,
+        pid: beat.pid,
+        version: beat.version,
+        http: beat.http,
+        beatAt: new Date(beat.beatAt).toISOString(),
+        alive: now - beat.beatAt <= leaseFromEnv().leaseMs,
+        self: false,
+      }));
+      const alive = agents.filter((a) => a.alive).length;
+      return { state: "not-running", reason: `no agent is running for ${config.home}; ${alive} other agent(s) alive on ${store.location}`, store, agents };
+    } finally {
+      await shared.close();
+    }
+  } catch (error) {
+    return { state: "not-running", reason: `no agent is running for ${config.home}, and ${messageOf(error)}`, store };
+  }
+}
+
 async function heartbeatOf(config: Config, pid: number): Promise<number | undefined> {
   // A question about the agent never creates a store.
-  if (!existsSync(config.dbFile)) return undefined;
+  if (!config.databaseUrl && !existsSync(config.dbFile)) return undefined;
   try {
-    const store = openStore(config.dbFile);
+    const store = await connectStore(config);
     try {
-      const here = hostname();
+      const here = thisHost();
       return (await store.agents.list()).find((agent) => agent.pid === pid && agent.host === here)?.beatAt;
     } finally {
       await store.close();
@@ -92,7 +119,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function describe(result: AgentState): string {
-  if (result.state === "not-running") return `${colour.yellow("not running")}: ${result.reason}\n`;
+  if (result.state === "not-running") return `${colour.yellow("not running")}: ${result.reason}\n${result.agents ? agentLines(result.agents) : ""}`;
   if (result.state === "unhealthy") return `${colour.red("unhealthy")}: ${result.reason}\n`;
   const s = result.status;
   const c = s.counts;
@@ -105,5 +132,16 @@ function describe(result: AgentState): string {
     `  runs      ${c.running} running, ${c.queued} queued`,
     `  next fire ${s.nextFire ? `${s.nextFire.trigger} at ${s.nextFire.at}` : "none"}`,
   ];
-  return lines.join("\n") + "\n";
+  if (s.store) lines.push(`  store     ${s.store.kind} ${s.store.location}`);
+  return lines.join("\n") + "\n" + (s.agents && s.store?.kind === "postgres" ? agentLines(s.agents) : "");
+}
+
+/** One line per agent sharing the store: who, where, alive or lost. */
+function agentLines(agents: AgentPeer[]): string {
+  const alive = agents.filter((a) => a.alive).length;
+  const rows = agents.map((a) => {
+    const state = a.alive ? colour.green("alive") : colour.red(`lost (last beat ${a.beatAt})`);
+    return `    ${a.host} pid ${a.pid} ${state}${a.http ? ` ${a.http}` : ""}${a.self ? " (this agent)" : ""}`;
+  });
+  return [`  agents    ${alive} alive of ${agents.length}`, ...rows].join("\n") + "\n";
 }

@@ -11,6 +11,7 @@ import { registerWebhook, type RegisterWebhookResult } from "../../daemon/webhoo
 import { RegisterWebhook, type RegisterWebhookParams } from "../../protocol";
 import { withAgentOrStore } from "../client";
 import { colour, printJson } from "../output";
+import { pinParam } from "./schedules";
 
 export function webhookCommands(program: Command): void {
   program
@@ -26,6 +27,7 @@ export function webhookCommands(program: Command): void {
     )
     .option("--secret-stdin", "read the signing secret from standard input instead of generating one (Stripe's whsec_…, a GitHub secret)")
     .option("--max-body <bytes>", "largest accepted body: bytes, or with k/m (default 1m); larger ones get 413")
+    .option("--pin [host]", "team mode: any agent accepts deliveries, only agents of this host run them (default: this machine)")
     .option("--json", "print {trigger, url, secret} as JSON")
     .addHelpText(
       "after",
@@ -43,8 +45,8 @@ Examples:
 See docs/webhooks.md.`,
     )
     .action(
-      async (file: string, o: { name?: string; header: string[]; secretStdin?: boolean; maxBody?: string; json?: boolean }) => {
-        const params: RegisterWebhookParams = { file: resolve(file), headers: o.header };
+      async (file: string, o: { name?: string; header: string[]; secretStdin?: boolean; maxBody?: string; pin?: string | true; json?: boolean }) => {
+        const params: RegisterWebhookParams = { file: resolve(file), headers: o.header, ...pinParam(o.pin) };
         if (o.name !== undefined) params.name = o.name;
         if (o.maxBody !== undefined) params.maxBodyBytes = parseByteSize(o.maxBody);
         if (o.secretStdin) params.secret = await readStdin();

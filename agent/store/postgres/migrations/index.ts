@@ -1,0 +1,6 @@
+// Numbered migrations of the PostgreSQL store, applied in order on open
+// (db.ts, under an advisory lock). Append only: a migration that has
+// shipped is never edited; a change is a new file.
+import m001 from "./001_init";
+
+export const migrations: readonly string[] = [m001];
