@@ -8,10 +8,12 @@
 // has two runs going on two machines and a `queue` trigger never has two
 // waiting.
 import { decideAdmission, needsActiveCount } from "../../core/admission";
-import type { Admission, AdmissionRequest, Clock, InstantClaim } from "../store";
+import { instantAction, instantState } from "../../core/backfill";
+import type { RunSummary } from "../../protocol";
+import type { Admission, AdmissionRequest, Clock, InstantClaim, InstantOutcome, InstantRequest } from "../store";
 import { TRIGGER_LOCK_SQL, transaction, type Client, type Pool } from "./db";
 import { newRunId } from "../ids";
-import { insertRunRow } from "./runs";
+import { insertRunRow, instantRunsOn } from "./runs";
 
 type AdmitOutcome = { ok: true; admission: Admission } | { ok: false; error: unknown };
 
@@ -43,9 +45,11 @@ async function admitOne(client: Client, request: AdmissionRequest & { id?: strin
   return decision.serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey: decision.serialKey };
 }
 
-export function claimInstant(pool: Pool, clock: Clock, claim: InstantClaim): Promise<{ admission: Admission | null } | undefined> {
-  // The run's id is chosen first, so the claim row names it from the start: one statement fewer on the hot path.
-  const runId = claim.run ? newRunId() : null;
+type Claimed = { admission: Admission | null; missedRecord?: RunSummary };
+
+export function claimInstant(pool: Pool, clock: Clock, claim: InstantClaim): Promise<Claimed | undefined> {
+  // The run's id (or the missed record's) is chosen first, so the claim row names it from the start: one statement fewer on the hot path.
+  const runId = claim.run || claim.missedRecord ? newRunId() : null;
   return transaction(pool, async (client) => {
     const now = clock();
     // The claim row and the guarded advance in one statement; both counts come back.
@@ -62,7 +66,10 @@ export function claimInstant(pool: Pool, clock: Clock, claim: InstantClaim): Pro
     if (rows[0]!.claimed !== 1) return undefined;
     // The schedule changed under us (paused, edited, removed): not ours to fire; undo the claim row too.
     if (rows[0]!.advanced !== 1) throw NOT_OURS;
-    if (!claim.run) return { admission: null };
+    if (!claim.run) {
+      if (!claim.missedRecord) return { admission: null };
+      return { admission: null, missedRecord: await insertRunRow(client, { ...claim.missedRecord, id: runId!, status: "skipped" }, now) };
+    }
     await lockTriggers(client, [claim.run]);
     return { admission: await admitOne(client, { ...claim.run, id: runId! }, now) };
   }).catch((error: unknown) => {
@@ -88,6 +95,31 @@ export function admit(pool: Pool, clock: Clock, requests: readonly AdmissionRequ
         await client.query("ROLLBACK TO SAVEPOINT one_run");
         outcomes.push({ ok: false, error });
       }
+    }
+    return outcomes;
+  });
+}
+
+/**
+ * Backfill: each instant's runs are read and judged (core/backfill.ts) in
+ * the transaction that admits it, all or nothing. The rows of the triggers
+ * concerned are locked first (FOR UPDATE, in id order), so a second backfill
+ * of the same schedule, from any agent, waits and then sees these runs, and
+ * a claim of one of its instants (which updates that row) cannot slip in
+ * between the read and the admission.
+ */
+export function admitInstants(pool: Pool, clock: Clock, requests: readonly InstantRequest[]): Promise<InstantOutcome[]> {
+  if (requests.length === 0) return Promise.resolve([]);
+  return transaction(pool, async (client) => {
+    const ids = [...new Set(requests.map((r) => r.triggerId))].sort((a, b) => a - b);
+    await client.query("SELECT id FROM triggers WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [ids]);
+    await lockTriggers(client, requests);
+    const outcomes: InstantOutcome[] = [];
+    for (const { reprocess, ...request } of requests) {
+      const existing = await instantRunsOn(client, request.triggerId, request.scheduledFor, request.scheduledFor + 1);
+      const state = instantState(existing.map((run) => run.status));
+      const admission = instantAction(state, reprocess).action === "run" ? await admitOne(client, request, clock()) : null;
+      outcomes.push({ scheduledFor: request.scheduledFor, state, existing, admission });
     }
     return outcomes;
   });

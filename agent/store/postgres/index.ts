@@ -7,7 +7,7 @@
 import type { SqliteStoreOptions } from "../sqlite";
 import type { Store } from "../store";
 import { PgAgentStore } from "./agents";
-import { admit, claimInstant } from "./atomic";
+import { admit, admitInstants, claimInstant } from "./atomic";
 import { createPool, migrate } from "./db";
 import { redactUrl } from "./url";
 import { randomBytes } from "node:crypto";
@@ -45,6 +45,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     agents: new PgAgentStore(pool),
     claimInstant: (claim) => claimInstant(pool, clock, claim),
     admit: (requests) => admit(pool, clock, requests),
+    admitInstants: (requests) => admitInstants(pool, clock, requests),
     team: new PgTeam(pool, clock, notifier),
     close: async () => {
       if (closed) return;

@@ -10,13 +10,13 @@ import { conflict, invalid, notFound } from "../../errors";
 import type { ListRunsParams, LogChunk, RunRecord, RunStatus, RunSummary, RunTriggerKind, StepRecord, TriggerContext } from "../../protocol";
 import { newRunId, RUN_ID_CHARS } from "../ids";
 import { iso, parseContext, toLogChunk, toStep, toSummary, type LogRow, type RunRow, type StepRow } from "../sqlite/runRows";
-import type { ActiveRun, Clock, FinishStatus, NewLogChunk, NewRun, Owner, RunRepository, StepProcess } from "../store";
+import type { ActiveRun, Clock, FinishStatus, InstantRun, NewLogChunk, NewRun, Owner, RunProcess, RunRepository, StepProcess } from "../store";
 import { text, transaction, TRIGGER_LOCK_SQL, type Pool, type Queryable } from "./db";
 
 export const DEFAULT_LIST_LIMIT = 20;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
 export const SUMMARY_COLUMNS =
-  "seq AS rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error";
+  "seq AS rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, replay_of, backfill, missed";
 const NEWEST_FIRST = "ORDER BY created_at DESC, seq DESC";
 
 /** A run as admission writes it: the serial key and pin come from the admission and the trigger. */
@@ -33,9 +33,10 @@ export async function insertRunRow(db: Queryable, run: RunInsert, now: number): 
   const owner = run.owner ?? null;
   const { rows } = await db.query<RunRow>(
     `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context, status,
-       scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id, serial_key, pinned_host)
+       scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id, serial_key, pinned_host,
+       replay_of, backfill, missed)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-       (SELECT pinned_host FROM triggers WHERE id = $4))
+       (SELECT pinned_host FROM triggers WHERE id = $4), $19, $20, $21)
      RETURNING ${SUMMARY_COLUMNS}`,
     [
       run.id ?? newRunId(),
@@ -56,9 +57,22 @@ export async function insertRunRow(db: Queryable, run: RunInsert, now: number): 
       owner?.host ?? null,
       run.deliveryId ?? null,
       run.serialKey ?? null,
+      run.replayOf ?? null,
+      run.backfill ? 1 : 0,
+      run.missed ? text(JSON.stringify(run.missed)) : null,
     ],
   );
   return toSummary(rows[0]!);
+}
+
+/** Every run of a trigger for an instant in [fromMs, toMs), by instant, then oldest first (on `runs_by_instant`). */
+export async function instantRunsOn(db: Queryable, triggerId: number, fromMs: number, toMs: number): Promise<InstantRun[]> {
+  const { rows } = await db.query<{ id: string; scheduled_for: number; status: RunStatus }>(
+    `SELECT id, scheduled_for, status FROM runs
+     WHERE trigger_id = $1 AND scheduled_for IS NOT NULL AND scheduled_for >= $2 AND scheduled_for < $3 ORDER BY scheduled_for, created_at, seq`,
+    [triggerId, fromMs, toMs],
+  );
+  return rows.map((row) => ({ id: row.id, scheduledFor: row.scheduled_for, status: row.status }));
 }
 
 const toOwner = (r: { owner_id: string | null; owner_pid: number | null; owner_host: string | null }): Owner | null =>
@@ -324,6 +338,26 @@ export class PgRunStore implements RunRepository {
       [runId],
     );
     return rows;
+  }
+
+  async recordRunProcess(runId: string, pgid: number, identity: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO run_processes (run_id, pgid, identity) VALUES ($1, $2, $3) ON CONFLICT (run_id, pgid) DO UPDATE SET identity = excluded.identity`,
+      [runId, pgid, identity],
+    );
+  }
+
+  async forgetRunProcess(runId: string, pgid: number): Promise<void> {
+    await this.pool.query(`DELETE FROM run_processes WHERE run_id = $1 AND pgid = $2`, [runId, pgid]);
+  }
+
+  async runProcesses(runId: string): Promise<RunProcess[]> {
+    const { rows } = await this.pool.query<RunProcess>(`SELECT pgid, identity FROM run_processes WHERE run_id = $1 ORDER BY pgid`, [runId]);
+    return rows;
+  }
+
+  instantRuns(triggerId: number, fromMs: number, toMs: number): Promise<InstantRun[]> {
+    return instantRunsOn(this.pool, triggerId, fromMs, toMs);
   }
 
   async appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]> {

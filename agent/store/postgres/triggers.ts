@@ -3,12 +3,26 @@
 // webhook secret behind its one getter. Every change to the table is
 // announced (`onChange`), so that every agent sharing the database re-arms
 // its scheduler and reloads its watchers (notify.ts).
-import { isTriggerType, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
+import { isTriggerType, TRIGGER_KINDS, triggerCounts, type TriggerCounts } from "../../core/triggerKinds";
+import { unreachable } from "../../core/unreachable";
 import { conflict, invalid, notFound } from "../../errors";
-import type { RunStatus, ScheduleConfig, TriggerRecord, TriggerType } from "../../protocol";
+import type { MissedReport, RunStatus, ScheduleConfig, TriggerRecord, TriggerType } from "../../protocol";
+import { parseMissed } from "../sqlite/runRows";
 import type { TriggerStoreOptions } from "../sqlite/triggers";
-import { TRIGGER_TYPES, type Clock, type NewTrigger, type ScheduleRow, type TriggerPatch, type TriggerRepository, type TriggerRow } from "../store";
-import type { Pool } from "./db";
+import {
+  TRIGGER_TYPES,
+  type Clock,
+  type NewTrigger,
+  type ScheduleRow,
+  type TakenName,
+  type TriggerPatch,
+  type TriggerRepository,
+  type TriggerRow,
+} from "../store";
+import { transaction, type Pool } from "./db";
+
+/** Triggers per INSERT of a bulk registration: the statement's arrays stay a few megabytes. */
+const INSERT_CHUNK = 5000;
 
 interface Row {
   id: number;
@@ -56,7 +70,7 @@ export class PgTriggerStore implements TriggerRepository {
           JSON.stringify(input.config),
           input.secret ?? null,
           input.nextFireAt ?? null,
-          input.pinnedHost ?? (input.type === "watcher" ? this.host : null),
+          this.pinOf(input),
           now,
         ],
       );
@@ -67,6 +81,64 @@ export class PgTriggerStore implements TriggerRepository {
     }
     this.onChange([input.name]);
     return this.require(input.name);
+  }
+
+  /**
+   * Every trigger in one transaction, or none (the semantics of SQLite's
+   * createMany): the names already used, by a stored trigger or an earlier
+   * input, come back with their index, and then nothing was written. A few
+   * statements of thousands of rows each, nothing read back.
+   */
+  async createMany(inputs: readonly NewTrigger[]): Promise<TakenName[]> {
+    if (inputs.length === 0) return [];
+    const now = this.now();
+    const taken = await transaction(this.pool, async (client) => {
+      const inserted = new Set<string>();
+      for (let start = 0; start < inputs.length; start += INSERT_CHUNK) {
+        const chunk = inputs.slice(start, start + INSERT_CHUNK);
+        const { rows } = await client.query<{ name: string }>(
+          `INSERT INTO triggers (name, kind, workflow_file, workflow_name, paused, config, secret, next_fire_at, pinned_host, created_at, updated_at)
+           SELECT u.name, u.kind, u.file, u.wname, u.paused, u.config, u.secret, u.next, u.host, $10, $10
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[], $8::bigint[], $9::text[])
+             WITH ORDINALITY AS u(name, kind, file, wname, paused, config, secret, next, host, n)
+           ORDER BY u.n
+           ON CONFLICT (name) DO NOTHING RETURNING name`,
+          [
+            chunk.map((t) => t.name),
+            chunk.map((t) => t.type),
+            chunk.map((t) => t.workflowFile),
+            chunk.map((t) => t.workflowName),
+            chunk.map((t) => t.paused === true),
+            chunk.map((t) => JSON.stringify(t.config)),
+            chunk.map((t) => t.secret ?? null),
+            chunk.map((t) => t.nextFireAt ?? null),
+            chunk.map((t) => this.pinOf(t)),
+            now,
+          ],
+        );
+        for (const row of rows) inserted.add(row.name);
+      }
+      const refused = takenNames(inputs, inserted);
+      if (refused.length === 0) return [];
+      // The kind of whoever has the name (a stored trigger, or the earlier input inserted just now).
+      const kinds = await client.query<{ name: string; kind: TriggerType }>(`SELECT name, kind FROM triggers WHERE name = ANY($1::text[])`, [
+        refused.map((t) => t.name),
+      ]);
+      const kindOf = new Map(kinds.rows.map((row) => [row.name, row.kind]));
+      for (const t of refused) t.type = kindOf.get(t.name) ?? t.type;
+      // Throwing rolls the transaction back: all or nothing.
+      throw new NamesTaken(refused);
+    }).catch((error: unknown) => {
+      if (error instanceof NamesTaken) return error.taken;
+      throw error;
+    });
+    if (taken.length === 0) this.onChange(inputs.map((t) => t.name));
+    return taken;
+  }
+
+  /** Where a new trigger is pinned: as asked, else a watcher to this host (a watched path belongs to one machine). */
+  private pinOf(input: NewTrigger): string | null {
+    return input.pinnedHost ?? (input.type === "watcher" ? this.host : null);
   }
 
   async get(name: string): Promise<TriggerRow | undefined> {
@@ -90,6 +162,15 @@ export class PgTriggerStore implements TriggerRepository {
       ? await this.pool.query<Row>(`SELECT ${COLUMNS} FROM triggers WHERE kind = $1 ORDER BY name`, [type])
       : await this.pool.query<Row>(`SELECT ${COLUMNS} FROM triggers ORDER BY name`);
     return rows.map(toTriggerRow);
+  }
+
+  async ofWorkflowFile(file: string, limit: number): Promise<{ records: TriggerRecord[]; total: number }> {
+    const [{ rows }, count] = await Promise.all([
+      this.pool.query<Row>(`SELECT ${COLUMNS} FROM triggers WHERE workflow_file = $1 ORDER BY name LIMIT $2`, [file, limit]),
+      this.pool.query<{ n: number }>(`SELECT COUNT(*) AS n FROM triggers WHERE workflow_file = $1`, [file]),
+    ]);
+    const records = await Promise.all(rows.map((row) => this.toRecord(toTriggerRow(row))));
+    return { records, total: count.rows[0]?.n ?? 0 };
   }
 
   async list(type?: TriggerType): Promise<TriggerRecord[]> {
@@ -156,8 +237,9 @@ export class PgTriggerStore implements TriggerRepository {
     return rows.map(toTriggerRow) as ScheduleRow[];
   }
 
+  /** Read from `trigger_counts`, which the database keeps current (migration 2): no row of `triggers` is read. */
   async counts(): Promise<TriggerCounts> {
-    const { rows } = await this.pool.query<{ kind: TriggerType; n: number }>(`SELECT kind, COUNT(*) AS n FROM triggers GROUP BY kind`);
+    const { rows } = await this.pool.query<{ kind: TriggerType; n: number }>(`SELECT kind, n FROM trigger_counts WHERE n > 0`);
     // A kind this version does not know (a newer agent's) is left out, not miscounted.
     return triggerCounts(rows.filter((row) => isTriggerType(row.kind)).map((row) => [row.kind, row.n] as const));
   }
@@ -176,15 +258,53 @@ export class PgTriggerStore implements TriggerRepository {
       updatedAt: iso(row.updatedAt),
     };
     if (row.pinnedHost) record.host = row.pinnedHost;
-    if (row.type === "schedule") {
-      record.schedule = { ...row.config, description: this.describe(row.config), nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt) };
-    } else if (row.type === "webhook") {
-      const base = this.options.httpUrl?.() ?? null;
-      record.webhook = { ...row.config, url: base ? `${base}/webhook/${encodeURIComponent(row.name)}` : null };
-    } else {
-      record.watcher = { ...row.config };
+    switch (row.type) {
+      case "schedule":
+        record.schedule = {
+          ...row.config,
+          description: this.describe(row.config),
+          nextFireAt: row.nextFireAt === null ? null : iso(row.nextFireAt),
+          missed: await this.missedReport(row.id),
+        };
+        break;
+      case "webhook": {
+        const base = this.options.httpUrl?.() ?? null;
+        record.webhook = { ...row.config, url: base ? `${base}/webhook/${encodeURIComponent(row.name)}` : null };
+        break;
+      }
+      case "watcher":
+        record.watcher = { ...row.config };
+        break;
+      case "run":
+        record.run = { workflows: [...row.config.workflows], statuses: [...row.config.statuses] };
+        break;
+      default:
+        return unreachable(row, "trigger kind");
     }
     return record;
+  }
+
+  /**
+   * The schedule's latest missed-instants report while some of its instants
+   * still have no run (as in SQLite): every instant between its first and
+   * last was missed, so the runs they have since got (a backfill's) say how
+   * many are left.
+   */
+  private async missedReport(triggerId: number): Promise<MissedReport | null> {
+    const { rows } = await this.pool.query<{ id: string; created_at: number; missed: string }>(
+      `SELECT id, created_at, missed FROM runs WHERE trigger_id = $1 AND missed IS NOT NULL ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      [triggerId],
+    );
+    const row = rows[0];
+    const missed = parseMissed(row?.missed ?? null);
+    if (!row || !missed || missed.instants.length === 0) return null;
+    const covered = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(DISTINCT scheduled_for) AS n FROM runs
+       WHERE trigger_id = $1 AND scheduled_for IS NOT NULL AND scheduled_for >= $2 AND scheduled_for <= $3 AND status <> 'skipped'`,
+      [triggerId, Date.parse(missed.instants[0]!), Date.parse(missed.last)],
+    );
+    const outstanding = Math.max(0, missed.count - (covered.rows[0]?.n ?? 0));
+    return outstanding === 0 ? null : { ...missed, runId: row.id, recordedAt: iso(row.created_at), outstanding };
   }
 
   // Skipped fires are reasons, not runs: the last run is the last one that ran (or is running).
@@ -208,7 +328,25 @@ export class PgTriggerStore implements TriggerRepository {
 }
 
 function duplicate(name: string, type: TriggerType) {
-  return conflict(`a trigger named "${name}" already exists (a ${type}); choose another --name or unregister it first`);
+  return conflict(`a trigger named "${name}" already exists (a ${TRIGGER_KINDS[type].words[0]}); choose another --name or unregister it first`);
+}
+
+/** The inputs whose name was not inserted, or was inserted for an earlier input: each with its index. */
+function takenNames(inputs: readonly NewTrigger[], inserted: ReadonlySet<string>): TakenName[] {
+  const used = new Set<string>();
+  const taken: TakenName[] = [];
+  inputs.forEach((input, index) => {
+    if (inserted.has(input.name) && !used.has(input.name)) used.add(input.name);
+    else taken.push({ index, name: input.name, type: input.type });
+  });
+  return taken;
+}
+
+/** Thrown inside createMany's transaction to roll it back, carrying the names it could not use. */
+class NamesTaken extends Error {
+  constructor(readonly taken: TakenName[]) {
+    super("names taken");
+  }
 }
 
 function toTriggerRow(row: Row): TriggerRow {

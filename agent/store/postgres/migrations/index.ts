@@ -2,5 +2,6 @@
 // (db.ts, under an advisory lock). Append only: a migration that has
 // shipped is never edited; a change is a new file.
 import m001 from "./001_init";
+import m002 from "./002_recovery_and_lookups";
 
-export const migrations: readonly string[] = [m001];
+export const migrations: readonly string[] = [m001, m002];
