@@ -162,6 +162,62 @@ if (pg.cluster === null) {
       }
     });
 
+    test("separate stores backfilling one range at once run each instant once", async () => {
+      const url = cluster.createDatabase("backfill_race");
+      const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresStore(url)));
+      try {
+        const t = await stores[0]!.triggers.create({
+          name: "bf",
+          type: "schedule",
+          workflowFile: "/b.ts",
+          workflowName: "bf",
+          config: { cron: "0 * * * *", timezone: "UTC", overlap: "parallel", catchup: "once" },
+          nextFireAt: null,
+        });
+        const base = Date.parse("2026-01-10T00:00:00Z");
+        const requests = [0, 1, 2, 3, 4, 5].map((h) => ({
+          workflowName: "bf", workflowFile: "/b.ts", triggerKind: "cron" as const, triggerId: t.id, triggerName: "bf",
+          scheduledFor: base + h * 3_600_000, backfill: true, owner, overlap: "parallel" as const, reprocess: "none" as const,
+        }));
+        const outcomes = await Promise.all(stores.map((store) => store.admitInstants(requests)));
+        const admitted = outcomes.flat().filter((o) => o.admission !== null);
+        assert.equal(admitted.length, requests.length, "each instant admitted by exactly one of the racing backfills");
+        assert.equal(new Set(admitted.map((o) => o.scheduledFor)).size, requests.length);
+        const runs = await stores[1]!.runs.instantRuns(t.id, base, base + 6 * 3_600_000);
+        assert.equal(runs.length, requests.length);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    test("a database from before migration 2 counts the triggers it had, then keeps counting whoever writes", async () => {
+      const url = cluster.createDatabase("old_schema");
+      const db = url.split("/").pop()!;
+      cluster.psql(db, migrations[0]!);
+      cluster.psql(db, "CREATE TABLE clockwork_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL); INSERT INTO clockwork_migrations VALUES (1, 0)");
+      cluster.psql(
+        db,
+        `INSERT INTO triggers (name, kind, workflow_file, workflow_name, config, created_at, updated_at) VALUES
+           ('s1', 'schedule', '/a.ts', 'a', '{}', 0, 0), ('s2', 'schedule', '/a.ts', 'a', '{}', 0, 0), ('w1', 'webhook', '/b.ts', 'b', '{}', 0, 0)`,
+      );
+      const store = await openPostgresStore(url);
+      try {
+        assert.deepEqual(await store.triggers.counts(), { schedules: 2, webhooks: 1, watchers: 0, runTriggers: 0 });
+        // Written outside the store (another Clockwork, an operator): the database itself keeps the counts.
+        cluster.psql(db, "DELETE FROM triggers WHERE name IN ('s1', 'w1')");
+        cluster.psql(db, "UPDATE triggers SET kind = 'watcher' WHERE name = 's2'");
+        assert.deepEqual(await store.triggers.counts(), { schedules: 0, webhooks: 0, watchers: 1, runTriggers: 0 });
+        const bulk = ["r1", "r2", "r3"].map((name) => ({
+          name, type: "run" as const, workflowFile: "/c.ts", workflowName: "c", config: { workflows: ["a"], statuses: ["failed" as const] },
+        }));
+        assert.deepEqual(await store.triggers.createMany(bulk), []);
+        assert.deepEqual(await store.triggers.counts(), { schedules: 0, webhooks: 0, watchers: 1, runTriggers: 3 });
+        assert.deepEqual((await store.triggers.record("r2")).run, { workflows: ["a"], statuses: ["failed"] });
+      } finally {
+        await store.close();
+      }
+    });
+
     test("outputs and log lines with NUL characters are kept, the NUL made visible", async () => {
       const store = await openPostgresStore(cluster.createDatabase("nul"));
       try {
