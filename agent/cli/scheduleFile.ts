@@ -1,6 +1,7 @@
 // The file `clockwork register --from-file` reads: a JSON array of schedules,
 // each as `clockwork/triggers/registerSchedules` takes it
-// ({ file, cron, timezone?, name?, overlap?, catchup? }). Each entry is
+// ({ file, cron, timezone?, name?, overlap?, catchup?, host? }; host pins
+// the schedule in team mode). Each entry is
 // checked here against the request's own params schema, so a typo reads the
 // same with or without an agent, and relative workflow paths are resolved
 // against the folder of the JSON file (where its author wrote them from).
@@ -12,7 +13,7 @@ import { requestParams } from "../daemon/requestParams";
 import { invalid, messageOf } from "../errors";
 import type { RegisterScheduleParams } from "../protocol";
 
-const FIELDS = ["file", "cron", "timezone", "name", "overlap", "catchup"];
+const FIELDS = ["file", "cron", "timezone", "name", "overlap", "catchup", "host"];
 
 /** The entries of the schedules file at `path`, checked and with absolute workflow paths; throws invalid naming the file. */
 export function readScheduleFile(path: string): RegisterScheduleParams[] {

@@ -115,7 +115,7 @@ describe("registering schedules in bulk", () => {
     const shape = await cli(home, ["register", "--from-file", writeFile("shape.json", list)]);
     assert.equal(shape.code, 1);
     assert.match(shape.stderr, /entry 1: cron: Invalid input: expected string, received number/);
-    assert.match(shape.stderr, /entry 2: unknown field "tz" \(an entry has file, cron, timezone, name, overlap, catchup\)/);
+    assert.match(shape.stderr, /entry 2: unknown field "tz" \(an entry has file, cron, timezone, name, overlap, catchup, host\)/);
 
     list[1]!.cron = "0 9 * * *";
     delete list[2]!.tz;

@@ -73,7 +73,7 @@ Examples:
   clockwork register backup.workflow.ts --cron @daily --name nightly-backup --overlap queue
   clockwork register --from-file schedules.json
 
-A schedules file is a JSON array of {"file", "cron", "timezone"?, "name"?, "overlap"?, "catchup"?};
+A schedules file is a JSON array of {"file", "cron", "timezone"?, "name"?, "overlap"?, "catchup"?, "host"?};
 relative files are read from the JSON file's folder. Check an expression first with
 \`clockwork cron "<expr>"\`. See docs/schedules.md.`,
     )
@@ -127,7 +127,7 @@ async function registerFromFile(path: string, file: string | undefined, o: Regis
   const given = ["cron", "tz", "name", "overlap", "catchup", "pin"].filter((key) => command.getOptionValueSource(key) === "cli");
   if (file !== undefined || given.length > 0) {
     const extra = [...(file === undefined ? [] : [file]), ...given.map((key) => `--${key}`)].join(", ");
-    throw invalid(`--from-file takes everything from the file; drop ${extra} (each entry has file, cron, timezone, name, overlap, catchup)`);
+    throw invalid(`--from-file takes everything from the file; drop ${extra} (each entry has file, cron, timezone, name, overlap, catchup, host)`);
   }
   const schedules = readScheduleFile(path);
   let outcome: { result: RegisterSchedulesResult; viaAgent: boolean };
