@@ -46,7 +46,8 @@ export class RunTriggerReactor {
   start(): () => Promise<void> {
     const offs = [
       this.events.on("triggers:changed", () => (this.index = undefined)),
-      this.events.on("run:finished", (run) => this.enqueue(run)),
+      // In team mode every agent hears every run finish; only the agent where it finished fires the run triggers, once.
+      this.events.on("run:finished", (run) => (this.events.relayed ? undefined : this.enqueue(run))),
     ];
     return async () => {
       offs.forEach((off) => off());
