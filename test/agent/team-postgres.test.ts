@@ -329,9 +329,10 @@ if (pg.cluster === null) {
         const registered = await cli(a.home, ["register-webhook", file, "--name", "outage", "--json"], a.env);
         assert.equal(registered.code, 0, registered.stderr);
         const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        // An agent whose listening connection comes back says so to its clients (a trigger change naming none):
-        // what was announced while it was away was missed, so it re-reads.
+        // An agent whose listening connection comes back tells its clients that every trigger may have
+        // changed (what was announced while it was away was missed), so they re-read.
         const resynced = team.map((m) => recordNotifications(m.watcher.client, TriggersChanged));
+        const before = resynced.map((notes) => notes.seen.length);
         cluster.pause();
         let resumed = false;
         try {
@@ -342,7 +343,7 @@ if (pg.cluster === null) {
         } finally {
           if (!resumed) cluster.resume();
         }
-        for (const notes of resynced) await notes.until((n) => n.names.length === 0);
+        for (const [i, notes] of resynced.entries()) await notes.until((n) => notes.seen.indexOf(n) >= before[i]! && n.names.includes("outage"));
         // Both agents, still running, accept and run deliveries again; one's run is seen by the other's client.
         for (const member of [a, b]) {
           const after = await post(`${member.status.httpUrl}/webhook/outage`, "{}", secret);
