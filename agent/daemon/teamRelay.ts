@@ -63,9 +63,12 @@ async function receive(deps: TeamRelayDeps, message: TeamMessage): Promise<void>
   switch (message.kind) {
     case "triggers":
       return events.emitRelayed("triggers:changed", { names: message.names });
-    case "resync":
-      events.emitRelayed("triggers:changed", { names: [] });
+    case "resync": {
+      // Changes announced while this agent was not listening were missed: every trigger may have changed.
+      const names = (await store.triggers.rows()).map((row) => row.name);
+      events.emitRelayed("triggers:changed", { names });
       return deps.onQueueMoved();
+    }
     case "run": {
       const run = message.run ?? (await store.runs.getSummary(message.runId));
       if (run) events.emitRelayed(`run:${message.event}`, run);

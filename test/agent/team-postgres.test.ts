@@ -9,11 +9,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { RunChanged, Status, type AgentStatus, type RunSummary } from "../../agent/protocol";
+import { RunChanged, Status, TriggersChanged, type AgentStatus, type RunSummary } from "../../agent/protocol";
 import { openPostgresStore } from "../../agent/store/postgres";
 import type { Store } from "../../agent/store";
 import { postgresOrSkip } from "../helpers/postgres";
-import { AgentProcess, cli, removeDir, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
+import { AgentProcess, cli, recordNotifications, removeDir, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
 
 const pg = postgresOrSkip("the team-mode tests (several agents on one PostgreSQL)");
 after(() => pg.cluster?.stop());
@@ -317,6 +317,43 @@ if (pg.cluster === null) {
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);
         await store.close();
+      }
+    });
+
+    test("a database outage: deliveries get 500 while it is down, and the agents work again once it is back, without a restart", async () => {
+      const url = cluster.createDatabase("outage");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const [a, b] = team as [Member, Member];
+      try {
+        const file = writeWorkflow(a.home, "ok.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "ok", steps: [shell("main", "true")] });\n`);
+        const registered = await cli(a.home, ["register-webhook", file, "--name", "outage", "--json"], a.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        // An agent whose listening connection comes back tells its clients that every trigger may have
+        // changed (what was announced while it was away was missed), so they re-read.
+        const resynced = team.map((m) => recordNotifications(m.watcher.client, TriggersChanged));
+        const before = resynced.map((notes) => notes.seen.length);
+        cluster.pause();
+        let resumed = false;
+        try {
+          const during = await post(`${a.status.httpUrl}/webhook/outage`, "{}", secret);
+          assert.equal(during.status, 500, "a delivery that cannot be recorded is not accepted: the sender retries");
+          cluster.resume();
+          resumed = true;
+        } finally {
+          if (!resumed) cluster.resume();
+        }
+        for (const [i, notes] of resynced.entries()) await notes.until((n) => notes.seen.indexOf(n) >= before[i]! && n.names.includes("outage"));
+        // Both agents, still running, accept and run deliveries again; one's run is seen by the other's client.
+        for (const member of [a, b]) {
+          const after = await post(`${member.status.httpUrl}/webhook/outage`, "{}", secret);
+          assert.equal(after.status, 202, after.body);
+          const runId = (JSON.parse(after.body) as { run_id: string }).run_id;
+          await a.watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "success") || undefined, `the delivery to ${member.host} after the outage`);
+        }
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
       }
     });
 

@@ -24,6 +24,10 @@ export interface PgCluster {
   createDatabase(label?: string): string;
   /** Runs SQL through psql as the cluster's superuser; returns stdout. */
   psql(database: string, sql: string): string;
+  /** Stops the server, keeping its data: an outage. */
+  pause(): void;
+  /** Starts it again on the same port. */
+  resume(): void;
   stop(): void;
 }
 
@@ -88,7 +92,8 @@ export function startPostgres(): PgStart {
   if (init.status !== 0) return fail("initdb", init);
   const port = freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const started = run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+  const start = () => run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+  const started = start();
   if (started.status !== 0) return fail("pg_ctl start", started);
 
   let stopped = false;
@@ -117,6 +122,14 @@ export function startPostgres(): PgStart {
         return `postgres://${user}:${password}@127.0.0.1:${port}/${name}`;
       },
       psql,
+      pause() {
+        const result = run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+        if (result.status !== 0) throw new Error(`pg_ctl stop: ${result.stderr}`);
+      },
+      resume() {
+        const result = start();
+        if (result.status !== 0) throw new Error(`pg_ctl start: ${result.stderr}`);
+      },
       stop,
     },
   };
