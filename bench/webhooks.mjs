@@ -28,7 +28,7 @@
 //   (BENCH_ROUNDS=0 BENCH_HTTP_SHAPES=0 leave part 2 out)
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request, Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -134,6 +134,31 @@ const server = new HttpServer({
 });
 process.stdout.write(await server.listen("127.0.0.1", 0) + "\\n");
 `;
+
+/**
+ * CPU time (user + system, ms) of a process and its live children (an
+ * agent's executors), plus that of its children that have exited. Less at
+ * the mercy of other work on the machine than req/s: what each delivery
+ * costs, not how much of the CPU the server got.
+ */
+function cpuMs(pid) {
+  const ticksOf = (p, withExited) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime, stime; cutime, cstime (children waited for)
+    return Number(fields[11]) + Number(fields[12]) + (withExited ? Number(fields[13]) + Number(fields[14]) : 0);
+  };
+  let ticks = ticksOf(pid, true);
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
+      try {
+        ticks += ticksOf(child, false);
+      } catch {
+        // exited meanwhile: counted in cutime once waited for
+      }
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ
+}
 
 function startProcess(args, options) {
   const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "inherit"] });
@@ -276,6 +301,7 @@ async function startBuild(build, n) {
   const bundle = bundleOf(build.root);
   const agent = startProcess([bundle, "agent"], { env });
   children.push(agent);
+  build.agentPid = agent.pid;
   await waitForLine(agent, / agent \S+ started /);
   const registered = JSON.parse(await runCli(env, ["register-webhook", workflow, "--name", "accept", "--json"], bundle));
   Object.assign(build, { secret: registered.secret, signature: sign(registered.secret), agentUrl: registered.url, runIds: [] });
@@ -286,6 +312,7 @@ async function startBuild(build, n) {
     env: { ...process.env, ROOT: build.root, DB: join(buildHome, "accept-only.db"), SECRET: build.secret },
   });
   children.push(acceptOnly);
+  build.acceptPid = acceptOnly.pid;
   build.acceptUrl = (await waitForLine(acceptOnly, /(http:\/\/\S+)\n/))[1] + "/webhook/accept";
 
   build.db = new Database(join(buildHome, "clockwork.db"), { readonly: true, fileMustExist: true });
@@ -316,9 +343,9 @@ async function acceptance() {
   children.push(bare);
   const bareUrl = (await waitForLine(bare, /(http:\/\/\S+)\n/))[1];
   const targets = [
-    { label: "bare node:http + HMAC", url: bareUrl, signature: builds[0].signature },
-    ...builds.map((b) => ({ label: `agent HTTP path only (no run executed)${b.label}`, url: b.acceptUrl, signature: b.signature })),
-    ...builds.map((b) => ({ label: `clockwork agent (run row + run executed)${b.label}`, url: b.agentUrl, signature: b.signature, agent: b })),
+    { label: "bare node:http + HMAC", url: bareUrl, signature: builds[0].signature, pid: bare.pid },
+    ...builds.map((b) => ({ label: `agent HTTP path only (no run executed)${b.label}`, url: b.acceptUrl, signature: b.signature, pid: b.acceptPid })),
+    ...builds.map((b) => ({ label: `clockwork agent (run row + run executed)${b.label}`, url: b.agentUrl, signature: b.signature, agent: b, pid: b.agentPid })),
   ];
   log("warming up");
   for (const { url, signature } of targets) {
@@ -338,10 +365,14 @@ async function acceptance() {
     await agent?.drain();
   }
   const saturated = [];
-  for (const { label, url, signature, agent } of targets) {
+  for (const { label, url, signature, agent, pid } of targets) {
     log(`${label}: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    saturated.push(summary(label, await cannon(url, signature, {}, agent ? agent.runIds : null)));
+    const cpuBefore = pid ? cpuMs(pid) : 0;
+    const result = summary(label, await cannon(url, signature, {}, agent ? agent.runIds : null));
+    // An agent's CPU counts until the runs it accepted have finished: accepting and executing them.
     if (agent) agent.drainMs = await agent.drain();
+    if (pid) result["CPU µs/req"] = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.total2xx);
+    saturated.push(result);
   }
 
   const bareSat = saturated[0];
