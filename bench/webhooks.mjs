@@ -358,11 +358,14 @@ async function acceptance() {
   // (drained before the next target, so one agent's backlog does not run
   // while another is measured).
   const fixed = [];
-  for (const { label, url, signature, agent } of targets) {
+  for (const { label, url, signature, agent, pid } of targets) {
     log(`${label}: ${RATE} req/s, evenly paced, for ${DURATION_S} s`);
     const signed = { "content-type": "application/json", "x-clockwork-signature": signature };
-    fixed.push(await paced(label, url, signed, RATE, DURATION_S, agent ? (text) => agent.runIds.push(JSON.parse(text).run_id) : undefined));
+    const cpuBefore = pid ? cpuMs(pid) : 0;
+    const result = await paced(label, url, signed, RATE, DURATION_S, agent ? (text) => agent.runIds.push(JSON.parse(text).run_id) : undefined);
     await agent?.drain();
+    if (pid) result["CPU µs/req"] = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.total2xx);
+    fixed.push(result);
   }
   const saturated = [];
   for (const { label, url, signature, agent, pid } of targets) {
