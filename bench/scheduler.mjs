@@ -12,6 +12,7 @@
 //
 // Usage: npm run build && node bench/scheduler.mjs
 //   BENCH_SCHEDULES=10000 BENCH_FIRES=200 BENCH_IDLE_S=60 BENCH_RUN_NOW=50
+//   BENCH_ROOT=<checkout> measures another checkout's build.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -20,9 +21,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import * as rpc from "vscode-jsonrpc/node.js";
+import { bundle } from "./agentProcess.mjs";
 
+// The bare croner job comes from this checkout, whichever build is measured.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "clockwork.js");
 const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 10_000);
 const FIRES = Number(process.env.BENCH_FIRES ?? 200);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);

@@ -17,41 +17,41 @@
 //      other shapes), interleaved, many rounds; then the same two shapes over
 //      HTTP against the agent.
 //
+// BENCH_ROOT=<checkout> measures another checkout (built there; its sources
+// run through tsx for the HTTP path). BENCH_BASELINE_ROOT=<checkout> adds
+// that checkout's HTTP path and agent as two more targets of the same run,
+// measured right after this checkout's, each agent's backlog drained before
+// the next target (part 2 is this checkout's only).
+//
 // Usage: npm run build && node bench/webhooks.mjs
 //   BENCH_CONNECTIONS=50 BENCH_DURATION_S=10 BENCH_RATE=500 BENCH_ROUNDS=200000 BENCH_HTTP_SHAPES=2000
+//   (BENCH_ROUNDS=0 BENCH_HTTP_SHAPES=0 leave part 2 out)
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request, Agent } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { tsImport } from "tsx/esm/api";
-import { cli as runCli } from "./agentProcess.mjs";
+import { benchRoot, bundleOf, cli as runCli } from "./agentProcess.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "clockwork.js");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200_000);
 const HTTP_SHAPES = Number(process.env.BENCH_HTTP_SHAPES ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+const builds = [{ label: "", root: benchRoot }];
+if (process.env.BENCH_BASELINE_ROOT) builds.push({ label: " (baseline)", root: resolve(process.env.BENCH_BASELINE_ROOT) });
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 const home = mkdtempSync(join(tmpdir(), "cw-bench-webhooks-"));
-const work = join(home, "work");
-mkdirSync(work);
-const workflow = join(work, "accept.workflow.ts");
-writeFileSync(
-  workflow,
-  `import { defineWorkflow, code } from "clockwork";
+const workflowText = `import { defineWorkflow, code } from "clockwork";
 export default defineWorkflow({ name: "accept", steps: [code("main", () => "ok")] });
-`,
-);
-const env = { ...process.env, CLOCKWORK_HOME: home, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
+`;
 
 // A GitHub-sized body: a push event is a few KiB.
 const body = JSON.stringify({ ref: "refs/heads/main", commits: Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, message: "x".repeat(200) })) });
@@ -79,7 +79,38 @@ server.listen(0, "127.0.0.1", () => process.stdout.write("http://127.0.0.1:" + s
 // The agent's HTTP path without the run pool: HttpServer, and RunControl
 // writing the run rows (one transaction per event-loop turn, as in the
 // agent) into a real store; the runs go to a pool that executes nothing.
+// Wired as the agent wires it (agent/daemon/webhooks.ts): the webhook and
+// its secret looked up for each request.
 const ACCEPT_ONLY_SERVER = `
+const root = process.env.ROOT;
+const { hostname } = await import("node:os");
+const { HttpServer } = (await import(root + "/agent/daemon/httpServer.ts")).default;
+const { RunControl } = (await import(root + "/agent/daemon/runControl.ts")).default;
+const { openStore } = (await import(root + "/agent/store/index.ts")).default;
+const { Events } = (await import(root + "/agent/events.ts")).default;
+const store = openStore(process.env.DB);
+const events = new Events();
+const owner = { id: "agent:bench-" + process.pid, pid: process.pid, host: hostname() };
+const control = new RunControl({ store, events, pool: { submit() {} }, owner, isStopping: () => false });
+await store.triggers.create({ name: "accept", type: "webhook", workflowFile: "/w.workflow.ts", workflowName: "accept", config: { headers: [], maxBodyBytes: 1048576 }, secret: process.env.SECRET });
+const server = new HttpServer({
+  events,
+  apiToken: null,
+  findWebhook: async (name) => {
+    const t = await store.triggers.get(name);
+    return t && !t.paused ? { triggerId: t.id, name: t.name, secret: await store.triggers.webhookSecret(name), headers: t.config.headers, maxBodyBytes: t.config.maxBodyBytes } : null;
+  },
+  findApiTarget: async () => null,
+  findDelivery: async (id, d, since) => (await store.runs.findDelivery(id, d, since)) ?? null,
+  startRun: async (r) => ({ runId: (await control.startRun({ workflowName: "accept", workflowFile: "/w.workflow.ts", triggerKind: r.kind, triggerId: r.triggerId, triggerName: r.triggerName, context: r.context, ...(r.deliveryId === null ? {} : { deliveryId: r.deliveryId }) })).id }),
+  waitForRun: async () => { throw new Error("not here"); },
+});
+process.stdout.write(await server.listen("127.0.0.1", 0) + "\\n");
+`;
+
+// The same for a checkout from before the store interface (agent/store/store.ts),
+// whose store answered synchronously and whose RunControl batched with startRunSoon.
+const ACCEPT_ONLY_SERVER_SYNC_STORE = `
 const root = process.env.ROOT;
 const { HttpServer } = (await import(root + "/agent/daemon/httpServer.ts")).default;
 const { RunControl } = (await import(root + "/agent/daemon/runControl.ts")).default;
@@ -88,7 +119,7 @@ const { Events } = (await import(root + "/agent/events.ts")).default;
 const store = openStore(process.env.DB);
 const events = new Events();
 const control = new RunControl({ store, events, pool: { submit() {} }, ownerPid: process.pid, isStopping: () => false });
-const row = store.triggers.create({ name: "accept", type: "webhook", workflowFile: "/w.workflow.ts", workflowName: "accept", config: { headers: [], maxBodyBytes: 1048576 }, secret: process.env.SECRET });
+store.triggers.create({ name: "accept", type: "webhook", workflowFile: "/w.workflow.ts", workflowName: "accept", config: { headers: [], maxBodyBytes: 1048576 }, secret: process.env.SECRET });
 const server = new HttpServer({
   events,
   apiToken: null,
@@ -103,6 +134,31 @@ const server = new HttpServer({
 });
 process.stdout.write(await server.listen("127.0.0.1", 0) + "\\n");
 `;
+
+/**
+ * CPU time (user + system, ms) of a process and its live children (an
+ * agent's executors), plus that of its children that have exited. Less at
+ * the mercy of other work on the machine than req/s: what each delivery
+ * costs, not how much of the CPU the server got.
+ */
+function cpuMs(pid) {
+  const ticksOf = (p, withExited) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime, stime; cutime, cstime (children waited for)
+    return Number(fields[11]) + Number(fields[12]) + (withExited ? Number(fields[13]) + Number(fields[14]) : 0);
+  };
+  let ticks = ticksOf(pid, true);
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) {
+      try {
+        ticks += ticksOf(child, false);
+      } catch {
+        // exited meanwhile: counted in cutime once waited for
+      }
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ
+}
 
 function startProcess(args, options) {
   const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "inherit"] });
@@ -120,8 +176,6 @@ function waitForLine(child, pattern) {
     child.once("exit", (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
 }
-
-const cli = (args) => runCli(env, args);
 
 function cannon(url, signature, extra = {}, runIds = null) {
   const headers = { "content-type": "application/json", "x-clockwork-signature": signature };
@@ -233,87 +287,121 @@ const sd = (values) => {
 /** Welch's t statistic: |t| under ~2 means no difference the samples can show. */
 const welch = (a, b) => (mean(a) - mean(b)) / Math.sqrt(sd(a) ** 2 / a.length + sd(b) ** 2 / b.length);
 
-let agent;
-let bare;
-const extra = [];
-try {
-  // ---- 1. acceptance ----
-  agent = startProcess([bundle, "agent"], { env });
+const sign = (secret) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+const children = [];
+
+/** Starts a build's agent (its own home, its webhook and secret) and its HTTP path alone. */
+async function startBuild(build, n) {
+  const buildHome = join(home, `build-${n}`);
+  const work = join(buildHome, "work");
+  mkdirSync(work, { recursive: true });
+  const workflow = join(work, "accept.workflow.ts");
+  writeFileSync(workflow, workflowText);
+  const env = { ...process.env, CLOCKWORK_HOME: buildHome, CLOCKWORK_HTTP_PORT: "0", NO_COLOR: "1" };
+  const bundle = bundleOf(build.root);
+  const agent = startProcess([bundle, "agent"], { env });
+  children.push(agent);
+  build.agentPid = agent.pid;
   await waitForLine(agent, / agent \S+ started /);
-  const registered = JSON.parse(await cli(["register-webhook", workflow, "--name", "accept", "--json"]));
-  const secret = registered.secret;
-  const signature = "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
-  bare = startProcess(["-e", BARE_SERVER], { env: { ...process.env, SECRET: secret } });
-  const bareUrl = (await waitForLine(bare, /(http:\/\/\S+)\n/))[1];
+  const registered = JSON.parse(await runCli(env, ["register-webhook", workflow, "--name", "accept", "--json"], bundle));
+  Object.assign(build, { secret: registered.secret, signature: sign(registered.secret), agentUrl: registered.url, runIds: [] });
 
-  const acceptOnly = startProcess(["--import", "tsx", "--input-type=module", "-e", ACCEPT_ONLY_SERVER], {
-    env: { ...process.env, ROOT: root, DB: join(home, "accept-only.db"), SECRET: secret },
+  const server = existsSync(join(build.root, "agent/store/store.ts")) ? ACCEPT_ONLY_SERVER : ACCEPT_ONLY_SERVER_SYNC_STORE;
+  const acceptOnly = startProcess(["--import", "tsx", "--input-type=module", "-e", server], {
+    cwd: build.root,
+    env: { ...process.env, ROOT: build.root, DB: join(buildHome, "accept-only.db"), SECRET: build.secret },
   });
-  extra.push(acceptOnly);
-  const acceptUrl = (await waitForLine(acceptOnly, /(http:\/\/\S+)\n/))[1] + "/webhook/accept";
+  children.push(acceptOnly);
+  build.acceptPid = acceptOnly.pid;
+  build.acceptUrl = (await waitForLine(acceptOnly, /(http:\/\/\S+)\n/))[1] + "/webhook/accept";
 
-  const targets = [
-    ["bare node:http + HMAC", bareUrl],
-    ["agent HTTP path only (no run executed)", acceptUrl],
-    ["clockwork agent (run row + run executed)", registered.url],
-  ];
-  log("warming up");
-  for (const [, url] of targets) await autocannon({ url, method: "POST", connections: 10, amount: 500, headers: { "x-clockwork-signature": signature }, body });
-
-  // Fixed-rate latency first, while no backlog of runs competes for the
-  // CPU; then the saturation runs, which leave the agent a queue to drain.
-  const agentRunIds = [];
-  const db = new Database(join(home, "clockwork.db"), { readonly: true, fileMustExist: true });
-  const unfinished = () => db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status IN ('queued','running')").get().n;
-  const drain = async () => {
+  build.db = new Database(join(buildHome, "clockwork.db"), { readonly: true, fileMustExist: true });
+  const unfinished = build.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status IN ('queued','running')");
+  /** Waits until the agent has finished every run it accepted; resolves with how long that took. */
+  build.drain = async () => {
     const begin = performance.now();
-    while (unfinished() > 0) await new Promise((r) => setTimeout(r, 100));
+    while (unfinished.get().n > 0) await new Promise((r) => setTimeout(r, 100));
     return performance.now() - begin;
   };
-  await drain();
-  const fixed = [];
-  const signed = { "content-type": "application/json", "x-clockwork-signature": signature };
-  for (const [label, url] of targets) {
-    log(`${label}: ${RATE} req/s, evenly paced, for ${DURATION_S} s`);
-    const collect = url === registered.url ? (text) => agentRunIds.push(JSON.parse(text).run_id) : undefined;
-    fixed.push(await paced(label, url, signed, RATE, DURATION_S, collect));
-  }
-  await drain();
-  const saturated = [];
-  for (const [label, url] of targets) {
-    log(`${label}: ${CONNECTIONS} connections, ${DURATION_S} s`);
-    saturated.push(summary(label, await cannon(url, signature, {}, url === registered.url ? agentRunIds : null)));
-  }
+}
 
-  // Every run id the agent answered must be a row, and every run must end.
-  const drainMs = await drain();
-  const exists = db.prepare("SELECT status FROM runs WHERE id = ?");
+/** Every run id the agent answered must be a row, and every run must end. */
+function lostRuns(build) {
+  const exists = build.db.prepare("SELECT status FROM runs WHERE id = ?");
   let missing = 0;
   let notSuccess = 0;
-  for (const id of agentRunIds) {
+  for (const id of build.runIds) {
     const row = exists.get(id);
     if (!row) missing++;
     else if (row.status !== "success") notSuccess++;
   }
-  db.close();
+  return { missing, notSuccess };
+}
 
-  const [bareSat, acceptSat, agentSat] = saturated;
+async function acceptance() {
+  const bare = startProcess(["-e", BARE_SERVER], { env: { ...process.env, SECRET: builds[0].secret } });
+  children.push(bare);
+  const bareUrl = (await waitForLine(bare, /(http:\/\/\S+)\n/))[1];
+  const targets = [
+    { label: "bare node:http + HMAC", url: bareUrl, signature: builds[0].signature, pid: bare.pid },
+    ...builds.map((b) => ({ label: `agent HTTP path only (no run executed)${b.label}`, url: b.acceptUrl, signature: b.signature, pid: b.acceptPid })),
+    ...builds.map((b) => ({ label: `clockwork agent (run row + run executed)${b.label}`, url: b.agentUrl, signature: b.signature, agent: b, pid: b.agentPid })),
+  ];
+  log("warming up");
+  for (const { url, signature } of targets) {
+    await autocannon({ url, method: "POST", connections: 10, amount: 500, headers: { "x-clockwork-signature": signature }, body });
+  }
+  for (const build of builds) await build.drain();
+
+  // Fixed-rate latency first, while no backlog of runs competes for the
+  // CPU; then the saturation runs, which leave the agent a queue to drain
+  // (drained before the next target, so one agent's backlog does not run
+  // while another is measured).
+  const fixed = [];
+  for (const { label, url, signature, agent, pid } of targets) {
+    log(`${label}: ${RATE} req/s, evenly paced, for ${DURATION_S} s`);
+    const signed = { "content-type": "application/json", "x-clockwork-signature": signature };
+    const cpuBefore = pid ? cpuMs(pid) : 0;
+    const result = await paced(label, url, signed, RATE, DURATION_S, agent ? (text) => agent.runIds.push(JSON.parse(text).run_id) : undefined);
+    await agent?.drain();
+    if (pid) result["CPU µs/req"] = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.total2xx);
+    fixed.push(result);
+  }
+  const saturated = [];
+  for (const { label, url, signature, agent, pid } of targets) {
+    log(`${label}: ${CONNECTIONS} connections, ${DURATION_S} s`);
+    const cpuBefore = pid ? cpuMs(pid) : 0;
+    const result = summary(label, await cannon(url, signature, {}, agent ? agent.runIds : null));
+    // An agent's CPU counts until the runs it accepted have finished: accepting and executing them.
+    if (agent) agent.drainMs = await agent.drain();
+    if (pid) result["CPU µs/req"] = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.total2xx);
+    saturated.push(result);
+  }
+
+  const bareSat = saturated[0];
   console.log("\nSigned-webhook acceptance at saturation (same machine, same run, autocannon, %d connections, %d s each)", CONNECTIONS, DURATION_S);
   console.table(saturated);
-  console.log(`agent / bare req/s: ${(agentSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×   (target ≥ 0.25 ×)`);
-  console.log(`agent HTTP path only / bare req/s: ${(acceptSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×`);
+  for (const [i, build] of builds.entries()) {
+    const acceptSat = saturated[1 + i];
+    const agentSat = saturated[1 + builds.length + i];
+    console.log(`agent${build.label} / bare req/s: ${(agentSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×   (target ≥ 0.25 ×)`);
+    console.log(`agent HTTP path only${build.label} / bare req/s: ${(acceptSat.reqPerSec / bareSat.reqPerSec).toFixed(3)} ×`);
+  }
   console.log(`\nAt a fixed ${RATE} req/s, evenly paced, open loop (latency from each request's due time)`);
   console.table(fixed);
-  console.log(`agent p99 at ${RATE} req/s: ${fixed[2].p99} ms   (target ≤ 20 ms)`);
-  console.log(
-    `agent run ids answered: ${agentRunIds.length}, without a run row: ${missing}, not successful: ${notSuccess}; ` +
-      `the runs queued during the saturation run finished ${(drainMs / 1000).toFixed(1)} s after it`,
-  );
+  for (const [i, build] of builds.entries()) {
+    console.log(`agent${build.label} p99 at ${RATE} req/s: ${fixed[1 + builds.length + i].p99} ms   (target ≤ 20 ms)`);
+    const { missing, notSuccess } = lostRuns(build);
+    console.log(
+      `agent${build.label} run ids answered: ${build.runIds.length}, without a run row: ${missing}, not successful: ${notSuccess}; ` +
+        `the runs queued during the saturation run finished ${(build.drainMs / 1000).toFixed(1)} s after it`,
+    );
+  }
+}
 
-  // ---- 2. failure shapes ----
-  const { verifySignature } = await tsImport("../agent/core/signature.ts", import.meta.url);
-  const raw = Buffer.from(body);
-  const good = createHmac("sha256", secret).update(raw).digest("hex");
+/** Each way a signature can be wrong (and the right one), as request headers. */
+function signatureShapes(secret) {
+  const good = createHmac("sha256", secret).update(body).digest("hex");
   const wrongValue = good.slice(0, -1) + (good.at(-1) === "0" ? "1" : "0");
   const shapes = {
     "wrong length (sha256=abcd)": { "x-clockwork-signature": "sha256=abcd" },
@@ -324,7 +412,13 @@ try {
     "missing header": {},
     valid: { "x-clockwork-signature": "sha256=" + good },
   };
-  const names = Object.keys(shapes);
+  return { shapes, names: Object.keys(shapes) };
+}
+
+async function shapesInProcess(secret) {
+  const { verifySignature } = await tsImport(pathToFileURL(join(benchRoot, "agent/core/signature.ts")).href, import.meta.url);
+  const raw = Buffer.from(body);
+  const { shapes, names } = signatureShapes(secret);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   const BATCH = 100;
   const now = Date.now();
@@ -345,12 +439,15 @@ try {
       "t vs wrong length": n === names[0] ? "—" : welch(samples[n], samples[names[0]]).toFixed(2),
     })),
   );
+}
 
-  // Over HTTP, with the agent idle again.
+/** The two shapes the issue names, over HTTP to the agent (idle again by now). */
+async function shapesOverHttp(secret, agentUrl) {
+  const { shapes, names } = signatureShapes(secret);
   const httpSamples = { [names[0]]: [], [names[1]]: [] };
   for (let i = 0; i < HTTP_SHAPES; i++) {
     for (const name of [names[0], names[1]]) {
-      const { status, ms } = await post(registered.url, shapes[name]);
+      const { status, ms } = await post(agentUrl, shapes[name]);
       if (status !== 401) throw new Error(`expected 401 for ${name}, got ${status}`);
       httpSamples[name].push(ms * 1000);
     }
@@ -364,13 +461,26 @@ try {
       "t vs wrong length": n === names[0] ? "—" : welch(httpSamples[n], httpSamples[names[0]]).toFixed(2),
     })),
   );
+}
+
+try {
+  // ---- 1. acceptance ----
+  for (const [n, build] of builds.entries()) await startBuild(build, n);
+  await acceptance();
+  // ---- 2. failure shapes (this checkout's) ----
+  if (ROUNDS > 0) await shapesInProcess(builds[0].secret);
+  if (HTTP_SHAPES > 0) await shapesOverHttp(builds[0].secret, builds[0].agentUrl);
 } finally {
   keepAlive.destroy();
-  bare?.kill();
-  for (const child of extra) child.kill();
-  if (agent) {
-    agent.kill("SIGTERM");
-    await new Promise((r) => agent.once("exit", r));
-  }
+  for (const build of builds) build.db?.close();
+  // SIGTERM, and wait for each (the agents stop their executors on the way out).
+  await Promise.all(
+    children.map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
   rmSync(home, { recursive: true, force: true });
 }
