@@ -129,7 +129,12 @@ describe("the cost of one registration", () => {
     const db = new Database(loadConfig(baseEnv(home)).dbFile, { readonly: true });
     try {
       const statements = [...new Set([...few.statements, ...many.statements])];
-      const whole = statements.map((sql) => ({ sql, plan: planOf(db, sql) })).filter(({ plan }) => /\bSCAN (triggers|runs)\b|TEMP B-TREE/.test(plan));
+      // The agents table has a row per agent process, not per trigger: the
+      // status that follows a change may sort it.
+      const perTrigger = (sql: string) => !/\bFROM agents\b/.test(sql);
+      const whole = statements
+        .map((sql) => ({ sql, plan: planOf(db, sql) }))
+        .filter(({ sql, plan }) => /\bSCAN (triggers|runs)\b/.test(plan) || (/TEMP B-TREE/.test(plan) && perTrigger(sql)));
       assert.deepEqual(whole, [], "statements run for a registration that read every trigger or run");
     } finally {
       db.close();
