@@ -24,6 +24,9 @@ export const repoRoot = process.env.CLOCKWORK_REPO_ROOT ?? resolve(__dirname, ".
 export const bundle = process.env.CLOCKWORK_TEST_BUNDLE ?? join(repoRoot, "dist", "clockwork.js");
 
 /** A fresh private home; removed by `cleanup`. */
+/** How long a start or a stop may take before the harness calls the agent hung (far above the 30 s shutdown grace). */
+const HANG_GUARD_MS = 90_000;
+
 export function tempHome(label: string): string {
   return mkdtempSync(join(tmpdir(), `cw-${label}-`));
 }
@@ -175,14 +178,24 @@ export class AgentProcess {
     child.stdout!.on("data", (d) => (agent.output += d));
     child.stderr!.on("data", (d) => (agent.output += d));
     await new Promise<void>((resolvePromise, reject) => {
+      // A guard, not a speed check: a start that never finishes fails the
+      // test with what the agent said instead of hanging the whole file.
+      const guard = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`agent did not report its start within ${HANG_GUARD_MS / 1000} s:\n${agent.output}`));
+      }, HANG_GUARD_MS);
       const onData = () => {
         if (/ agent \S+ started /.test(agent.output)) {
+          clearTimeout(guard);
           child.stdout!.off("data", onData);
           resolvePromise();
         }
       };
       child.stdout!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`agent exited with ${code} during start:\n${agent.output}`)));
+      child.once("exit", (code) => {
+        clearTimeout(guard);
+        reject(new Error(`agent exited with ${code} during start:\n${agent.output}`));
+      });
     });
     return agent;
   }
@@ -213,7 +226,20 @@ export class AgentProcess {
   /** SIGTERM and wait for the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
-    return this.exitCode;
+    // A guard, not a speed check: an agent that never exits after SIGTERM is
+    // killed and the test fails with its output instead of hanging the file.
+    let guard: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => {
+        this.child.kill("SIGKILL");
+        reject(new Error(`agent did not exit within ${HANG_GUARD_MS / 1000} s of SIGTERM:\n${this.output}`));
+      }, HANG_GUARD_MS);
+    });
+    try {
+      return await Promise.race([this.exitCode, hung]);
+    } finally {
+      clearTimeout(guard);
+    }
   }
 
   async kill9(): Promise<void> {
