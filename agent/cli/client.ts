@@ -71,11 +71,21 @@ export async function connect(config: Pick<Config, "socketPath" | "home">, optio
 function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null> {
   return new Promise((resolve) => {
     const socket = net.connect(path);
+    let settled = false;
     const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(null);
+      // A process whose loop was busy for longer than the timeout (loading
+      // its bundle on a loaded machine) runs this timer before it sees the
+      // connection that completed meanwhile: look once more after the poll.
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        resolve(null);
+      });
     }, timeoutMs);
     socket.once("connect", () => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.removeAllListeners("error");
       resolve(socket);
@@ -83,6 +93,8 @@ function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null>
     // ENOENT (no socket), ECONNREFUSED (a socket file nobody listens on),
     // ENOTSOCK, EACCES: in every case there is no agent we can talk to.
     socket.once("error", () => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(null);

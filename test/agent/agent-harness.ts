@@ -137,14 +137,26 @@ export class Watcher {
 
   /** Resolves once `predicate` holds over the notifications seen so far (checked after each one). */
   async until<T>(predicate: (runs: RunSummary[]) => T | undefined | false, what = "condition"): Promise<T> {
-    for (;;) {
-      const value = predicate(this.runs);
-      if (value) return value;
-      await Promise.race([new Promise<void>((wake) => this.waiters.push(wake)), this.gone]).catch((error: Error) => {
-        const last = predicate(this.runs);
-        if (last) return;
-        throw new Error(`${error.message} while waiting for ${what}`);
-      });
+    // A guard, not a speed check: a notification that never comes fails the
+    // test with what was seen instead of hanging the whole file.
+    let guard: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(new Error(`no notification satisfied it within ${HANG_GUARD_MS / 1000} s`)), HANG_GUARD_MS);
+    });
+    hung.catch(() => undefined);
+    try {
+      for (;;) {
+        const value = predicate(this.runs);
+        if (value) return value;
+        await Promise.race([new Promise<void>((wake) => this.waiters.push(wake)), this.gone, hung]).catch((error: Error) => {
+          const last = predicate(this.runs);
+          if (last) return;
+          const seen = this.runs.map((r) => `${r.id} ${r.workflowName} ${r.status}`).join(", ") || "no runs";
+          throw new Error(`${error.message} while waiting for ${what} (seen: ${seen})`);
+        });
+      }
+    } finally {
+      clearTimeout(guard);
     }
   }
 
