@@ -166,7 +166,7 @@ if (pg.cluster === null) {
       const [a, b] = team as [Member, Member];
       const store = await openPostgresStore(url);
       try {
-        const file = writeWorkflow(a.home, "slow.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "slow", steps: [shell("main", "sleep 0.3; echo done")] });\n`);
+        const file = writeWorkflow(a.home, "slow.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "slow", steps: [shell("main", "sleep 1; echo done")] });\n`);
         const registered = await cli(a.home, ["register-webhook", file, "--name", "burst", "--json"], a.env);
         assert.equal(registered.code, 0, registered.stderr);
         const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
@@ -177,6 +177,7 @@ if (pg.cluster === null) {
         const responses: Array<Promise<{ status: number; body: string }>> = [];
         for (let i = 0; i < 40; i++) responses.push(send(i % 2 === 0 ? a : b, i));
         await Promise.all(responses);
+        // A run takes a second, so one seen running here is still running when the kill comes.
         const startedOnB = async () => {
           for (const run of await store.runs.activeRuns()) {
             if (run.status === "running" && (await store.runs.ownerOf(run.id))?.host === "host-b") return true;

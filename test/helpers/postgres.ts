@@ -104,6 +104,13 @@ export function startPostgres(): PgStart {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", stop);
+  // A test run stopped from outside (Ctrl-C, a CI timeout) must not leave a server running.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stop();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
   const psql = (database: string, sql: string): string => {
     const result = run("psql", ["-h", dir, "-p", String(port), "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]);
     if (result.status !== 0) throw new Error(`psql: ${result.stderr}`);
