@@ -134,8 +134,11 @@ function wrap(socket: net.Socket): AgentClient {
     closed,
     close() {
       connection.dispose();
+      // end() lets what was written (a run's last report) reach the agent
+      // before the socket goes; a peer that never closes its side is cut
+      // off a moment later.
       socket.end();
-      socket.destroy();
+      setTimeout(() => socket.destroy(), 1000).unref();
     },
   };
 }
