@@ -21,10 +21,13 @@
 // run through tsx for the HTTP path). BENCH_BASELINE_ROOT=<checkout> adds
 // that checkout's HTTP path and agent as two more targets of the same run,
 // measured right after this checkout's, each agent's backlog drained before
-// the next target (part 2 is this checkout's only).
+// the next target; then both agents take the same paced load at the same
+// time, for their CPU per delivery (see sideBySide). Part 2 is this
+// checkout's only.
 //
 // Usage: npm run build && node bench/webhooks.mjs
 //   BENCH_CONNECTIONS=50 BENCH_DURATION_S=10 BENCH_RATE=500 BENCH_ROUNDS=200000 BENCH_HTTP_SHAPES=2000
+//   BENCH_SIDE_RATE=200 BENCH_SIDE_ROUNDS=3 (with BENCH_BASELINE_ROOT)
 //   (BENCH_ROUNDS=0 BENCH_HTTP_SHAPES=0 leave part 2 out)
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -399,6 +402,40 @@ async function acceptance() {
   }
 }
 
+/**
+ * Both builds' agents under the same paced load at the same time (each its
+ * own BENCH_SIDE_RATE, default 200 req/s): whatever else the machine does
+ * falls on both alike, so their CPU per delivery (accepting and executing,
+ * executors included, until the runs have finished) compares closely even
+ * on a shared machine. BENCH_SIDE_ROUNDS rounds (default 3).
+ */
+async function sideBySide() {
+  const rate = Number(process.env.BENCH_SIDE_RATE ?? 200);
+  const rounds = Number(process.env.BENCH_SIDE_ROUNDS ?? 3);
+  const rows = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(`side by side, round ${round}: ${rate} req/s to each agent at once, for ${DURATION_S} s`);
+    const before = builds.map((b) => cpuMs(b.agentPid));
+    const results = await Promise.all(
+      builds.map((b) => {
+        const signed = { "content-type": "application/json", "x-clockwork-signature": b.signature };
+        return paced(`clockwork agent${b.label}`, b.agentUrl, signed, rate, DURATION_S, (text) => b.runIds.push(JSON.parse(text).run_id));
+      }),
+    );
+    await Promise.all(builds.map((b) => b.drain()));
+    for (const [i, b] of builds.entries()) {
+      const { label, p50, p99, total2xx } = results[i];
+      rows.push({ round, label, p50, p99, total2xx, "CPU µs/req": Math.round(((cpuMs(b.agentPid) - before[i]) * 1000) / total2xx) });
+    }
+  }
+  console.log(`\nBoth agents at once, ${rate} req/s each, evenly paced, ${DURATION_S} s per round (CPU until each agent's runs finished)`);
+  console.table(rows);
+  for (const { label } of rows.slice(0, builds.length)) {
+    const cpu = rows.filter((r) => r.label === label).map((r) => r["CPU µs/req"]);
+    console.log(`${label}: CPU per delivery, median of ${cpu.length} rounds: ${median(cpu)} µs`);
+  }
+}
+
 /** Each way a signature can be wrong (and the right one), as request headers. */
 function signatureShapes(secret) {
   const good = createHmac("sha256", secret).update(body).digest("hex");
@@ -467,6 +504,7 @@ try {
   // ---- 1. acceptance ----
   for (const [n, build] of builds.entries()) await startBuild(build, n);
   await acceptance();
+  if (builds.length > 1) await sideBySide();
   // ---- 2. failure shapes (this checkout's) ----
   if (ROUNDS > 0) await shapesInProcess(builds[0].secret);
   if (HTTP_SHAPES > 0) await shapesOverHttp(builds[0].secret, builds[0].agentUrl);
