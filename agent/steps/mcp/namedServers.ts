@@ -11,13 +11,16 @@ export interface NamedServerProblem {
   message: string;
 }
 
-/** What is wrong with the servers the steps name; mcp.json is read only when a step names one. */
-export function namedServerProblems(steps: readonly StepSpec[], file: string = mcpConfigPath()): NamedServerProblem[] {
+/**
+ * What is wrong with the servers the steps name; mcp.json is located and
+ * read only when a step names one (this runs for every run's workflow).
+ */
+export function namedServerProblems(steps: readonly StepSpec[], file?: string): NamedServerProblem[] {
   const problems: NamedServerProblem[] = [];
   let config: McpConfigFile | Error | undefined;
   steps.forEach((step, index) => {
     if (step.kind !== "mcp" || typeof step.options.server !== "string") return;
-    config ??= readOrError(file);
+    config ??= readOrError(file ?? mcpConfigPath());
     try {
       if (config instanceof Error) throw config;
       namedServer(config, step.options.server);
