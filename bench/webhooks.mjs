@@ -19,9 +19,10 @@
 //
 // BENCH_ROOT=<checkout> measures another checkout (built there; its sources
 // run through tsx for the HTTP path). BENCH_BASELINE_ROOT=<checkout> adds
-// that checkout's HTTP path and agent as two more targets of the same run,
+// that checkout's HTTP path and agent as two more targets of the same run
+// (several checkouts separated by commas: each is added, named by commit),
 // measured right after this checkout's, each agent's backlog drained before
-// the next target; then both agents take the same paced load at the same
+// the next target; then every agent takes the same paced load at the same
 // time, for their CPU per delivery (see sideBySide). Part 2 is this
 // checkout's only.
 //
@@ -29,7 +30,7 @@
 //   BENCH_CONNECTIONS=50 BENCH_DURATION_S=10 BENCH_RATE=500 BENCH_ROUNDS=200000 BENCH_HTTP_SHAPES=2000
 //   BENCH_SIDE_RATE=200 BENCH_SIDE_ROUNDS=3 (with BENCH_BASELINE_ROOT)
 //   (BENCH_ROUNDS=0 BENCH_HTTP_SHAPES=0 leave part 2 out)
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request, Agent } from "node:http";
@@ -48,7 +49,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200_000);
 const HTTP_SHAPES = Number(process.env.BENCH_HTTP_SHAPES ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const builds = [{ label: "", root: benchRoot }];
-if (process.env.BENCH_BASELINE_ROOT) builds.push({ label: " (baseline)", root: resolve(process.env.BENCH_BASELINE_ROOT) });
+// Several baselines, separated by commas, are named by their commits.
+const baselines = (process.env.BENCH_BASELINE_ROOT ?? "").split(",").filter(Boolean).map((root) => resolve(root));
+for (const root of baselines) {
+  builds.push({ label: baselines.length === 1 ? " (baseline)" : ` (baseline ${commitOf(root)})`, root });
+}
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 const home = mkdtempSync(join(tmpdir(), "cw-bench-webhooks-"));
@@ -161,6 +166,12 @@ function cpuMs(pid) {
     }
   }
   return (ticks * 1000) / 100; // USER_HZ
+}
+
+/** CPU time (user + system, ms) of the process alone, without its executors. */
+function ownCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ
 }
 
 function startProcess(args, options) {
@@ -328,6 +339,15 @@ async function startBuild(build, n) {
   };
 }
 
+/** The short commit a checkout is at, to name it in the tables. */
+function commitOf(root) {
+  try {
+    return execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return root;
+  }
+}
+
 /** Every run id the agent answered must be a row, and every run must end. */
 function lostRuns(build) {
   const exists = build.db.prepare("SELECT status FROM runs WHERE id = ?");
@@ -403,7 +423,7 @@ async function acceptance() {
 }
 
 /**
- * Both builds' agents under the same paced load at the same time (each its
+ * Every build's agent under the same paced load at the same time (each its
  * own BENCH_SIDE_RATE, default 200 req/s): whatever else the machine does
  * falls on both alike, so their CPU per delivery (accepting and executing,
  * executors included, until the runs have finished) compares closely even
@@ -415,7 +435,7 @@ async function sideBySide() {
   const rows = [];
   for (let round = 1; round <= rounds; round++) {
     log(`side by side, round ${round}: ${rate} req/s to each agent at once, for ${DURATION_S} s`);
-    const before = builds.map((b) => cpuMs(b.agentPid));
+    const before = builds.map((b) => [cpuMs(b.agentPid), ownCpuMs(b.agentPid)]);
     const results = await Promise.all(
       builds.map((b) => {
         const signed = { "content-type": "application/json", "x-clockwork-signature": b.signature };
@@ -425,14 +445,25 @@ async function sideBySide() {
     await Promise.all(builds.map((b) => b.drain()));
     for (const [i, b] of builds.entries()) {
       const { label, p50, p99, total2xx } = results[i];
-      rows.push({ round, label, p50, p99, total2xx, "CPU µs/req": Math.round(((cpuMs(b.agentPid) - before[i]) * 1000) / total2xx) });
+      const perDelivery = (now, then) => Math.round(((now - then) * 1000) / total2xx);
+      rows.push({
+        round,
+        label,
+        p50,
+        p99,
+        total2xx,
+        "CPU µs/req": perDelivery(cpuMs(b.agentPid), before[i][0]),
+        "agent alone µs/req": perDelivery(ownCpuMs(b.agentPid), before[i][1]),
+      });
     }
   }
-  console.log(`\nBoth agents at once, ${rate} req/s each, evenly paced, ${DURATION_S} s per round (CPU until each agent's runs finished)`);
+  console.log(`\nEvery agent at once, ${rate} req/s each, evenly paced, ${DURATION_S} s per round (CPU until each agent's runs finished)`);
   console.table(rows);
   for (const { label } of rows.slice(0, builds.length)) {
-    const cpu = rows.filter((r) => r.label === label).map((r) => r["CPU µs/req"]);
-    console.log(`${label}: CPU per delivery, median of ${cpu.length} rounds: ${median(cpu)} µs`);
+    const mine = rows.filter((r) => r.label === label);
+    const cpu = mine.map((r) => r["CPU µs/req"]);
+    const alone = mine.map((r) => r["agent alone µs/req"]);
+    console.log(`${label}: CPU per delivery, median of ${cpu.length} rounds: ${median(cpu)} µs (the agent alone ${median(alone)} µs)`);
   }
 }
 

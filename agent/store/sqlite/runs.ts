@@ -37,6 +37,11 @@ import {
 } from "./runRows";
 
 export const DEFAULT_LIST_LIMIT = 20;
+// Built once: the statement cache is keyed by the text, and a text rebuilt
+// on every call is hashed again on every call (each run reads its row a
+// few times).
+const SUMMARY_BY_ID = `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`;
+const RUN_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
 export class RunStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
@@ -113,7 +118,7 @@ export class RunStore {
 
   /** The run with exactly this id. */
   getSummary(id: string): RunSummary | undefined {
-    const row = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    const row = this.sql(SUMMARY_BY_ID).get(id) as RunRow | undefined;
     return row && toSummary(row);
   }
 
@@ -139,7 +144,7 @@ export class RunStore {
   /** The run, its trigger context and every recorded step. */
   getRun(idOrPrefix: string): RunRecord {
     const id = this.resolveId(idOrPrefix);
-    const row = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow;
+    const row = this.sql(RUN_BY_ID).get(id) as RunRow;
     return { ...toSummary(row), trigger: parseContext(row.trigger_context ?? "{}"), steps: this.getSteps(id) };
   }
 
