@@ -103,10 +103,14 @@ function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null>
 }
 
 function wrap(socket: net.Socket): AgentClient {
-  const connection: MessageConnection = createMessageConnection(
-    new SocketMessageReader(socket),
-    new SocketMessageWriter(socket),
-  );
+  const reader = new SocketMessageReader(socket);
+  // The reader's watchdog for a message that stops half-way re-arms itself
+  // every 10 s for as long as the message stays incomplete, and disposing
+  // the connection does not stop it: a command that closed its connection
+  // while a notification was arriving never exited. Nothing here listens
+  // for partial messages.
+  reader.partialMessageTimeout = 0;
+  const connection: MessageConnection = createMessageConnection(reader, new SocketMessageWriter(socket));
   let closedResolve!: () => void;
   const closed = new Promise<void>((resolve) => (closedResolve = resolve));
   connection.onClose(() => closedResolve());

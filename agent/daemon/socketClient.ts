@@ -58,6 +58,10 @@ export function acceptClient(socket: net.Socket, id: number, deps: SocketClientD
 
 function openConnection(socket: net.Socket): Connection {
   const reader = new StreamMessageReader(socket);
+  // A client that hangs up half-way through a message would otherwise leave
+  // the reader's re-arming partial-message timer, and the connection it
+  // holds, in the agent for good.
+  reader.partialMessageTimeout = 0;
   const writer = new StreamMessageWriter(socket);
   const close = () => socket.destroy();
   // The library's own watchdog exits the process on `exit` or when the

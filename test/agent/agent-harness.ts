@@ -58,10 +58,21 @@ export function cli(home: string, args: string[], env: NodeJS.ProcessEnv = {}, c
     const child = spawn(process.execPath, [bundle, ...args], { env: baseEnv(home, env), cwd: cwd ?? home });
     let stdout = "";
     let stderr = "";
+    // A command that never ends fails its test with what it printed, instead of the whole file timing out silently.
+    const guard = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`clockwork ${args.join(" ")} did not exit within ${HANG_GUARD_MS / 1000} s\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, HANG_GUARD_MS);
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
+    child.on("error", (error) => {
+      clearTimeout(guard);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      resolvePromise({ code, stdout, stderr });
+    });
   });
 }
 

@@ -20,10 +20,29 @@ export interface CliOptions {
   script?: string;
 }
 
-/** Runs `clockwork <args>` to completion. */
-export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+/** Far longer than any command a test runs: past it, the command is called hung. */
+const HANG_GUARD_MS = 120_000;
+
+/**
+ * Runs `clockwork <args>` to completion. A command that never ends fails
+ * its test with what it printed, instead of the whole file timing out
+ * with nothing to show.
+ */
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   const child = startCli(args, options);
-  return child.exited.then(({ code, signal }) => ({ code, signal, stdout: child.stdout, stderr: child.stderr }));
+  let guard: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    guard = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`clockwork ${args.join(" ")} did not exit within ${HANG_GUARD_MS / 1000} s\nstdout: ${child.stdout}\nstderr: ${child.stderr}`));
+    }, HANG_GUARD_MS);
+  });
+  try {
+    const { code, signal } = await Promise.race([child.exited, hung]);
+    return { code, signal, stdout: child.stdout, stderr: child.stderr };
+  } finally {
+    clearTimeout(guard);
+  }
 }
 
 /** Like runCli, then JSON.parse of stdout; throws with stderr when the command failed or printed no JSON. */
