@@ -378,5 +378,52 @@ if (pg.cluster === null) {
         await store.close();
       }
     });
+
+    test("a run trigger reacts exactly once to each watched run, whichever agent finished it (every agent hears every finish)", async () => {
+      const url = cluster.createDatabase("runtrig");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const [a, b] = team as [Member, Member];
+      const store = await openPostgresStore(url);
+      const PER_HOST = 4;
+      try {
+        const upstream = writeWorkflow(a.home, "upstream.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "upstream", steps: [shell("main", "exit 3")] });\n`);
+        const notify = writeWorkflow(a.home, "notify.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "notify", steps: [shell("main", "true")] });\n`);
+        // One webhook pinned to each host, so the watched runs finish on both agents.
+        const secrets: string[] = [];
+        for (const host of ["host-a", "host-b"]) {
+          const registered = await cli(a.home, ["register-webhook", upstream, "--name", `up-${host}`, "--pin", host, "--json"], a.env);
+          assert.equal(registered.code, 0, registered.stderr);
+          secrets.push((JSON.parse(registered.stdout) as { secret: string }).secret);
+        }
+        const onRun = await cli(a.home, ["register-on-run", notify, "--workflow", "upstream", "--name", "notify"], a.env);
+        assert.equal(onRun.code, 0, onRun.stderr);
+
+        for (let i = 0; i < PER_HOST; i++) {
+          for (const [n, host] of ["host-a", "host-b"].entries()) {
+            // Delivered to the other host's agent: accepted there, executed where pinned.
+            const answer = await post(`${(n === 0 ? b : a).status.httpUrl}/webhook/up-${host}`, "{}", secrets[n]!);
+            assert.equal(answer.status, 202, answer.body);
+          }
+        }
+        await a.watcher.until(
+          (runs) => runs.filter((r) => r.triggerName === "notify" && r.status === "success").length >= 2 * PER_HOST || undefined,
+          "a notify run for every failed upstream run",
+        );
+        // Stopped gracefully, each agent has decided about every run it finished: whatever it started is a row now.
+        await stopTeam(team);
+
+        const upstreamRuns = (await store.runs.listRuns({ workflow: "upstream", limit: 1000 })).filter((r) => r.status === "failed");
+        assert.equal(upstreamRuns.length, 2 * PER_HOST);
+        assert.deepEqual([...new Set((await executors(store, upstreamRuns)).values())].sort(), ["host-a", "host-b"]);
+        const reactions = await store.runs.listRuns({ trigger: "notify", limit: 1000 });
+        const reactedTo = await Promise.all(reactions.map(async (r) => (await store.runs.getRun(r.id)).trigger.run?.id));
+        assert.equal(reactions.length, 2 * PER_HOST, "one reaction per watched run, none twice");
+        assert.deepEqual(reactedTo.sort(), upstreamRuns.map((r) => r.id).sort());
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+      }
+    });
   });
 }
