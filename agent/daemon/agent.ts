@@ -25,7 +25,7 @@ import { leaseFromEnv, startHeartbeat } from "./heartbeat";
 import { startTeamMode, teamOwnerAlive } from "./teamMode";
 import { thisHost } from "../store/host";
 import { acquireLock, isPidAlive, type HeldLock } from "./lock";
-import { adoptQueuedRuns, AGENT_ORPHAN_REASON, failOrphanRuns, ownerFor } from "../runner/orphans";
+import { adoptQueuedRuns, AGENT_ORPHAN_REASON, endLeftoverProcesses, failOrphanRuns, ownerFor } from "../runner/orphans";
 import { LogFile } from "./logFile";
 import { retentionDaysFromEnv, startRetention } from "./retention";
 import { backfill } from "./backfill";
@@ -216,6 +216,9 @@ async function recoverRuns(parts: {
     log("warn", `run ${run.id} (${run.workflowName}) was left in progress by a process that is gone: marked failed (${run.error})`);
     events.emit("run:finished", run);
   }
+  // Runs another machine's agent failed for a lost agent of this one: their processes are only ours to end.
+  const leftover = await endLeftoverProcesses(store.runs);
+  if (leftover > 0) log("warn", `ended ${leftover} step process${leftover === 1 ? "" : "es"} left running by runs another agent took over`);
   // In team mode queued runs are the shared queue's: taken as slots free up (teamQueue.ts).
   const resumed = unsafeNoLock || team ? [] : await adoptQueuedRuns(store.runs, owner);
   await removeDeadAgents(store);

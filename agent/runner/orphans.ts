@@ -121,3 +121,20 @@ export async function adoptQueuedRuns(store: RunRepository, agent: Owner): Promi
   }
   return adopted;
 }
+
+/**
+ * Ends the step processes that finished runs of this machine left behind:
+ * runs an agent on another machine failed after their own agent was lost
+ * (team mode), which only a process here can end. Returns how many
+ * processes it ended.
+ */
+export async function endLeftoverProcesses(store: RunRepository, host: string = thisHost()): Promise<number> {
+  let ended = 0;
+  const runs = new Set<string>();
+  for (const group of await store.leftoverProcesses(host)) {
+    ended += endRecordedGroup(group.pgid, group.identity);
+    runs.add(group.runId);
+  }
+  for (const runId of runs) await store.forgetProcesses(runId);
+  return ended;
+}

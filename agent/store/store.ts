@@ -100,6 +100,13 @@ export interface RunProcess {
   identity: string;
 }
 
+/** A process group a finished run still records (see `leftoverProcesses`). */
+export interface LeftoverProcess {
+  runId: string;
+  pgid: number;
+  identity: string;
+}
+
 export interface RunRepository {
   insertRun(run: NewRun): Promise<RunSummary>;
   /** The run with exactly this id. */
@@ -150,6 +157,16 @@ export interface RunRepository {
   /** The run ended that group itself. */
   forgetRunProcess(runId: string, pgid: number): Promise<void>;
   runProcesses(runId: string): Promise<RunProcess[]>;
+  /**
+   * Process groups that finished runs executed on `host` still record. A
+   * run's own agent ends its groups before it finishes the run; these were
+   * finished by an agent on another machine (team mode: it took over for a
+   * lost agent), which could not end them. Served by an index on recorded
+   * groups, so it does not read every step.
+   */
+  leftoverProcesses(host: string): Promise<LeftoverProcess[]>;
+  /** Forgets every process group `runId` recorded (they were ended, or are gone). */
+  forgetProcesses(runId: string): Promise<void>;
   /** Appends log chunks and hands them back with their sequence numbers. */
   appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]>;
   logsAfter(runId: string, afterSeq: number, limit?: number): Promise<LogChunk[]>;

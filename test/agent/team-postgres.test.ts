@@ -5,7 +5,7 @@
 // leases behave as on separate machines.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -58,6 +58,30 @@ async function executors(store: Store, runs: RunSummary[]): Promise<Map<string, 
   const hosts = new Map<string, string>();
   for (const run of runs) hosts.set(run.id, (await store.runs.ownerOf(run.id))?.host ?? "none");
   return hosts;
+}
+
+/** The processes of group `pgid` that have not exited (a zombie has). */
+function liveMembers(pgid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return fields[0] !== "Z" && Number(fields[2]) === pgid ? [Number(name)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Another process's exit (or a row another process writes) sends us no event: look again every few milliseconds, up to a hang guard. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const giveUp = Date.now() + 30_000;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) throw new Error(`${what}: not within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function post(url: string, body: string, secret: string): Promise<{ status: number; body: string }> {
@@ -373,6 +397,41 @@ if (pg.cluster === null) {
         const runs = (await store.runs.listRuns({ trigger: "local", limit: 1000 })).filter((r) => r.status === "success");
         assert.deepEqual([...new Set((await executors(store, runs)).values())], ["host-b"]);
       } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+      }
+    });
+
+    test("kill -9 of an agent mid-step: another host fails the run, and the step's processes end when an agent of their host starts", async () => {
+      const url = cluster.createDatabase("leftover");
+      const team = await startTeam(url, ["host-a", "host-b"]);
+      const [a, b] = team as [Member, Member];
+      const store = await openPostgresStore(url);
+      let restarted: AgentProcess | undefined;
+      try {
+        const file = writeWorkflow(a.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "sleep 600")] });\n`);
+        const registered = await cli(a.home, ["register-webhook", file, "--name", "long", "--pin", "host-a", "--json"], a.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const answer = await post(`${b.status.httpUrl}/webhook/long`, "{}", secret);
+        assert.equal(answer.status, 202, answer.body);
+        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        await until(async () => (await store.runs.stepProcesses(runId)).length > 0, "the step's process group recorded");
+        const [group] = await store.runs.stepProcesses(runId);
+        assert.ok(liveMembers(group!.pgid).length > 0, "the step runs");
+
+        await a.agent.kill9();
+        const failed = await b.watcher.until((runs) => runs.find((r) => r.id === runId && r.status === "failed"), "host-b taking over");
+        assert.match(failed.error ?? "", /taken over by agent \S+ on host-b/);
+        assert.ok(liveMembers(group!.pgid).length > 0, "host-b cannot end another machine's processes");
+
+        restarted = await AgentProcess.start(a.home, a.env);
+        await until(() => liveMembers(group!.pgid).length === 0, "the leftover step process ended");
+        assert.deepEqual(await store.runs.leftoverProcesses("host-a"), []);
+        assert.match(restarted.output, /ended \d+ step process(es)? left running by runs another agent took over/);
+      } finally {
+        await restarted?.stop().catch(() => undefined);
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);
         await store.close();

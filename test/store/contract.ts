@@ -211,6 +211,39 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         await store.runs.finishRun(run.id, "success");
       });
 
+      test("groups a finished run still records are listed for its host only, and gone once forgotten", async () => {
+        const elsewhere: Owner = { ...owner, id: "agent:elsewhere", host: "other-host" };
+        // Failed by another agent while its step ran: the group stays recorded.
+        const lost = await store.runs.insertRun({ workflowName: "p", workflowFile: "/p.ts", triggerKind: "manual", status: "running", owner });
+        await store.runs.recordStep(lost.id, { ...step(0, "s", null, "running"), finishedAt: null });
+        await store.runs.recordStepProcess(lost.id, 0, 555, "boot:5");
+        await store.runs.recordRunProcess(lost.id, 556, "boot:6");
+        // Still running here, and a lost run of another host: neither is listed.
+        const live = await store.runs.insertRun({ workflowName: "p", workflowFile: "/p.ts", triggerKind: "manual", status: "running", owner });
+        await store.runs.recordStep(live.id, { ...step(0, "s", null, "running"), finishedAt: null });
+        await store.runs.recordStepProcess(live.id, 0, 557, "boot:7");
+        const other = await store.runs.insertRun({ workflowName: "p", workflowFile: "/p.ts", triggerKind: "manual", status: "running", owner: elsewhere });
+        await store.runs.recordStep(other.id, { ...step(0, "s", null, "running"), finishedAt: null });
+        await store.runs.recordStepProcess(other.id, 0, 558, "boot:8");
+        await store.runs.finishRun(lost.id, "failed", "interrupted: taken over");
+        await store.runs.finishRun(other.id, "failed", "interrupted: taken over");
+
+        const listed = await store.runs.leftoverProcesses(owner.host);
+        assert.deepEqual(
+          listed.map((p) => [p.runId, p.pgid, p.identity]).sort(),
+          [
+            [lost.id, 555, "boot:5"],
+            [lost.id, 556, "boot:6"],
+          ],
+        );
+        await store.runs.forgetProcesses(lost.id);
+        assert.deepEqual(await store.runs.leftoverProcesses(owner.host), []);
+        assert.deepEqual((await store.runs.leftoverProcesses("other-host")).map((p) => p.pgid), [558]);
+        await store.runs.forgetProcesses(other.id);
+        await store.runs.finishRun(live.id, "success");
+        await store.runs.forgetProcesses(live.id);
+      });
+
       test("a delivery id finds the earlier run within the window only", async () => {
         const trigger = await store.triggers.create({ name: "gh", type: "webhook", workflowFile: "/g.ts", workflowName: "g", config: { headers: [], maxBodyBytes: 1024 }, secret: "s".repeat(32) });
         const run = await store.runs.insertRun({ workflowName: "g", workflowFile: "/g.ts", triggerKind: "webhook", triggerId: trigger.id, deliveryId: "d-1", context: { body: { a: 1 } } });

@@ -10,7 +10,7 @@ import { conflict, invalid, notFound } from "../../errors";
 import type { ListRunsParams, LogChunk, RunRecord, RunStatus, RunSummary, RunTriggerKind, StepRecord, TriggerContext } from "../../protocol";
 import { newRunId, RUN_ID_CHARS } from "../ids";
 import { iso, parseContext, toLogChunk, toStep, toSummary, type LogRow, type RunRow, type StepRow } from "../sqlite/runRows";
-import type { ActiveRun, Clock, FinishStatus, InstantRun, NewLogChunk, NewRun, Owner, RunProcess, RunRepository, StepProcess } from "../store";
+import type { ActiveRun, Clock, FinishStatus, InstantRun, LeftoverProcess, NewLogChunk, NewRun, Owner, RunProcess, RunRepository, StepProcess } from "../store";
 import { text, transaction, TRIGGER_LOCK_SQL, type Pool, type Queryable } from "./db";
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -354,6 +354,25 @@ export class PgRunStore implements RunRepository {
   async runProcesses(runId: string): Promise<RunProcess[]> {
     const { rows } = await this.pool.query<RunProcess>(`SELECT pgid, identity FROM run_processes WHERE run_id = $1 ORDER BY pgid`, [runId]);
     return rows;
+  }
+
+  async leftoverProcesses(host: string): Promise<LeftoverProcess[]> {
+    const { rows } = await this.pool.query<LeftoverProcess>(
+      `SELECT s.run_id AS "runId", s.pgid, s.pgid_identity AS identity FROM run_steps s JOIN runs r ON r.id = s.run_id
+        WHERE s.pgid IS NOT NULL AND s.pgid_identity IS NOT NULL AND r.owner_host = $1 AND r.status NOT IN ('queued', 'running')
+       UNION ALL
+       SELECT p.run_id, p.pgid, p.identity FROM run_processes p JOIN runs r ON r.id = p.run_id
+        WHERE r.owner_host = $1 AND r.status NOT IN ('queued', 'running')`,
+      [host],
+    );
+    return rows;
+  }
+
+  async forgetProcesses(runId: string): Promise<void> {
+    await transaction(this.pool, async (client) => {
+      await client.query(`UPDATE run_steps SET pgid = NULL, pgid_identity = NULL WHERE run_id = $1 AND pgid IS NOT NULL`, [runId]);
+      await client.query(`DELETE FROM run_processes WHERE run_id = $1`, [runId]);
+    });
   }
 
   instantRuns(triggerId: number, fromMs: number, toMs: number): Promise<InstantRun[]> {

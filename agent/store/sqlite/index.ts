@@ -180,6 +180,8 @@ const RUN_METHODS = [
   "recordRunProcess",
   "forgetRunProcess",
   "runProcesses",
+  "leftoverProcesses",
+  "forgetProcesses",
   "appendLogs",
   "logsAfter",
   "instantRuns",

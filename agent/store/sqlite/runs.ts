@@ -19,7 +19,7 @@ import type {
   TriggerContext,
 } from "../../protocol";
 import type Database from "better-sqlite3";
-import type { ActiveRun, Clock, FinishStatus, InstantRun, NewLogChunk, NewRun, Owner, RunProcess, StepProcess } from "../store";
+import type { ActiveRun, Clock, FinishStatus, InstantRun, LeftoverProcess, NewLogChunk, NewRun, Owner, RunProcess, StepProcess } from "../store";
 import type { Db } from "./db";
 import { newRunId, RUN_ID_CHARS } from "../ids";
 import {
@@ -353,6 +353,24 @@ export class RunStore {
 
   forgetRunProcess(runId: string, pgid: number): void {
     this.sql(`DELETE FROM run_processes WHERE run_id = ? AND pgid = ?`).run(runId, pgid);
+  }
+
+  leftoverProcesses(host: string): LeftoverProcess[] {
+    return this.sql(
+      `SELECT s.run_id AS runId, s.pgid, s.pgid_identity AS identity
+         FROM run_steps s INDEXED BY run_steps_with_process JOIN runs r ON r.id = s.run_id
+        WHERE s.pgid IS NOT NULL AND s.pgid_identity IS NOT NULL AND r.owner_host = ? AND r.status NOT IN ('queued', 'running')
+       UNION ALL
+       SELECT p.run_id, p.pgid, p.identity FROM run_processes p JOIN runs r ON r.id = p.run_id
+        WHERE r.owner_host = ? AND r.status NOT IN ('queued', 'running')`,
+    ).all(host, host) as LeftoverProcess[];
+  }
+
+  forgetProcesses(runId: string): void {
+    this.db.transaction(() => {
+      this.sql(`UPDATE run_steps SET pgid = NULL, pgid_identity = NULL WHERE run_id = ? AND pgid IS NOT NULL`).run(runId);
+      this.sql(`DELETE FROM run_processes WHERE run_id = ?`).run(runId);
+    })();
   }
 
   runProcesses(runId: string): RunProcess[] {

@@ -3,5 +3,6 @@
 // shipped is never edited; a change is a new file.
 import m001 from "./001_init";
 import m002 from "./002_recovery_and_lookups";
+import m003 from "./003_leftover_processes";
 
-export const migrations: readonly string[] = [m001, m002];
+export const migrations: readonly string[] = [m001, m002, m003];

@@ -6,8 +6,9 @@ import m003 from "./003_store_interface";
 import m004 from "./004_run_processes";
 import m005 from "./005_recovery";
 import m006 from "./006_trigger_lookups";
+import m007 from "./007_leftover_processes";
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007];
 
 /** The first `version` migrations: for tests that build a store as an older version left it. */
 export function migrationsUpTo(version: number): readonly string[] {
