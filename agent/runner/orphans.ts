@@ -98,6 +98,8 @@ export async function failOrphanRuns(store: RunRepository, options: OrphanOption
     const reason = !byAgent ? orphanReason(owner.pid) : options.team ? lostAgentReason(owner) : AGENT_ORPHAN_REASON;
     const note = ended > 0 ? `; ${ended} step process${ended === 1 ? " it left running was" : "es it left running were"} ended first` : "";
     const summary = await store.finishRun(run.id, "failed", reason + note);
+    // Ended here: nothing is left for a later start to end (endLeftoverProcesses).
+    await store.forgetProcesses(run.id);
     if (summary) failed.push(summary);
   }
   return failed;
