@@ -21,6 +21,9 @@ import {
 } from "../store";
 import { transaction, type Pool } from "./db";
 
+/** How many records `list` builds at once (each is a query or two). */
+const RECORDS_AT_ONCE = 100;
+
 /** Triggers per INSERT of a bulk registration: the statement's arrays stay a few megabytes. */
 const INSERT_CHUNK = 5000;
 
@@ -175,7 +178,14 @@ export class PgTriggerStore implements TriggerRepository {
 
   async list(type?: TriggerType): Promise<TriggerRecord[]> {
     const rows = await this.rows(type);
-    return Promise.all(rows.map((row) => this.toRecord(row)));
+    // Each record reads its last run (a schedule its missed report too): a
+    // chunk of records at a time, so that listing 100,000 triggers does not
+    // queue 200,000 queries on the pool at once.
+    const records: TriggerRecord[] = [];
+    for (let i = 0; i < rows.length; i += RECORDS_AT_ONCE) {
+      records.push(...(await Promise.all(rows.slice(i, i + RECORDS_AT_ONCE).map((row) => this.toRecord(row)))));
+    }
+    return records;
   }
 
   async record(name: string): Promise<TriggerRecord> {
