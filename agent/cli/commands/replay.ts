@@ -5,8 +5,6 @@
 // the run it replays; with none it runs here, in this terminal, like
 // `clockwork run`.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { loadConfig } from "../../config";
 import { invalid, messageOf } from "../../errors";
 import { ReplayRun, type RunSummary } from "../../protocol";
@@ -18,7 +16,7 @@ import { startUserCode, takeEarlyUserCode } from "../earlyExecutor";
 import { colour, printJson } from "../output";
 import { runResultLine } from "../runFormat";
 import { RunFollower } from "../runFollow";
-import { executeHere } from "./run";
+import { bodyText, executeHere } from "./run";
 
 interface ReplayOptions {
   body?: string;
@@ -105,15 +103,7 @@ async function replayHere(id: string, body: unknown, options: ReplayOptions): Pr
 
 /** `--body`: JSON, given inline, from a file (@file) or from standard input (@-). */
 export function parseJsonBody(value: string): unknown {
-  let text = value;
-  if (value.startsWith("@")) {
-    const source = value.slice(1);
-    try {
-      text = source === "-" ? readFileSync(0, "utf8") : readFileSync(resolve(source), "utf8");
-    } catch (error) {
-      throw invalid(`--body ${value}: cannot read ${source === "-" ? "standard input" : source} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
-    }
-  }
+  const text = bodyText(value);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -163,17 +163,20 @@ function preview(output: string): string {
   return [...lines.slice(0, PREVIEW_LINES), colour.dim(`… ${lines.length - PREVIEW_LINES} more lines (clockwork show has them all)`)].join("\n");
 }
 
+/** The text `--body` gives: inline, from a file (@file) or from standard input (@-). */
+export function bodyText(value: string): string {
+  if (!value.startsWith("@")) return value;
+  const source = value.slice(1);
+  try {
+    return source === "-" ? readFileSync(0, "utf8") : readFileSync(resolve(source), "utf8");
+  } catch (error) {
+    throw invalid(`--body ${value}: cannot read ${source === "-" ? "standard input" : source} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+  }
+}
+
 /** `--body`: JSON is parsed, anything else is kept as text (as a webhook body would be). */
 export function parseBody(value: string): unknown {
-  let text = value;
-  if (value.startsWith("@")) {
-    const source = value.slice(1);
-    try {
-      text = source === "-" ? readFileSync(0, "utf8") : readFileSync(resolve(source), "utf8");
-    } catch (error) {
-      throw invalid(`--body ${value}: cannot read ${source === "-" ? "standard input" : source} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
-    }
-  }
+  const text = bodyText(value);
   try {
     return JSON.parse(text) as unknown;
   } catch {

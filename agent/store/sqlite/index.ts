@@ -35,8 +35,41 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const runStore = new RunStore(db, clock);
   const triggerStore = new TriggerStore(db, options, clock);
   const agentStore = new AgentStore(db);
+  const { claimTx, admitTx, admitInstantsTx } = atomicOperations(db, runStore, clock);
   let closed = false;
 
+  return {
+    backend: { kind: "sqlite", location: file },
+    runs: asyncView(runStore, RUN_METHODS) satisfies RunRepository,
+    triggers: { ...asyncView(triggerStore, TRIGGER_METHODS), list: (type) => listInPages(triggerStore, type) } satisfies TriggerRepository,
+    agents: asyncView(agentStore, AGENT_METHODS) satisfies AgentRepository,
+    claimInstant: (claim) =>
+      settle(() => {
+        try {
+          return claimTx.immediate(claim);
+        } catch (error) {
+          if (error === NOT_OURS) return undefined;
+          throw error;
+        }
+      }),
+    admit: (requests) => settle(() => admitTx.immediate(requests)),
+    admitInstants: (requests) => settle(() => admitInstantsTx.immediate(requests)),
+    close: () =>
+      settle(() => {
+        if (closed) return;
+        closed = true;
+        db.close();
+      }),
+  };
+}
+
+const NOT_OURS = Symbol("not ours");
+
+/**
+ * The store's atomic operations, each one better-sqlite3 transaction: no
+ * `await` can come between its statements, so nothing interleaves.
+ */
+function atomicOperations(db: Db, runStore: RunStore, clock: Clock) {
   const admitOne = (request: AdmissionRequest): Admission => {
     const { overlap, ...run } = request;
     const active = needsActiveCount(overlap, run.triggerName) ? countActiveOf(db, run.triggerName!) : { running: 0, queued: 0 };
@@ -96,32 +129,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     }),
   );
 
-  return {
-    backend: { kind: "sqlite", location: file },
-    runs: asyncView(runStore, RUN_METHODS) satisfies RunRepository,
-    triggers: { ...asyncView(triggerStore, TRIGGER_METHODS), list: (type) => listInPages(triggerStore, type) } satisfies TriggerRepository,
-    agents: asyncView(agentStore, AGENT_METHODS) satisfies AgentRepository,
-    claimInstant: (claim) =>
-      settle(() => {
-        try {
-          return claimTx.immediate(claim);
-        } catch (error) {
-          if (error === NOT_OURS) return undefined;
-          throw error;
-        }
-      }),
-    admit: (requests) => settle(() => admitTx.immediate(requests)),
-    admitInstants: (requests) => settle(() => admitInstantsTx.immediate(requests)),
-    close: () =>
-      settle(() => {
-        if (closed) return;
-        closed = true;
-        db.close();
-      }),
-  };
+  return { claimTx, admitTx, admitInstantsTx };
 }
-
-const NOT_OURS = Symbol("not ours");
 
 /** Records per page of a full listing. */
 const LIST_PAGE = 500;
