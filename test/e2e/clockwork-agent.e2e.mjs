@@ -161,7 +161,9 @@ describe('Clockwork in VS Code: the agent at work in the background', { skip: e2
         headers: { 'content-type': 'application/json', 'x-clockwork-signature': signature, 'x-request-id': 'req-7' },
       });
       assert.equal(res.status, 202);
-      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'webhook gh' }).first().waitFor({ state: 'visible', timeout: UI });
+      // The delivery's run is over before the menu opens: the views stop
+      // redrawing its rows, which could otherwise move under the pointer.
+      await page.locator('.part.sidebar .monaco-list-row[aria-label*=", success,"]', { hasText: 'webhook gh' }).first().waitFor({ state: 'visible', timeout: UI });
       const row = await clockworkRow(page, 'gh');
       await contextMenu(page, row, 'Run Now…');
       const delivery = quickInput(page).row('{"action":"opened","number":42}');

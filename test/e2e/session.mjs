@@ -74,6 +74,9 @@ export async function startSession(name, files) {
       } catch (error) {
         failed = true;
         await screenshot(wb.page, screenshotsDir, `FAILED-${label}`).catch(() => {});
+        // Where only the printed output is kept, this is the screenshot.
+        const onScreen = await describeScreen(wb.page).catch((e) => `(could not read the screen: ${e.message})`);
+        console.log(`# on screen when ${label} failed:\n${onScreen}`);
         const log = tailOf(path.join(home, 'agent.log'));
         if (log) console.log(`# agent.log:\n${log}`);
         throw error;
@@ -130,6 +133,29 @@ async function stopAgent(home) {
   const deadline = Date.now() + 15_000;
   while (groupMembers(pid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   return groupMembers(pid);
+}
+
+/**
+ * The parts of the workbench a failed step usually turns on, as text: the
+ * quick input (title and rows), an open menu, a dialog, the toasts, and the
+ * rows of the Clockwork views with their accessible labels.
+ */
+async function describeScreen(page) {
+  return page.evaluate(() => {
+    const shown = (el) => el && el.offsetParent !== null;
+    const text = (el) => (el?.innerText ?? '').replace(/\s+/g, ' ').trim();
+    const lines = [];
+    const quick = document.querySelector('.quick-input-widget');
+    if (shown(quick)) {
+      lines.push(`quick input: "${text(quick.querySelector('.quick-input-title'))}", message "${text(quick.querySelector('.quick-input-message'))}"`);
+      for (const row of quick.querySelectorAll('.monaco-list-row')) lines.push(`  row: ${text(row)}`);
+    } else lines.push('quick input: hidden');
+    for (const item of document.querySelectorAll('.context-view .monaco-menu .action-menu-item')) if (shown(item)) lines.push(`menu item: ${text(item)}`);
+    for (const box of document.querySelectorAll('.monaco-dialog-box')) if (shown(box)) lines.push(`dialog: ${text(box)}`);
+    for (const toast of document.querySelectorAll('.notifications-toasts .notification-toast')) if (shown(toast)) lines.push(`toast: ${text(toast)}`);
+    for (const row of document.querySelectorAll('.part.sidebar .monaco-list-row')) lines.push(`sidebar row: ${row.getAttribute('aria-label') ?? text(row)}`);
+    return lines.join('\n');
+  });
 }
 
 export function tailOf(file, lines = 30) {
