@@ -11,6 +11,7 @@ import { messageOf } from "../errors";
 import type { Events } from "../events";
 import type { LogChunk, RunSummary } from "../protocol";
 import type { Store, TeamMessage, TeamStore } from "../store";
+import { RunsHeard } from "./teamCatchUp";
 
 export interface TeamRelayDeps {
   team: TeamStore;
@@ -27,6 +28,7 @@ const RUN_EVENTS = ["run:queued", "run:started", "run:finished"] as const;
 /** Starts relaying both ways; resolves once listening, with the function that stops it. */
 export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise<void>> {
   const { team, events } = deps;
+  const heard = new RunsHeard();
   // A remote event emitted here is not sent back out.
   const send = (message: TeamMessage) => {
     if (events.relayed) return;
@@ -34,7 +36,13 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
   };
   const logs = coalesceLogs(send);
   const offs = [
-    ...RUN_EVENTS.map((name) => events.on(name, (run: RunSummary) => send({ kind: "run", event: eventKind(name), runId: run.id, run }))),
+    ...RUN_EVENTS.map((name) =>
+      events.on(name, (run: RunSummary) => {
+        if (events.relayed) return;
+        heard.localRun(run);
+        send({ kind: "run", event: eventKind(name), runId: run.id, run });
+      }),
+    ),
     events.on("run:step", (s) => send({ kind: "step", runId: s.runId, index: s.step.index, step: s.step })),
     events.on("run:log", (chunk) => {
       if (!events.relayed) logs.add(chunk);
@@ -45,7 +53,7 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
   let chain: Promise<void> = Promise.resolve();
   const unsubscribe = await team.subscribe((message) => {
     chain = chain
-      .then(() => receive(deps, message))
+      .then(() => receive(deps, heard, message))
       .catch((error: unknown) => log(events, `team: ${message.kind} from another agent: ${messageOf(error)}`));
   });
   return async () => {
@@ -58,7 +66,7 @@ export async function startTeamRelay(deps: TeamRelayDeps): Promise<() => Promise
 
 const eventKind = (name: (typeof RUN_EVENTS)[number]) => name.slice(4) as "queued" | "started" | "finished";
 
-async function receive(deps: TeamRelayDeps, message: TeamMessage): Promise<void> {
+async function receive(deps: TeamRelayDeps, heard: RunsHeard, message: TeamMessage): Promise<void> {
   const { store, events } = deps;
   switch (message.kind) {
     case "triggers":
@@ -67,11 +75,16 @@ async function receive(deps: TeamRelayDeps, message: TeamMessage): Promise<void>
       // Changes announced while this agent was not listening were missed: every trigger may have changed.
       const names = (await store.triggers.rows()).map((row) => row.name);
       events.emitRelayed("triggers:changed", { names });
+      // And so were runs' progress: the clients hear it from the store now.
+      await heard.catchUp(store, events, message.lostAt);
       return deps.onQueueMoved();
     }
     case "run": {
       const run = message.run ?? (await store.runs.getSummary(message.runId));
-      if (run) events.emitRelayed(`run:${message.event}`, run);
+      if (run) {
+        heard.remoteRun(run);
+        events.emitRelayed(`run:${message.event}`, run);
+      }
       if (message.event !== "started") deps.onQueueMoved();
       return;
     }
@@ -84,7 +97,7 @@ async function receive(deps: TeamRelayDeps, message: TeamMessage): Promise<void>
       const chunks = message.chunks ?? (await store.runs.logsAfter(message.runId, message.afterSeq, Math.max(1, message.lastSeq - message.afterSeq))).filter(
         (chunk) => chunk.seq <= message.lastSeq,
       );
-      for (const chunk of chunks) events.emitRelayed("run:log", chunk);
+      for (const chunk of heard.freshChunks(message.runId, chunks)) events.emitRelayed("run:log", chunk);
       return;
     }
     case "cancel":

@@ -358,8 +358,11 @@ export type TeamMessage =
   /** Log chunks with afterSeq < seq <= lastSeq. */
   | { kind: "log"; runId: string; afterSeq: number; lastSeq: number; chunks?: LogChunk[] }
   | { kind: "cancel"; runId: string }
-  /** The connection that listens was lost and is back: whatever was announced meanwhile is unknown. */
-  | { kind: "resync" };
+  /**
+   * The connection that listens was lost (at `lostAt`, this store's clock)
+   * and is back: whatever was announced meanwhile is unknown.
+   */
+  | { kind: "resync"; lostAt: number };
 
 /**
  * Team mode: what a store shared by several agents on several hosts adds

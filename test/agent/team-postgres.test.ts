@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { RunChanged, Status, TriggersChanged, type AgentStatus, type RunSummary } from "../../agent/protocol";
@@ -97,6 +98,37 @@ function post(url: string, body: string, secret: string): Promise<{ status: numb
     req.on("error", () => resolve({ status: 0, body: "" }));
     req.end(body);
   });
+}
+
+/**
+ * A TCP relay between one agent and PostgreSQL that can cut the agent off
+ * the database and let it back: a network partition of that agent alone.
+ */
+async function partition(databasePort: number) {
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server = createServer((inbound) => {
+    if (down) return inbound.destroy();
+    const outbound = connect(databasePort, "127.0.0.1");
+    for (const [from, to] of [[inbound, outbound], [outbound, inbound]] as const) {
+      sockets.add(from);
+      from.on("error", () => undefined);
+      from.on("close", () => (sockets.delete(from), to.destroy()));
+      from.pipe(to);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const cut = () => {
+    down = true;
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    /** `url` reaching the database through this relay. */
+    through: (url: string) => url.replace(`@127.0.0.1:${databasePort}/`, `@127.0.0.1:${(server.address() as AddressInfo).port}/`),
+    cut,
+    restore: () => void (down = false),
+    close: () => new Promise<void>((resolve) => (cut(), server.close(() => resolve()))),
+  };
 }
 
 test("pinning a trigger to a host is refused on SQLite, naming team mode", async () => {
@@ -435,6 +467,47 @@ if (pg.cluster === null) {
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);
         await store.close();
+      }
+    });
+
+    test("an agent cut off the database while a run finishes elsewhere tells its clients, once back, the output and the end they missed", async () => {
+      const url = cluster.createDatabase("catchup");
+      const link = await partition(cluster.port);
+      const [a] = await startTeam(link.through(url), ["host-a"]);
+      const [b] = await startTeam(url, ["host-b"]);
+      const team = [a!, b!];
+      try {
+        const go = join(a!.home, "go");
+        const file = writeWorkflow(
+          a!.home,
+          "gated.workflow.ts",
+          `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "gated", steps: [shell("main", "echo before; while [ ! -e ${go} ]; do sleep 0.05; done; echo after")] });\n`,
+        );
+        const registered = await cli(a!.home, ["register-webhook", file, "--name", "gated", "--pin", "host-b", "--json"], a!.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const answer = await post(`${a!.status.httpUrl}/webhook/gated`, "{}", secret);
+        assert.equal(answer.status, 202, answer.body);
+        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        // host-a's client follows the run executing on host-b, up to its first line.
+        await a!.watcher.until(() => a!.watcher.logs.some((c) => c.runId === runId && c.text.includes("before")), "host-a's client hearing the run's first line");
+
+        // Cut off, host-a hears nothing of how the run goes on and ends.
+        link.cut();
+        writeFileSync(go, "");
+        await b!.watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "success"), "the run's success on host-b");
+        assert.ok(!a!.watcher.runs.some((r) => r.id === runId && r.status === "success"), "host-a cannot have heard the end while cut off");
+        link.restore();
+
+        await a!.watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "success"), "host-a's client hearing the run's end once host-a is back");
+        assert.ok(a!.watcher.logs.some((c) => c.runId === runId && c.text.includes("after")), "host-a's client got the line written while it was cut off");
+        assert.ok(a!.watcher.steps.some((s) => s.runId === runId && s.step.status === "success"), "and the step's end");
+        const lines = a!.watcher.logs.filter((c) => c.runId === runId).map((c) => c.seq);
+        assert.deepEqual(lines, [...new Set(lines)], "no line twice");
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await link.close();
       }
     });
 

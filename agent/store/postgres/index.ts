@@ -35,7 +35,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw connectionError(url, error);
   }
   let closed = false;
-  const notifier = new Notifier(pool, url, randomBytes(8).toString("hex"));
+  const notifier = new Notifier(pool, url, randomBytes(8).toString("hex"), clock);
   // A trigger change re-arms every agent's scheduler and reloads its watchers; a lost notification is caught by the next wake-up.
   const announce = (names: string[]) => void notifier.publish({ kind: "triggers", names }).catch(() => undefined);
   return {

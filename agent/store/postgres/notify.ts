@@ -4,10 +4,10 @@
 // size PostgreSQL allows (a burst of runs is a few notifications, not one
 // query per event). The listening connection is a client of its own,
 // outside the pool (a pooled connection would be handed to other queries);
-// when it drops, it reconnects with a growing pause and then says `resync`,
-// since whatever was announced meanwhile was missed.
+// when it drops, it reconnects with a growing pause and then says `resync`
+// (with when it was lost), since whatever was announced meanwhile was missed.
 import pg from "pg";
-import type { TeamMessage } from "../store";
+import type { Clock, TeamMessage } from "../store";
 import type { Pool } from "./db";
 
 const CHANNEL = "clockwork";
@@ -20,6 +20,7 @@ export class Notifier {
     private readonly url: string,
     /** This store's id: messages carrying it are its own. */
     private readonly origin: string,
+    private readonly clock: Clock,
   ) {}
 
   private pending: Array<{ message: TeamMessage; done: (error?: unknown) => void }> = [];
@@ -51,6 +52,7 @@ export class Notifier {
     let client: pg.Client | undefined;
     let retry: NodeJS.Timeout | undefined;
     let pause = 250;
+    let lostAt = 0;
     const onNotification = (n: pg.Notification) => {
       if (n.channel !== CHANNEL || !n.payload) return;
       let parsed: { origin?: string; messages?: TeamMessage[] };
@@ -76,7 +78,7 @@ export class Notifier {
       retry = setTimeout(() => {
         if (stopped) return;
         connect().then(
-          () => listener({ kind: "resync" }),
+          () => listener({ kind: "resync", lostAt }),
           () => {
             pause = Math.min(pause * 2, 10_000);
             if (!stopped) retryLater();
@@ -88,6 +90,7 @@ export class Notifier {
     const reconnect = (dead: pg.Client) => {
       if (stopped || client !== dead) return;
       client = undefined;
+      lostAt = this.clock();
       dead.end().catch(() => undefined);
       retryLater();
     };
