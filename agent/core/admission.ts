@@ -62,7 +62,8 @@ export function backfillSerialKey(concurrency: BackfillConcurrency, triggerName:
     case "serial":
       return triggerName;
     case "limited":
-      return `${triggerName}\u0000backfill:${index % concurrency.max}`;
+      // A space never appears in a trigger name, so no trigger's own key is a lane's.
+      return `${triggerName} backfill lane ${index % concurrency.max}`;
     case "parallel":
       return undefined;
   }

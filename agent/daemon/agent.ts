@@ -113,7 +113,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const { pool, runControl } = startRunPool({ config, store, events, owner, loader: runCode.loader, state, now, leaseMs: lease.leaseMs });
     if (resumed.length > 0) {
       log("info", `resuming ${resumed.length} queued run(s) accepted before the agent stopped`);
-      for (const run of resumed) await runControl.resume(run);
+      for (const { run, serialKey } of resumed) await runControl.resume(run, serialKey);
     }
     const shared = store.team !== undefined;
     const triggerOps = new TriggerOps({ triggers: store.triggers, runs: store.runs, loader: runCode.loader, events, now, shared });
@@ -206,7 +206,7 @@ async function recoverRuns(parts: {
   owner: Owner;
   lock: HeldLock | undefined;
   unsafeNoLock: boolean;
-}): Promise<{ resumed: RunSummary[]; failed: RunSummary[] }> {
+}): Promise<{ resumed: Array<{ run: RunSummary; serialKey: string | null }>; failed: RunSummary[] }> {
   const { store, events, log, owner, lock, unsafeNoLock } = parts;
   // Holding the lock, this is the only agent of this home: every run another agent had started is an orphan,
   // unless several agents share the store (team mode), where only runs whose process is gone are.

@@ -36,7 +36,9 @@ export async function backfill(deps: BackfillDeps, p: BackfillParams): Promise<B
   const span = backfillInstants({ name: row.name, spec, from, to, now });
   const reprocess = p.reprocess ?? "none";
   const concurrency = backfillConcurrency(row.config.overlap, p.maxParallel);
-  const instants = p.dryRun ? await preview(deps.store, row, span.instants, from, to, reprocess) : await admit(deps, row, span.instants, reprocess, concurrency);
+  const instants = p.dryRun
+    ? await preview(deps.store, row, span.instants, from, to, reprocess)
+    : await admit(deps, row, span.instants, reprocess, concurrency, { from, to });
   return {
     schedule: row.name,
     cron: spec.expression,
@@ -54,17 +56,23 @@ export async function backfill(deps: BackfillDeps, p: BackfillParams): Promise<B
 
 /** The dry run: what each instant has and would get, read without writing. */
 async function preview(store: Store, row: ScheduleRow, instants: number[], from: number, to: number, reprocess: Reprocess): Promise<BackfillInstant[]> {
+  const byInstant = await runsByInstant(store, row, from, to);
+  return instants.map((at) => {
+    const existing = byInstant.get(at) ?? [];
+    const state = instantState(existing.map((run) => run.status));
+    return describe({ scheduledFor: at, state, existing, admission: null }, instantAction(state, reprocess));
+  });
+}
+
+/** The runs each instant of the range already has. */
+async function runsByInstant(store: Store, row: ScheduleRow, from: number, to: number): Promise<Map<number, InstantRun[]>> {
   const byInstant = new Map<number, InstantRun[]>();
   for (const run of await store.runs.instantRuns(row.id, from, to)) {
     const list = byInstant.get(run.scheduledFor) ?? [];
     list.push(run);
     byInstant.set(run.scheduledFor, list);
   }
-  return instants.map((at) => {
-    const existing = byInstant.get(at) ?? [];
-    const state = instantState(existing.map((run) => run.status));
-    return describe({ scheduledFor: at, state, existing, admission: null }, instantAction(state, reprocess));
-  });
+  return byInstant;
 }
 
 async function admit(
@@ -73,17 +81,26 @@ async function admit(
   instants: number[],
   reprocess: Reprocess,
   concurrency: BackfillResult["concurrency"],
+  range: { from: number; to: number },
 ): Promise<BackfillInstant[]> {
   await deps.checkWorkflow(row.workflowFile);
   const base = { workflowName: row.workflowName, workflowFile: row.workflowFile, triggerKind: "cron" as const, triggerId: row.id, triggerName: row.name };
-  // Admitted as `parallel` so none is skipped against its neighbours; the
-  // serial keys below apply the schedule's policy to when they start.
-  const outcomes = await deps.store.admitInstants(
-    instants.map((at) => ({ ...base, scheduledFor: at, backfill: true, owner: deps.owner, overlap: "parallel" as const, reprocess })),
-  );
+  // The runs are dealt into lanes by what each instant is expected to get
+  // (the transaction decides again; a race only unbalances the lanes). The
+  // serial key goes with each row, so a restart or another agent of the
+  // team keeps the lanes as this agent would.
+  const byInstant = await runsByInstant(deps.store, row, range.from, range.to);
   let lane = 0;
+  const requests = instants.map((at) => {
+    const serialKey = backfillSerialKey(concurrency, row.name, lane);
+    if (instantAction(instantState((byInstant.get(at) ?? []).map((run) => run.status)), reprocess).action === "run") lane++;
+    // Admitted as `parallel` so none is skipped against its neighbours; the
+    // serial key applies the schedule's policy to when they start.
+    return { ...base, scheduledFor: at, backfill: true, owner: deps.owner, overlap: "parallel" as const, reprocess, ...(serialKey === undefined ? {} : { serialKey }) };
+  });
+  const outcomes = await deps.store.admitInstants(requests);
   for (const outcome of outcomes) {
-    if (outcome.admission?.status === "queued") deps.submit?.(outcome.admission.run, backfillSerialKey(concurrency, row.name, lane++));
+    if (outcome.admission?.status === "queued") deps.submit?.(outcome.admission.run, outcome.admission.serialKey);
   }
   return outcomes.map((outcome) => describe(outcome, instantAction(outcome.state, reprocess)));
 }

@@ -47,7 +47,9 @@ export async function startTeamMode(parts: TeamModeParts): Promise<() => Promise
     events,
     pool,
     owner,
-    resume: (run) => runControl.resume(run),
+    // The run's stored serial key is the store's to enforce (markRunning);
+    // locally its trigger's policy orders what this agent took.
+    resume: (run) => runControl.resume(run, null),
     isStopping,
     leaseMs: lease.leaseMs,
     checkEveryMs: lease.beatEveryMs,

@@ -108,18 +108,19 @@ export async function failOrphanRuns(store: RunRepository, options: OrphanOption
 /**
  * The agent holding the lock takes over every queued run (they were
  * accepted by an agent that is gone, or by itself before a restart under
- * the same pid); returns them oldest first, to be started in that order.
+ * the same pid); returns them oldest first, to be started in that order,
+ * each with the serial key admission gave it.
  */
-export async function adoptQueuedRuns(store: RunRepository, agent: Owner): Promise<RunSummary[]> {
+export async function adoptQueuedRuns(store: RunRepository, agent: Owner): Promise<Array<{ run: RunSummary; serialKey: string | null }>> {
   const queued = (await store.ownedActiveRuns()).filter((run) => run.status === "queued");
   await store.adoptQueued(
     queued.map((run) => run.id),
     agent,
   );
-  const adopted: RunSummary[] = [];
+  const adopted: Array<{ run: RunSummary; serialKey: string | null }> = [];
   for (const run of queued) {
     const summary = await store.getSummary(run.id);
-    if (summary) adopted.push(summary);
+    if (summary) adopted.push({ run: summary, serialKey: run.serialKey });
   }
   return adopted;
 }

@@ -58,6 +58,13 @@ export interface NewRun {
   error?: string | null;
   /** The run this one replays. */
   replayOf?: string | null;
+  /**
+   * Runs with one serial key run one at a time, oldest first (a `queue`
+   * trigger's runs, a backfill's lanes). Kept with the row, so an agent
+   * that resumes it after a restart, or takes it from the shared queue,
+   * keeps them apart too.
+   */
+  serialKey?: string | null;
   /** A backfill run for a past instant. */
   backfill?: boolean;
   /** The instants missed before this catch-up run (or this missed record). */
@@ -78,6 +85,8 @@ export interface ActiveRun {
   id: string;
   status: "queued" | "running";
   owner: Owner | null;
+  /** The serial key admission gave it (null: none, or a row from before keys were kept). */
+  serialKey: string | null;
 }
 
 /** A run that a schedule instant has (for backfill: what the instant already got). */
@@ -307,6 +316,8 @@ export interface AgentRepository {
 export interface AdmissionRequest extends Omit<NewRun, "status" | "error"> {
   /** Default `parallel` (a manual run, a webhook). */
   overlap?: OverlapPolicy;
+  /** The caller's serial key (a backfill's lane), instead of the one the overlap policy gives. */
+  serialKey?: string;
 }
 
 /** What admission wrote: a queued run (with the key that keeps its trigger's runs apart), or a skipped one with the reason. */

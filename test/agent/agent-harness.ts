@@ -90,6 +90,17 @@ export default defineWorkflow({ name: ${JSON.stringify(name)}, steps: [shell("ma
 `;
 }
 
+/** How many runs were at once between a "start" and an "end" line of a log their steps append to. */
+export function mostAtOnce(log: string): number {
+  let now = 0;
+  let most = 0;
+  for (const line of log.split("\n")) {
+    if (line === "start") most = Math.max(most, ++now);
+    if (line === "end") now--;
+  }
+  return most;
+}
+
 /** Every notification of `type` the client receives from now on, and a wait for one that matches. */
 export function recordNotifications<T>(client: AgentClient, type: NotificationType<T>) {
   const seen: T[] = [];

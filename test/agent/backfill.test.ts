@@ -1,14 +1,15 @@
 // Backfill against a real agent: an hourly New York schedule over the days
 // the clocks change (23 and 25 instants), run oldest first, idempotent, and
 // `--reprocess failed` running exactly the instants that failed; a replay
-// of a backfill run keeps its instant; the refusals; a paused schedule.
+// of a backfill run keeps its instant; the refusals; a paused schedule;
+// --max-parallel lanes kept by the agent that starts after the backfill.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { FINISHED_STATUSES, ListRuns, ListTriggers, type BackfillResult, type RunRecord, type RunSummary } from "../../agent/protocol";
 import { runCli, runCliJson } from "../helpers/cli";
-import { writeWorkflow, type Watcher } from "./agent-harness";
+import { AgentProcess, cli, mostAtOnce, removeDir, shellWorkflow, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
 import { startTestAgent, type TestAgent } from "./webhook-harness";
 
 const SPRING = { from: "2025-03-09", to: "2025-03-10" };
@@ -156,4 +157,32 @@ describe("backfilling an hourly New York schedule", { timeout: 180_000 }, () => 
     assert.equal(schedule!.state, "paused");
     assert.equal(schedule!.schedule!.nextFireAt, null);
   });
+});
+
+test("--max-parallel lanes hold for the agent that starts after the backfill was queued, whatever its own concurrency", { timeout: 180_000 }, async () => {
+  const home = tempHome("backfill-lanes");
+  const log = join(home, "overlap.log");
+  writeFileSync(log, "");
+  const file = writeWorkflow(home, "lanes.workflow.ts", shellWorkflow("lanes", `echo start >> ${log}; sleep 0.3; echo end >> ${log}`));
+  let agent: AgentProcess | undefined;
+  try {
+    const registered = await cli(home, ["register", file, "--cron", "0 * * * *", "--tz", "UTC", "--name", "lanes", "--overlap", "parallel"]);
+    assert.equal(registered.code, 0, registered.stderr);
+    // No agent yet: the command queues the rows, as a backfill left queued by an agent that stopped.
+    const queued = await cli(home, ["backfill", "lanes", "--from", "2025-01-01T00:00:00Z", "--to", "2025-01-01T06:00:00Z", "--max-parallel", "2", "--json"]);
+    assert.equal(queued.code, 0, queued.stderr);
+    const ids = (JSON.parse(queued.stdout) as BackfillResult).instants.map((i) => i.runId!);
+    assert.equal(ids.length, 6);
+
+    // Room for six at once: only the lanes keep it to two.
+    agent = await AgentProcess.start(home, { CLOCKWORK_MAX_CONCURRENT_RUNS: "6" });
+    const runs = await allFinished(await agent.watch(), ids);
+    assert.deepEqual(runs.map((r) => r.status), Array(6).fill("success"));
+    const lines = readFileSync(log, "utf8");
+    assert.equal(lines.split("start").length - 1, 6);
+    assert.ok(mostAtOnce(lines) <= 2, `at most two at once:\n${lines}`);
+  } finally {
+    await agent?.stop();
+    removeDir(home);
+  }
 });

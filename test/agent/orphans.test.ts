@@ -67,11 +67,11 @@ test("the agent adopts every queued run, oldest first, and becomes its owner", a
   const second = await run(oldAgent, "queued");
   const adopted = await adoptQueuedRuns(store.runs, newAgent);
   assert.deepEqual(
-    adopted.map((r) => r.id),
+    adopted.map(({ run }) => run.id),
     [first.id, second.id],
   );
   assert.deepEqual(await store.runs.ownerOf(first.id), newAgent);
   assert.deepEqual(await store.runs.ownerOf(second.id), newAgent);
-  for (const r of adopted) await store.runs.finishRun(r.id, "success");
+  for (const { run } of adopted) await store.runs.finishRun(run.id, "success");
   assert.deepEqual(await store.runs.ownedActiveRuns(), []);
 });

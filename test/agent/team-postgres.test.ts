@@ -14,7 +14,7 @@ import { RunChanged, Status, TriggersChanged, type AgentStatus, type RunSummary 
 import { openPostgresStore } from "../../agent/store/postgres";
 import type { Store } from "../../agent/store";
 import { postgresOrSkip } from "../helpers/postgres";
-import { AgentProcess, cli, recordNotifications, removeDir, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
+import { AgentProcess, cli, mostAtOnce, recordNotifications, removeDir, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
 
 const pg = postgresOrSkip("the team-mode tests (several agents on one PostgreSQL)");
 after(() => pg.cluster?.stop());
@@ -508,6 +508,29 @@ if (pg.cluster === null) {
         await stopTeam(team).catch(() => undefined);
         removeHomes(team);
         await link.close();
+      }
+    });
+
+    test("a backfill of a skip schedule runs one instant at a time across the team, whichever agent takes each", async () => {
+      const url = cluster.createDatabase("backfill");
+      const team = await startTeam(url, ["host-a", "host-b"], { CLOCKWORK_MAX_CONCURRENT_RUNS: "4" });
+      const [a] = team as [Member, Member];
+      try {
+        const log = join(a.home, "overlap.log");
+        writeFileSync(log, "");
+        const file = writeWorkflow(a.home, "slices.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "slices", steps: [shell("main", "echo start >> ${log}; sleep 0.3; echo end >> ${log}")] });\n`);
+        const registered = await cli(a.home, ["register", file, "--cron", "0 * * * *", "--tz", "UTC", "--name", "slices", "--overlap", "skip"], a.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const queued = await cli(a.home, ["backfill", "slices", "--from", "2025-01-01T00:00:00Z", "--to", "2025-01-01T06:00:00Z", "--json"], a.env);
+        assert.equal(queued.code, 0, queued.stderr);
+        const ids = (JSON.parse(queued.stdout) as { instants: Array<{ runId: string }> }).instants.map((i) => i.runId);
+        assert.equal(ids.length, 6);
+        await a.watcher.until((runs) => ids.every((id) => runs.some((r) => r.id === id && r.status === "success")) || undefined, "every backfill run's success");
+        const lines = readFileSync(log, "utf8");
+        assert.equal(mostAtOnce(lines), 1, `one at a time:\n${lines}`);
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
       }
     });
 

@@ -455,6 +455,25 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         for (const run of await store.runs.activeRuns()) await store.runs.finishRun(run.id, "success");
       });
 
+      test("a queued run keeps its serial key, the policy's or the caller's, for whoever resumes it", async () => {
+        const queueTrigger = await schedule("keys-queue", "queue");
+        const parallelTrigger = await schedule("keys-parallel", "parallel");
+        const base = (t: { id: number; name: string }) => ({ workflowName: t.name, workflowFile: `/${t.name}.ts`, triggerKind: "cron" as const, triggerId: t.id, triggerName: t.name, owner });
+        const admitted = await store.admit([
+          { ...base(queueTrigger), overlap: "queue" },
+          { ...base(parallelTrigger), overlap: "parallel" },
+          { ...base(parallelTrigger), overlap: "parallel", serialKey: "keys-parallel backfill lane 1" },
+        ]);
+        const ids = admitted.map((o) => (o.ok ? o.admission.run.id : ""));
+        assert.deepEqual(
+          admitted.map((o) => o.ok && o.admission.status === "queued" && (o.admission.serialKey ?? null)),
+          ["keys-queue", null, "keys-parallel backfill lane 1"],
+        );
+        const active = new Map((await store.runs.ownedActiveRuns()).map((r) => [r.id, r.serialKey]));
+        assert.deepEqual(ids.map((id) => active.get(id)), ["keys-queue", null, "keys-parallel backfill lane 1"]);
+        for (const id of ids) await store.runs.finishRun(id, "success");
+      });
+
       test("a request that cannot be written fails alone; the rest of its batch is admitted", async () => {
         const outcomes = await store.admit([
           { workflowName: "ok", workflowFile: "/ok.ts", triggerKind: "api", owner },

@@ -41,8 +41,9 @@ async function admitOne(client: Client, request: AdmissionRequest & { id?: strin
   if (decision.status === "skipped") {
     return { status: "skipped", reason: decision.reason, run: await insertRunRow(client, { ...run, status: "skipped", error: decision.reason }, now) };
   }
-  const queued = await insertRunRow(client, { ...run, status: "queued", serialKey: decision.serialKey ?? null }, now);
-  return decision.serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey: decision.serialKey };
+  const serialKey = run.serialKey ?? decision.serialKey;
+  const queued = await insertRunRow(client, { ...run, status: "queued", serialKey: serialKey ?? null }, now);
+  return serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey };
 }
 
 type Claimed = { admission: Admission | null; missedRecord?: RunSummary };

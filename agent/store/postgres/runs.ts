@@ -19,9 +19,8 @@ export const SUMMARY_COLUMNS =
   "seq AS rowid, id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, status, scheduled_for, created_at, started_at, finished_at, error, replay_of, backfill, missed";
 const NEWEST_FIRST = "ORDER BY created_at DESC, seq DESC";
 
-/** A run as admission writes it: the serial key and pin come from the admission and the trigger. */
+/** A run as admission writes it: the pin comes from the trigger. */
 export interface RunInsert extends NewRun {
-  serialKey?: string | null;
   /** The id, when the caller had to know it first (a claim row names its run). */
   id?: string;
 }
@@ -237,10 +236,15 @@ export class PgRunStore implements RunRepository {
   }
 
   async ownedActiveRuns(): Promise<ActiveRun[]> {
-    const { rows } = await this.pool.query<{ id: string; status: "queued" | "running"; owner_id: string | null; owner_pid: number | null; owner_host: string | null }>(
-      `SELECT id, status, owner_id, owner_pid, owner_host FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, seq`,
-    );
-    return rows.map((r) => ({ id: r.id, status: r.status, owner: toOwner(r) }));
+    const { rows } = await this.pool.query<{
+      id: string;
+      status: "queued" | "running";
+      owner_id: string | null;
+      owner_pid: number | null;
+      owner_host: string | null;
+      serial_key: string | null;
+    }>(`SELECT id, status, owner_id, owner_pid, owner_host, serial_key FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, seq`);
+    return rows.map((r) => ({ id: r.id, status: r.status, owner: toOwner(r), serialKey: r.serial_key }));
   }
 
   async ownerOf(id: string): Promise<Owner | null> {

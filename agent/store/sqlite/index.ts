@@ -77,8 +77,9 @@ function atomicOperations(db: Db, runStore: RunStore, clock: Clock) {
     if (decision.status === "skipped") {
       return { status: "skipped", reason: decision.reason, run: runStore.insertRun({ ...run, status: "skipped", error: decision.reason }) };
     }
-    const queued: RunSummary = runStore.insertRun({ ...run, status: "queued" });
-    return decision.serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey: decision.serialKey };
+    const serialKey = run.serialKey ?? decision.serialKey;
+    const queued: RunSummary = runStore.insertRun({ ...run, status: "queued", serialKey: serialKey ?? null });
+    return serialKey === undefined ? { status: "queued", run: queued } : { status: "queued", run: queued, serialKey };
   };
 
   const claimTx = db.transaction((claim: InstantClaim): { admission: Admission | null; missedRecord?: RunSummary } | undefined => {

@@ -88,8 +88,8 @@ export class RunStore {
     this.sql(
       `INSERT INTO runs (id, workflow_name, workflow_file, trigger_id, trigger_name, trigger_kind, trigger_context,
          status, scheduled_for, created_at, started_at, finished_at, error, owner_id, owner_pid, owner_host, delivery_id,
-         replay_of, backfill, missed)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         replay_of, backfill, missed, serial_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       row.workflow_name,
@@ -111,6 +111,7 @@ export class RunStore {
       row.replay_of,
       row.backfill,
       row.missed,
+      run.serialKey ?? null,
     );
     // The summary is what was just written; reading it back would cost a query per run.
     return toSummary(row);
@@ -273,13 +274,21 @@ export class RunStore {
   /** Queued and running runs with their owners, oldest first. */
   ownedActiveRuns(): ActiveRun[] {
     const rows = this.sql(
-      `SELECT id, status, owner_id, owner_pid, owner_host FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
-    ).all() as Array<{ id: string; status: "queued" | "running"; owner_id: string | null; owner_pid: number | null; owner_host: string | null }>;
+      `SELECT id, status, owner_id, owner_pid, owner_host, serial_key FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
+    ).all() as Array<{
+      id: string;
+      status: "queued" | "running";
+      owner_id: string | null;
+      owner_pid: number | null;
+      owner_host: string | null;
+      serial_key: string | null;
+    }>;
     return rows.map((r) => ({
       id: r.id,
       status: r.status,
       // Rows from before owners had ids name only a pid; their host is this one.
       owner: r.owner_id === null ? null : { id: r.owner_id, pid: r.owner_pid ?? 0, host: r.owner_host ?? "" },
+      serialKey: r.serial_key,
     }));
   }
 
