@@ -25,12 +25,22 @@ export interface Config {
    * mode, docs/team.md); null, the SQLite store in `dbFile`.
    */
   databaseUrl: string | null;
+  /**
+   * How long a command waits for the agent's answer to a request
+   * (CLOCKWORK_REQUEST_TIMEOUT_MS, default 60 s). The agent answers every
+   * request well within it (a cancel waits 10 s at most), so a request
+   * that outlasts it went to an agent that is stopped or stuck.
+   */
+  requestTimeoutMs: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const home = resolve(overrides.home ?? env.CLOCKWORK_HOME ?? join(homedir(), ".clockwork"));
   const port = Number(env.CLOCKWORK_HTTP_PORT ?? 8787);
   const max = Number(env.CLOCKWORK_MAX_CONCURRENT_RUNS ?? availableParallelism());
+  const requestTimeout = Number(env.CLOCKWORK_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS);
   return {
     home,
     dbFile: join(home, "clockwork.db"),
@@ -46,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     apiToken: env.CLOCKWORK_API_TOKEN ? env.CLOCKWORK_API_TOKEN : null,
     maxConcurrentRuns: Number.isInteger(max) && max > 0 ? max : availableParallelism(),
     databaseUrl: env.CLOCKWORK_DATABASE_URL ? env.CLOCKWORK_DATABASE_URL : null,
+    requestTimeoutMs: Number.isFinite(requestTimeout) && requestTimeout > 0 ? requestTimeout : DEFAULT_REQUEST_TIMEOUT_MS,
     ...overrides,
   };
 }

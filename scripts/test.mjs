@@ -41,13 +41,14 @@ const result = spawnSync(
   [
     "--import",
     "tsx",
+    // A file whose tests are done exits even if a stray handle would keep
+    // its event loop alive (not --test-force-exit: it can lose verdicts).
+    "--import",
+    "./test/helpers/exitWhenDone.mjs",
     "--test",
     "--test-reporter=spec",
-    // A test that hangs fails after five minutes instead of stalling the run,
-    // and a file whose tests are done exits even if a stray handle (a child's
-    // pipe, a socket) would keep its event loop alive.
+    // A test that hangs fails after five minutes instead of stalling the run.
     "--test-timeout=300000",
-    "--test-force-exit",
     ...files.map((f) => relative(root, f)),
   ],
   { cwd: root, stdio: "inherit", env: { ...process.env, CLOCKWORK_REPO_ROOT: root } },

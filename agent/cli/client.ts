@@ -8,6 +8,7 @@
 // agent.
 import net from "node:net";
 import {
+  CancellationTokenSource,
   createMessageConnection,
   ResponseError,
   SocketMessageReader,
@@ -16,7 +17,7 @@ import {
   type NotificationType,
   type RequestType,
 } from "vscode-jsonrpc/node";
-import type { Config } from "../config";
+import { DEFAULT_REQUEST_TIMEOUT_MS, type Config } from "../config";
 import { ClockworkError, type ErrorKind } from "../errors";
 import { describeSchedule, TriggerOps } from "../daemon/triggerOps";
 import { createUserCode, userCodeSettings } from "../executor/userCode";
@@ -50,17 +51,20 @@ export interface ConnectOptions {
 
 /** Connects to the agent's socket, or returns null when no agent answers there. */
 export async function tryConnect(
-  config: Pick<Config, "socketPath">,
+  config: Pick<Config, "socketPath"> & Partial<Pick<Config, "requestTimeoutMs">>,
   options: ConnectOptions = {},
 ): Promise<AgentClient | null> {
   // A socket someone else owns is refused before a byte is sent to it.
   checkSocketOwner(config.socketPath);
   const socket = await openSocket(config.socketPath, options.timeoutMs ?? 3000);
-  return socket ? wrap(socket) : null;
+  return socket ? wrap(socket, config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) : null;
 }
 
 /** Like `tryConnect`, but no agent is an error that says how to start one. */
-export async function connect(config: Pick<Config, "socketPath" | "home">, options?: ConnectOptions): Promise<AgentClient> {
+export async function connect(
+  config: Pick<Config, "socketPath" | "home"> & Partial<Pick<Config, "requestTimeoutMs">>,
+  options?: ConnectOptions,
+): Promise<AgentClient> {
   const client = await tryConnect(config, options);
   if (!client) {
     throw new ClockworkError("NotFound", `no agent is running for ${config.home}; start one with \`clockwork agent start\``);
@@ -102,7 +106,7 @@ function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null>
   });
 }
 
-function wrap(socket: net.Socket): AgentClient {
+function wrap(socket: net.Socket, requestTimeoutMs: number): AgentClient {
   const reader = new SocketMessageReader(socket);
   // The reader's watchdog for a message that stops half-way re-arms itself
   // every 10 s for as long as the message stays incomplete, and disposing
@@ -119,10 +123,27 @@ function wrap(socket: net.Socket): AgentClient {
   connection.listen();
   return {
     async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+      // Connecting succeeds even to a stopped agent (the kernel accepts for
+      // it): without a limit, a command would wait for its answer forever.
+      const cancel = new CancellationTokenSource();
+      let timer: NodeJS.Timeout | undefined;
+      const unanswered = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          cancel.cancel();
+          reject(
+            new Error(
+              `the agent did not answer ${type.method} within ${requestTimeoutMs / 1000} s: it may be stopped or stuck (\`clockwork status\` tells; agent.log may say why)`,
+            ),
+          );
+        }, requestTimeoutMs);
+      });
       try {
-        return (await connection.sendRequest(type, params)) as R;
+        return (await Promise.race([connection.sendRequest(type, params, cancel.token), unanswered])) as R;
       } catch (error) {
         throw toClockworkError(error);
+      } finally {
+        clearTimeout(timer);
+        cancel.dispose();
       }
     },
     notify<P>(type: NotificationType<P>, params: P): void {

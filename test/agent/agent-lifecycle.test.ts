@@ -216,6 +216,21 @@ describe("starting and stopping", () => {
     }
   });
 
+  test("a command sent to a stopped agent gives up after CLOCKWORK_REQUEST_TIMEOUT_MS, saying what to check, instead of waiting forever", async () => {
+    const home = tempHome("hung-request");
+    const agent = await AgentProcess.start(home);
+    try {
+      process.kill(agent.pid, "SIGSTOP");
+      const result = await cli(home, ["list"], { CLOCKWORK_REQUEST_TIMEOUT_MS: "1500" });
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, /the agent did not answer clockwork\/triggers\/list within 1\.5 s: it may be stopped or stuck \(`clockwork status` tells/);
+    } finally {
+      process.kill(agent.pid, "SIGCONT");
+      await agent.stop();
+      removeDir(home);
+    }
+  });
+
   test("a pid file naming a live process that holds no lock is stale: status, stop and start treat it so", async () => {
     const home = tempHome("reused-pid");
     let agent: AgentProcess | undefined;
