@@ -196,7 +196,9 @@ export class RunControl {
       const owner = await runs.ownerOf(run.id);
       const alive = owner !== null && owner.id !== this.deps.owner.id && (await (this.deps.ownerAlive ?? pidAlive)(owner));
       if (alive) {
-        // Executing in another process (`clockwork run` in a terminal, another agent in team mode): ask it.
+        // Executing in another process (`clockwork run` in a terminal, another agent in team mode): ask it,
+        // and keep the request with the run for an agent that does not hear the asking.
+        await runs.requestCancel(run.id);
         this.deps.events.emit("run:cancelRequested", { runId: run.id });
       } else {
         // Nobody is executing it (its process is gone): record the outcome here.

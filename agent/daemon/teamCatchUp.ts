@@ -31,6 +31,11 @@ export class RunsHeard {
   // A run is in one of the two at most: whichever agent was last heard of
   // it has it (a run this agent accepted may be started by another).
 
+  /** The runs queued or running on this agent. */
+  localRuns(): string[] {
+    return [...this.local];
+  }
+
   /** A run event of this agent's own. */
   localRun(run: RunSummary): void {
     this.remote.delete(run.id);

@@ -77,6 +77,11 @@ async function receive(deps: TeamRelayDeps, heard: RunsHeard, message: TeamMessa
       events.emitRelayed("triggers:changed", { names });
       // And so were runs' progress: the clients hear it from the store now.
       await heard.catchUp(store, events, message.lostAt);
+      // And cancels asked for this agent's runs: each is kept with its run.
+      for (const runId of await store.runs.cancelsRequested(heard.localRuns())) {
+        deps.cancelLocal(runId);
+        events.emitRelayed("run:cancelRequested", { runId });
+      }
       return deps.onQueueMoved();
     }
     case "run": {

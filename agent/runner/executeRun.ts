@@ -64,9 +64,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
       summary = await store.finishRun(runId, status, error);
       if (!summary) return (await store.getSummary(runId)) ?? row; // someone else finished it first
     } catch (storeError) {
-      // The store refused the write (disk full, locked for too long): the
-      // row stays unfinished and recovery marks it failed later.
-      events.emit("agent:log", { level: "error", message: `run ${runId}: could not record its end: ${messageOf(storeError)}` });
+      // The store refused the write (a full disk, a database out of reach).
+      // The outcome is known, so it is written again until the store takes
+      // it; until then the row reads running (and if this process ends
+      // first, the next agent's recovery fails the run).
+      events.emit("agent:log", {
+        level: "error",
+        message: `run ${runId}: could not record its end (${status}): ${messageOf(storeError)}; trying again until the store takes it`,
+      });
+      recordEndLater(store, events, runId, status, error);
       return { ...row, status, error, finishedAt: new Date((opts.now ?? Date.now)()).toISOString() };
     }
     events.emit("run:finished", summary);
@@ -104,6 +110,27 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunSummary> {
   } catch (error) {
     return await finish("failed", `internal error while running: ${messageOf(error)}`);
   }
+}
+
+const RECORD_RETRY_FIRST_MS = 500;
+const RECORD_RETRY_MAX_MS = 15_000;
+
+/**
+ * Writes a run's end once the store takes it again, trying with a growing
+ * pause; stops when the row is finished by anyone. The timers hold no
+ * process open: an agent that stops meanwhile leaves the run to recovery.
+ */
+function recordEndLater(store: RunRepository, events: Events, runId: string, status: FinishStatus, error: string | null, pauseMs = RECORD_RETRY_FIRST_MS): void {
+  setTimeout(async () => {
+    try {
+      const summary = await store.finishRun(runId, status, error);
+      if (!summary) return; // finished meanwhile (recovery, a takeover)
+      events.emit("agent:log", { level: "info", message: `run ${runId}: its end (${status}) is recorded now` });
+      events.emit("run:finished", summary);
+    } catch {
+      recordEndLater(store, events, runId, status, error, Math.min(pauseMs * 2, RECORD_RETRY_MAX_MS));
+    }
+  }, pauseMs).unref();
 }
 
 async function runSteps(

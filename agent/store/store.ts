@@ -176,6 +176,15 @@ export interface RunRepository {
   leftoverProcesses(host: string): Promise<LeftoverProcess[]>;
   /** Forgets every process group `runId` recorded (they were ended, or are gone). */
   forgetProcesses(runId: string): Promise<void>;
+  /**
+   * Records that a cancel was asked for a queued or running run that
+   * another process executes: the notification asking it may never reach
+   * that process (team mode: its listening connection was down), the row
+   * does.
+   */
+  requestCancel(id: string): Promise<void>;
+  /** Of `ids`, the runs still queued or running that a cancel was asked for. */
+  cancelsRequested(ids: readonly string[]): Promise<string[]>;
   /** Appends log chunks and hands them back with their sequence numbers. */
   appendLogs(runId: string, chunks: readonly NewLogChunk[]): Promise<LogChunk[]>;
   logsAfter(runId: string, afterSeq: number, limit?: number): Promise<LogChunk[]>;

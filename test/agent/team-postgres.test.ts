@@ -534,6 +534,77 @@ if (pg.cluster === null) {
       }
     });
 
+    test("a cancel asked while the executing agent is cut off the database reaches it once it is back", async () => {
+      const url = cluster.createDatabase("cancelcut");
+      const link = await partition(cluster.port);
+      // A lease longer than the cut: host-b stays the run's agent instead of being taken over.
+      const [a] = await startTeam(url, ["host-a"], { CLOCKWORK_AGENT_LEASE_MS: "120000" });
+      const [b] = await startTeam(link.through(url), ["host-b"], { CLOCKWORK_AGENT_LEASE_MS: "120000" });
+      const team = [a!, b!];
+      const store = await openPostgresStore(url);
+      try {
+        const file = writeWorkflow(a!.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "echo started; sleep 600")] });\n`);
+        const registered = await cli(a!.home, ["register-webhook", file, "--name", "long", "--pin", "host-b", "--json"], a!.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const answer = await post(`${a!.status.httpUrl}/webhook/long`, "{}", secret);
+        assert.equal(answer.status, 202, answer.body);
+        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        // Cut off once the step runs and is recorded: the run itself has nothing more to write until it ends.
+        await until(async () => (await store.runs.stepProcesses(runId)).length > 0 && (await store.runs.logsAfter(runId, 0)).length > 0, "the step's process and first line recorded");
+        link.cut();
+        // host-a asks; host-b hears nothing, so after its wait host-a answers that the run still runs.
+        const asked = await cli(a!.home, ["cancel", runId, "--json"], a!.env);
+        assert.equal(asked.code, 0, asked.stderr);
+        assert.equal((JSON.parse(asked.stdout) as RunSummary).status, "running");
+        link.restore();
+
+        const ended = await b!.watcher.until((runs) => runs.find((r) => r.id === runId && r.finishedAt !== null), "the run's end on host-b once it is back");
+        assert.equal(ended.status, "cancelled");
+        assert.equal((await store.runs.getSummary(runId))?.status, "cancelled");
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+        await link.close();
+      }
+    });
+
+    test("a run that ends while its agent is cut off the database is recorded once the database is back, not left running", async () => {
+      const url = cluster.createDatabase("endcut");
+      const link = await partition(cluster.port);
+      const [b] = await startTeam(link.through(url), ["host-b"], { CLOCKWORK_AGENT_LEASE_MS: "120000" });
+      const team = [b!];
+      const store = await openPostgresStore(url);
+      try {
+        const gate = join(b!.home, "gate");
+        const file = writeWorkflow(b!.home, "gated.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "gated", steps: [shell("main", "echo started; while [ ! -e ${gate} ]; do sleep 0.05; done")] });\n`);
+        const registered = await cli(b!.home, ["register-webhook", file, "--name", "gated", "--json"], b!.env);
+        assert.equal(registered.code, 0, registered.stderr);
+        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const answer = await post(`${b!.status.httpUrl}/webhook/gated`, "{}", secret);
+        assert.equal(answer.status, 202, answer.body);
+        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        await until(async () => (await store.runs.stepProcesses(runId)).length > 0 && (await store.runs.logsAfter(runId, 0)).length > 0, "the step's process and first line recorded");
+
+        // The run ends while nothing it writes can reach the database.
+        link.cut();
+        writeFileSync(gate, "");
+        await until(() => readFileSync(join(b!.home, "agent.log"), "utf8").includes(`run ${runId}: could not record its end`), "the agent noticing it cannot record the end");
+        assert.equal((await store.runs.getSummary(runId))?.status, "running");
+        link.restore();
+
+        const ended = await b!.watcher.until((runs) => runs.find((r) => r.id === runId && r.finishedAt !== null), "the run's end once the database is back");
+        assert.equal((await store.runs.getSummary(runId))?.status, ended.status);
+        assert.match(ended.error ?? "", /Connection terminated|ECONNRESET|ECONNREFUSED|connect/, "the failure names the lost database");
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        await store.close();
+        await link.close();
+      }
+    });
+
     test("a run trigger reacts exactly once to each watched run, whichever agent finished it (every agent hears every finish)", async () => {
       const url = cluster.createDatabase("runtrig");
       const team = await startTeam(url, ["host-a", "host-b"]);

@@ -184,6 +184,21 @@ export function storeContract(name: string, open: (clock: () => number) => Promi
         await store.runs.finishRun(waiting.id, "success");
       });
 
+      test("a cancel asked for a queued or running run is kept with it until the run ends", async () => {
+        const running = await store.runs.insertRun({ workflowName: "c", workflowFile: "/c.ts", triggerKind: "manual", status: "running", owner });
+        const queued = await store.runs.insertRun({ workflowName: "c", workflowFile: "/c.ts", triggerKind: "manual", owner });
+        const untouched = await store.runs.insertRun({ workflowName: "c", workflowFile: "/c.ts", triggerKind: "manual", status: "running", owner });
+        const done = await store.runs.insertRun({ workflowName: "c", workflowFile: "/c.ts", triggerKind: "manual", status: "running", owner });
+        await store.runs.finishRun(done.id, "success");
+        for (const run of [running, queued, done]) await store.runs.requestCancel(run.id);
+        const ids = [running.id, queued.id, untouched.id, done.id, "no-such-run"];
+        assert.deepEqual((await store.runs.cancelsRequested(ids)).sort(), [running.id, queued.id].sort());
+        assert.deepEqual(await store.runs.cancelsRequested([]), []);
+        await store.runs.finishRun(running.id, "cancelled");
+        assert.deepEqual(await store.runs.cancelsRequested(ids), [queued.id], "an ended run is no longer asked to end");
+        for (const run of [queued, untouched]) await store.runs.finishRun(run.id, "cancelled");
+      });
+
       test("a running step's process group is recorded, and cleared by the step's next record", async () => {
         const run = await store.runs.insertRun({ workflowName: "p", workflowFile: "/p.ts", triggerKind: "manual", status: "running", owner });
         await store.runs.recordStep(run.id, { ...step(0, "s", null, "running"), finishedAt: null });

@@ -95,6 +95,7 @@ async function cancelWithoutAgent(location: StoreLocation, id: string): Promise<
     requireActive(run);
     const owner = await store.runs.ownerOf(runId);
     if (store.team && owner?.id.startsWith("agent:")) {
+      await store.runs.requestCancel(runId);
       await store.team.publish({ kind: "cancel", runId });
       return run;
     }

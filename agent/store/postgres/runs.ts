@@ -379,6 +379,19 @@ export class PgRunStore implements RunRepository {
     });
   }
 
+  async requestCancel(id: string): Promise<void> {
+    await this.pool.query(`UPDATE runs SET cancel_requested_at = $1 WHERE id = $2 AND status IN ('queued', 'running')`, [this.now(), id]);
+  }
+
+  async cancelsRequested(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM runs WHERE id = ANY($1::text[]) AND cancel_requested_at IS NOT NULL AND status IN ('queued', 'running')`,
+      [ids],
+    );
+    return rows.map((row) => row.id);
+  }
+
   instantRuns(triggerId: number, fromMs: number, toMs: number): Promise<InstantRun[]> {
     return instantRunsOn(this.pool, triggerId, fromMs, toMs);
   }

@@ -192,6 +192,8 @@ const RUN_METHODS = [
   "runProcesses",
   "leftoverProcesses",
   "forgetProcesses",
+  "requestCancel",
+  "cancelsRequested",
   "appendLogs",
   "logsAfter",
   "instantRuns",

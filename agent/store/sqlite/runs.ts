@@ -382,6 +382,23 @@ export class RunStore {
     })();
   }
 
+  requestCancel(id: string): void {
+    this.sql(`UPDATE runs SET cancel_requested_at = ? WHERE id = ? AND status IN ('queued', 'running')`).run(this.now(), id);
+  }
+
+  cancelsRequested(ids: readonly string[]): string[] {
+    const found: string[] = [];
+    // A few hundred at a time: SQLite caps the parameters of one statement.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id FROM runs WHERE id IN (${chunk.map(() => "?").join(", ")}) AND cancel_requested_at IS NOT NULL AND status IN ('queued', 'running')`)
+        .all(...chunk) as Array<{ id: string }>;
+      found.push(...rows.map((row) => row.id));
+    }
+    return found;
+  }
+
   runProcesses(runId: string): RunProcess[] {
     return this.sql(`SELECT pgid, identity FROM run_processes WHERE run_id = ? ORDER BY pgid`).all(runId) as RunProcess[];
   }

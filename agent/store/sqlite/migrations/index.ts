@@ -8,8 +8,9 @@ import m005 from "./005_recovery";
 import m006 from "./006_trigger_lookups";
 import m007 from "./007_leftover_processes";
 import m008 from "./008_serial_keys";
+import m009 from "./009_cancel_requests";
 
-export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const migrations: readonly string[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];
 
 /** The first `version` migrations: for tests that build a store as an older version left it. */
 export function migrationsUpTo(version: number): readonly string[] {
