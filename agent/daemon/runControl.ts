@@ -120,14 +120,14 @@ export class RunControl {
   }
 
   /**
-   * Hands an already queued row (accepted before a restart) to the pool,
-   * under its trigger's overlap policy: a trigger that never runs two at
+   * Hands an already queued row (accepted before a restart, or taken from
+   * the team's queue) to the pool, with the serial key it was admitted
+   * with. Without one (none given, or a row from before keys were kept),
+   * its trigger's overlap policy decides: a trigger that never runs two at
    * once (queue, skip) gets its resumed runs one after another, in order.
    */
-  /** Hands a queued run accepted before a restart to the pool, with the serial key it was admitted with. */
   async resume(run: RunSummary, serialKey: string | null): Promise<void> {
     if (serialKey !== null) return this.submit(run, serialKey);
-    // A row from before serial keys were kept: its trigger's policy decides.
     const trigger = run.triggerName === null ? undefined : await this.deps.store.triggers.get(run.triggerName);
     const overlap = trigger?.type === "schedule" && run.triggerKind !== "manual" ? trigger.config.overlap : undefined;
     this.submit(run, resumedSerialKey(overlap, run.triggerName));

@@ -59,7 +59,8 @@ export class RunsHeard {
     const heard = this.remote.get(runId);
     if (heard === undefined) return chunks;
     const fresh = chunks.filter((chunk) => chunk.seq > heard);
-    if (fresh.length > 0) this.remote.set(runId, Math.max(heard, ...fresh.map((chunk) => chunk.seq)));
+    // A catch-up may pass thousands of lines: no spread into Math.max.
+    this.remote.set(runId, fresh.reduce((last, chunk) => Math.max(last, chunk.seq), heard));
     return fresh;
   }
 

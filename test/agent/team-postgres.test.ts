@@ -100,6 +100,24 @@ function post(url: string, body: string, secret: string): Promise<{ status: numb
   });
 }
 
+/** Registers `file` as the webhook `name` through `member` (`flags` such as --pin); its secret. */
+async function registerWebhook(member: Member, file: string, name: string, ...flags: string[]): Promise<string> {
+  const registered = await cli(member.home, ["register-webhook", file, "--name", name, ...flags, "--json"], member.env);
+  assert.equal(registered.code, 0, registered.stderr);
+  return (JSON.parse(registered.stdout) as { secret: string }).secret;
+}
+
+/** Delivers `{}` to the webhook `name` at `member`; the id of the run it accepted. */
+async function deliver(member: Member, name: string, secret: string): Promise<string> {
+  const answer = await post(`${member.status.httpUrl}/webhook/${name}`, "{}", secret);
+  assert.equal(answer.status, 202, answer.body);
+  return (JSON.parse(answer.body) as { run_id: string }).run_id;
+}
+
+/** Resolves once the run's step process and its first output line are in the store. */
+const stepRecorded = (store: Store, runId: string) =>
+  until(async () => (await store.runs.stepProcesses(runId)).length > 0 && (await store.runs.logsAfter(runId, 0)).length > 0, "the step's process and first line recorded");
+
 /**
  * A TCP relay between one agent and PostgreSQL that can cut the agent off
  * the database and let it back: a network partition of that agent alone.
@@ -223,9 +241,7 @@ if (pg.cluster === null) {
       const store = await openPostgresStore(url);
       try {
         const file = writeWorkflow(a.home, "slow.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "slow", steps: [shell("main", "sleep 1; echo done")] });\n`);
-        const registered = await cli(a.home, ["register-webhook", file, "--name", "burst", "--json"], a.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const secret = await registerWebhook(a, file, "burst");
         const bId = b.status.agents!.find((p) => p.self)!.id;
 
         const send = (member: Member, i: number) => post(`${member.status.httpUrl}/webhook/burst`, JSON.stringify({ i }), secret);
@@ -307,12 +323,8 @@ if (pg.cluster === null) {
       const store = await openPostgresStore(url);
       try {
         const file = writeWorkflow(a.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "sleep 60")] });\n`);
-        const registered = await cli(a.home, ["register-webhook", file, "--name", "long", "--pin", "host-b", "--json"], a.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        const answer = await post(`${a.status.httpUrl}/webhook/long`, "{}", secret);
-        assert.equal(answer.status, 202, answer.body);
-        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        const secret = await registerWebhook(a, file, "long", "--pin", "host-b");
+        const runId = await deliver(a, "long", secret);
         await a.watcher.until((runs) => runs.some((r) => r.id === runId && r.status === "running") || undefined, "the run started (on host-b)");
         assert.equal((await store.runs.ownerOf(runId))?.host, "host-b");
         const cancelled = await cli(a.home, ["cancel", runId, "--json"], a.env);
@@ -383,9 +395,7 @@ if (pg.cluster === null) {
       const [a, b] = team as [Member, Member];
       try {
         const file = writeWorkflow(a.home, "ok.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "ok", steps: [shell("main", "true")] });\n`);
-        const registered = await cli(a.home, ["register-webhook", file, "--name", "outage", "--json"], a.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
+        const secret = await registerWebhook(a, file, "outage");
         // An agent whose listening connection comes back tells its clients that every trigger may have
         // changed (what was announced while it was away was missed), so they re-read.
         const resynced = team.map((m) => recordNotifications(m.watcher.client, TriggersChanged));
@@ -443,12 +453,8 @@ if (pg.cluster === null) {
       let restarted: AgentProcess | undefined;
       try {
         const file = writeWorkflow(a.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "sleep 600")] });\n`);
-        const registered = await cli(a.home, ["register-webhook", file, "--name", "long", "--pin", "host-a", "--json"], a.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        const answer = await post(`${b.status.httpUrl}/webhook/long`, "{}", secret);
-        assert.equal(answer.status, 202, answer.body);
-        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        const secret = await registerWebhook(a, file, "long", "--pin", "host-a");
+        const runId = await deliver(b, "long", secret);
         await until(async () => (await store.runs.stepProcesses(runId)).length > 0, "the step's process group recorded");
         const [group] = await store.runs.stepProcesses(runId);
         assert.ok(liveMembers(group!.pgid).length > 0, "the step runs");
@@ -483,12 +489,8 @@ if (pg.cluster === null) {
           "gated.workflow.ts",
           `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "gated", steps: [shell("main", "echo before; while [ ! -e ${go} ]; do sleep 0.05; done; echo after")] });\n`,
         );
-        const registered = await cli(a!.home, ["register-webhook", file, "--name", "gated", "--pin", "host-b", "--json"], a!.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        const answer = await post(`${a!.status.httpUrl}/webhook/gated`, "{}", secret);
-        assert.equal(answer.status, 202, answer.body);
-        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        const secret = await registerWebhook(a!, file, "gated", "--pin", "host-b");
+        const runId = await deliver(a!, "gated", secret);
         // host-a's client follows the run executing on host-b, up to its first line.
         await a!.watcher.until(() => a!.watcher.logs.some((c) => c.runId === runId && c.text.includes("before")), "host-a's client hearing the run's first line");
 
@@ -544,14 +546,10 @@ if (pg.cluster === null) {
       const store = await openPostgresStore(url);
       try {
         const file = writeWorkflow(a!.home, "long.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "long", steps: [shell("main", "echo started; sleep 600")] });\n`);
-        const registered = await cli(a!.home, ["register-webhook", file, "--name", "long", "--pin", "host-b", "--json"], a!.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        const answer = await post(`${a!.status.httpUrl}/webhook/long`, "{}", secret);
-        assert.equal(answer.status, 202, answer.body);
-        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
+        const secret = await registerWebhook(a!, file, "long", "--pin", "host-b");
+        const runId = await deliver(a!, "long", secret);
         // Cut off once the step runs and is recorded: the run itself has nothing more to write until it ends.
-        await until(async () => (await store.runs.stepProcesses(runId)).length > 0 && (await store.runs.logsAfter(runId, 0)).length > 0, "the step's process and first line recorded");
+        await stepRecorded(store, runId);
         link.cut();
         // host-a asks; host-b hears nothing, so after its wait host-a answers that the run still runs.
         const asked = await cli(a!.home, ["cancel", runId, "--json"], a!.env);
@@ -579,13 +577,9 @@ if (pg.cluster === null) {
       try {
         const gate = join(b!.home, "gate");
         const file = writeWorkflow(b!.home, "gated.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "gated", steps: [shell("main", "echo started; while [ ! -e ${gate} ]; do sleep 0.05; done")] });\n`);
-        const registered = await cli(b!.home, ["register-webhook", file, "--name", "gated", "--json"], b!.env);
-        assert.equal(registered.code, 0, registered.stderr);
-        const secret = (JSON.parse(registered.stdout) as { secret: string }).secret;
-        const answer = await post(`${b!.status.httpUrl}/webhook/gated`, "{}", secret);
-        assert.equal(answer.status, 202, answer.body);
-        const runId = (JSON.parse(answer.body) as { run_id: string }).run_id;
-        await until(async () => (await store.runs.stepProcesses(runId)).length > 0 && (await store.runs.logsAfter(runId, 0)).length > 0, "the step's process and first line recorded");
+        const secret = await registerWebhook(b!, file, "gated");
+        const runId = await deliver(b!, "gated", secret);
+        await stepRecorded(store, runId);
 
         // The run ends while nothing it writes can reach the database.
         link.cut();
@@ -617,9 +611,7 @@ if (pg.cluster === null) {
         // One webhook pinned to each host, so the watched runs finish on both agents.
         const secrets: string[] = [];
         for (const host of ["host-a", "host-b"]) {
-          const registered = await cli(a.home, ["register-webhook", upstream, "--name", `up-${host}`, "--pin", host, "--json"], a.env);
-          assert.equal(registered.code, 0, registered.stderr);
-          secrets.push((JSON.parse(registered.stdout) as { secret: string }).secret);
+          secrets.push(await registerWebhook(a, upstream, `up-${host}`, "--pin", host));
         }
         const onRun = await cli(a.home, ["register-on-run", notify, "--workflow", "upstream", "--name", "notify"], a.env);
         assert.equal(onRun.code, 0, onRun.stderr);

@@ -74,7 +74,9 @@ export async function instantRunsOn(db: Queryable, triggerId: number, fromMs: nu
   return rows.map((row) => ({ id: row.id, scheduledFor: row.scheduled_for, status: row.status }));
 }
 
-const toOwner = (r: { owner_id: string | null; owner_pid: number | null; owner_host: string | null }): Owner | null =>
+type OwnerColumns = { owner_id: string | null; owner_pid: number | null; owner_host: string | null };
+
+const toOwner = (r: OwnerColumns): Owner | null =>
   r.owner_id === null ? null : { id: r.owner_id, pid: r.owner_pid ?? 0, host: r.owner_host ?? "" };
 
 export class PgRunStore implements RunRepository {
@@ -236,14 +238,7 @@ export class PgRunStore implements RunRepository {
   }
 
   async ownedActiveRuns(): Promise<ActiveRun[]> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      status: "queued" | "running";
-      owner_id: string | null;
-      owner_pid: number | null;
-      owner_host: string | null;
-      serial_key: string | null;
-    }>(`SELECT id, status, owner_id, owner_pid, owner_host, serial_key FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, seq`);
+    const { rows } = await this.pool.query<OwnerColumns & { id: string; status: "queued" | "running"; serial_key: string | null }>(`SELECT id, status, owner_id, owner_pid, owner_host, serial_key FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, seq`);
     return rows.map((r) => ({ id: r.id, status: r.status, owner: toOwner(r), serialKey: r.serial_key }));
   }
 

@@ -43,6 +43,11 @@ export const DEFAULT_LIST_LIMIT = 20;
 const SUMMARY_BY_ID = `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`;
 const RUN_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 const ALL_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled", "skipped"];
+type OwnerColumns = { owner_id: string | null; owner_pid: number | null; owner_host: string | null };
+
+// An owner recorded before owners had hosts has none: "" (this machine).
+const toOwner = (r: OwnerColumns): Owner | null => (r.owner_id === null ? null : { id: r.owner_id, pid: r.owner_pid ?? 0, host: r.owner_host ?? "" });
+
 export class RunStore {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
 
@@ -275,29 +280,14 @@ export class RunStore {
   ownedActiveRuns(): ActiveRun[] {
     const rows = this.sql(
       `SELECT id, status, owner_id, owner_pid, owner_host, serial_key FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`,
-    ).all() as Array<{
-      id: string;
-      status: "queued" | "running";
-      owner_id: string | null;
-      owner_pid: number | null;
-      owner_host: string | null;
-      serial_key: string | null;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      status: r.status,
-      // Rows from before owners had ids name only a pid; their host is this one.
-      owner: r.owner_id === null ? null : { id: r.owner_id, pid: r.owner_pid ?? 0, host: r.owner_host ?? "" },
-      serialKey: r.serial_key,
-    }));
+    ).all() as Array<OwnerColumns & { id: string; status: "queued" | "running"; serial_key: string | null }>;
+    return rows.map((r) => ({ id: r.id, status: r.status, owner: toOwner(r), serialKey: r.serial_key }));
   }
 
   /** Who executes (or last executed) a run. */
   ownerOf(id: string): Owner | null {
-    const row = this.sql("SELECT owner_id, owner_pid, owner_host FROM runs WHERE id = ?").get(id) as
-      | { owner_id: string | null; owner_pid: number | null; owner_host: string | null }
-      | undefined;
-    return row?.owner_id ? { id: row.owner_id, pid: row.owner_pid ?? 0, host: row.owner_host ?? "" } : null;
+    const row = this.sql("SELECT owner_id, owner_pid, owner_host FROM runs WHERE id = ?").get(id) as OwnerColumns | undefined;
+    return row ? toOwner(row) : null;
   }
 
   /** Marks failed every queued or running run owned by `ownerId`. */
