@@ -106,6 +106,9 @@ function openSocket(path: string, timeoutMs: number): Promise<net.Socket | null>
   });
 }
 
+/** How long closing waits for the agent to close its side before cutting it off. */
+const CLOSE_WAIT_MS = 5000;
+
 function wrap(socket: net.Socket, requestTimeoutMs: number): AgentClient {
   const reader = new SocketMessageReader(socket);
   // The reader's watchdog for a message that stops half-way re-arms itself
@@ -121,6 +124,7 @@ function wrap(socket: net.Socket, requestTimeoutMs: number): AgentClient {
   socket.on("close", () => closedResolve());
   socket.on("error", () => undefined);
   connection.listen();
+  let closing = false;
   return {
     async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
       // Connecting succeeds even to a stopped agent (the kernel accepts for
@@ -153,17 +157,28 @@ function wrap(socket: net.Socket, requestTimeoutMs: number): AgentClient {
       return connection.sendNotification(type, params).catch(() => undefined);
     },
     onNotification<P>(type: NotificationType<P>, handler: (params: P) => void) {
-      const disposable = connection.onNotification(type, handler);
+      // Nothing is handed on once the command has closed its side.
+      const disposable = connection.onNotification(type, (params) => closing || handler(params));
       return () => disposable.dispose();
     },
     closed,
     close() {
-      connection.dispose();
-      // end() lets what was written (a run's last report) reach the agent
-      // before the socket goes; a peer that never closes its side is cut
-      // off a moment later.
+      // What was written here (a run's last report) is read by the agent
+      // only if the connection is not cut first: disposing the connection
+      // destroys the socket at once, and a side that closes with unread data
+      // in its queue (a broadcast the agent sent meanwhile) makes the
+      // agent's next write fail, which drops what it had not read yet. So
+      // this side ends, keeps draining, and lets go once the agent has
+      // closed its own side, which it does after reading to this end. An
+      // agent that never does is cut off after a while.
+      if (closing) return;
+      closing = true;
       socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
+      const giveUp = setTimeout(() => socket.destroy(), CLOSE_WAIT_MS).unref();
+      socket.once("close", () => {
+        clearTimeout(giveUp);
+        connection.dispose();
+      });
     },
   };
 }

@@ -4,6 +4,7 @@
 // reporting client is not sent its own report back.
 import type { Connection } from "vscode-languageserver/node";
 import type { ClockworkEvents, EventName } from "../events";
+import { messageOf } from "../errors";
 import * as P from "../protocol";
 import type { AgentServices } from "./services";
 
@@ -19,12 +20,21 @@ export class ReportRelay {
       if (!reported || typeof reported.id !== "string") return;
       // The store is the record: what the reporter wrote there is what is
       // passed on (a report cannot make a run look finished that is not).
-      void this.services.store.runs.getSummary(reported.id).then((run) => {
-        if (!run) return;
-        if (run.status === "queued") this.emit(id, "run:queued", run);
-        else if (run.status === "running") this.emit(id, "run:started", run);
-        else this.emit(id, "run:finished", run);
-      }, () => undefined);
+      void this.services.store.runs.getSummary(reported.id).then(
+        (run) => {
+          if (!run) return;
+          if (P.FINISHED_STATUSES.includes(run.status) && !P.FINISHED_STATUSES.includes(reported.status)) {
+            // Read after the run had already ended (a busy agent): clients
+            // still hear that it started; its own report of the end follows.
+            if (reported.status === "queued") this.emit(id, "run:queued", { ...run, status: "queued", startedAt: null, finishedAt: null, error: null });
+            else this.emit(id, "run:started", { ...run, status: "running", finishedAt: null, error: null });
+          } else if (run.status === "queued") this.emit(id, "run:queued", run);
+          else if (run.status === "running") this.emit(id, "run:started", run);
+          else this.emit(id, "run:finished", run);
+        },
+        (error: unknown) =>
+          this.services.events.emit("agent:log", { level: "warn", message: `a client's report on run ${reported.id} could not be checked against the store: ${messageOf(error)}` }),
+      );
     });
     connection.onNotification(P.ReportStepChanged, (p) => {
       if (p && typeof p.runId === "string") this.emit(id, "run:step", p);

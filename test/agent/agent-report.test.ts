@@ -6,7 +6,10 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CancelRun, FINISHED_STATUSES } from "../../agent/protocol";
+import { tryConnect } from "../../agent/cli/client";
+import { loadConfig } from "../../agent/config";
+import { CancelRun, FINISHED_STATUSES, ReportRunChanged, type RunSummary } from "../../agent/protocol";
+import { openStore } from "../../agent/store";
 import { AgentProcess, baseEnv, bundle, cli, removeDir, tempHome, writeWorkflow, type Watcher } from "./agent-harness";
 
 describe("clockwork run with an agent up", () => {
@@ -48,6 +51,32 @@ export default defineWorkflow({ name: "hello", steps: [shell("greet", "echo hell
     assert.match(
       watcher.logs.filter((c) => c.runId === run.id).map((c) => c.text).join(""),
       /hello from the terminal/,
+    );
+  });
+
+  test("a start the agent reads only after the run has ended still reaches clients as a start, before the end", async () => {
+    // A busy agent can handle a run's first report after the reporting
+    // process has already written its end: the store says success, but the
+    // clients must still hear the start, then the end, once each.
+    const store = openStore(loadConfig(baseEnv(home)).dbFile);
+    let run: RunSummary;
+    try {
+      const inserted = await store.runs.insertRun({ workflowName: "late", workflowFile: join(work, "late.workflow.ts"), triggerKind: "manual", status: "running" });
+      run = (await store.runs.finishRun(inserted.id, "success"))!;
+    } finally {
+      await store.close();
+    }
+    const reporter = (await tryConnect(loadConfig(baseEnv(home))))!;
+    try {
+      await reporter.sendNotification(ReportRunChanged, { ...run, status: "running", finishedAt: null });
+      await reporter.sendNotification(ReportRunChanged, run);
+    } finally {
+      reporter.close();
+    }
+    await watcher.until((runs) => runs.find((r) => r.id === run.id && r.status === "success"), "the end to be passed on");
+    assert.deepEqual(
+      watcher.runs.filter((r) => r.id === run.id).map((r) => r.status),
+      ["running", "success"],
     );
   });
 
