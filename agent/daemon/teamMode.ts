@@ -44,6 +44,7 @@ export async function startTeamMode(parts: TeamModeParts): Promise<() => Promise
   const { events, pool, runControl, owner, isStopping, lease } = parts;
   const queue = startTeamQueue({
     team,
+    runs: parts.store.runs,
     events,
     pool,
     owner,

@@ -14,11 +14,13 @@
 import { messageOf } from "../errors";
 import type { Events } from "../events";
 import type { RunSummary } from "../protocol";
-import type { AgentBeat, Owner, TeamStore } from "../store";
+import type { AgentBeat, Owner, RunRepository, TeamStore } from "../store";
 import type { RunPool } from "./runPool";
 
 export interface TeamQueueDeps {
   team: TeamStore;
+  /** Where cancels asked of an agent that did not hear them are kept. */
+  runs: Pick<RunRepository, "cancelsRequested" | "finishRun">;
   events: Events;
   pool: RunPool;
   owner: Owner;
@@ -91,7 +93,18 @@ async function takeQueued(deps: TeamQueueDeps): Promise<void> {
   const free = deps.pool.free;
   if (free <= 0) return;
   const runs = await deps.team.takeQueued(deps.owner, free, deps.pool.ids());
-  for (const run of runs) if (!deps.pool.has(run.id)) await deps.resume(run);
+  // A cancel asked while the run sat with an agent that did not hear it
+  // (cut off, then taken over) is kept with the run: it ends here, unstarted.
+  const asked = new Set(runs.length > 0 ? await deps.runs.cancelsRequested(runs.map((r) => r.id)) : []);
+  for (const run of runs) {
+    if (deps.pool.has(run.id)) continue;
+    if (!asked.has(run.id)) {
+      await deps.resume(run);
+      continue;
+    }
+    const cancelled = await deps.runs.finishRun(run.id, "cancelled", "cancelled by request before it started");
+    if (cancelled) deps.events.emit("run:finished", cancelled);
+  }
 }
 
 /** Takes over every lost agent another agent has not; true when it took any. */

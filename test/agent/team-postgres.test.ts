@@ -5,7 +5,7 @@
 // leases behave as on separate machines.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
@@ -565,6 +565,33 @@ if (pg.cluster === null) {
         removeHomes(team);
         await store.close();
         await link.close();
+      }
+    });
+
+    test("a queued run whose cancel its agent never heard is ended, unstarted, by the agent that takes it from the shared queue", async () => {
+      // As left by an agent cut off while it held the run queued, then
+      // taken over: the run back in the shared queue, the cancel kept.
+      const url = cluster.createDatabase("queuedcancel");
+      const setup = tempHome("team-queued-cancel");
+      const marker = join(setup, "ran");
+      const file = writeWorkflow(setup, "mark.workflow.ts", `import { defineWorkflow, shell } from "clockwork";\nexport default defineWorkflow({ name: "mark", steps: [shell("main", "touch ${marker}")] });\n`);
+      const store = await openPostgresStore(url);
+      let team: Member[] = [];
+      try {
+        const queued = await store.runs.insertRun({ workflowName: "mark", workflowFile: file, triggerKind: "manual", status: "queued" });
+        await store.runs.requestCancel(queued.id);
+        team = await startTeam(url, ["host-a"]);
+        await until(async () => (await store.runs.getSummary(queued.id))?.finishedAt != null, "the queued run to be ended");
+        const ended = (await store.runs.getSummary(queued.id))!;
+        assert.equal(ended.status, "cancelled");
+        assert.match(ended.error ?? "", /cancelled by request before it started/);
+        assert.equal(ended.startedAt, null);
+        assert.equal(existsSync(marker), false, "its step never ran");
+      } finally {
+        await stopTeam(team).catch(() => undefined);
+        removeHomes(team);
+        removeDir(setup);
+        await store.close();
       }
     });
 
