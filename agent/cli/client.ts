@@ -30,6 +30,7 @@ import {
   RunCancelRequested,
   Status,
 } from "../protocol";
+import { settleWithin } from "../core/settleWithin";
 import { checkSocketOwner } from "../privateHome";
 import { connectStore, type Store } from "../store";
 
@@ -261,15 +262,15 @@ export async function reportToAgent(
       if (p.runId === runId) onCancel();
     }),
   ];
-  try {
-    // Any request subscribes this client to the agent's notifications (the cancel request).
-    await client.request(Status, undefined);
-  } catch {
-    // An agent that does not answer cannot cancel; the run goes on regardless.
-  }
+  // Any request subscribes this client to the agent's notifications (the
+  // cancel request). Not waited for: a stuck agent holds no run up, it just
+  // cannot cancel it.
+  client.request(Status, undefined).catch(() => undefined);
   return async () => {
     offs.forEach((off) => off());
-    await Promise.allSettled([...pending]);
+    // The last reports are written out before closing, but not forever: a
+    // stuck agent reads nothing, and a full socket takes nothing more.
+    await settleWithin(Promise.allSettled([...pending]), CLOSE_WAIT_MS);
     client.close();
   };
 }

@@ -17,6 +17,7 @@
 import { chmodSync, existsSync, lstatSync } from "node:fs";
 import net from "node:net";
 import type { Connection, NotificationType, ServerCapabilities } from "vscode-languageserver/node";
+import { settleWithin } from "../core/settleWithin";
 import { messageOf } from "../errors";
 import { ReportRelay } from "./clientReports";
 import { broadcastAgentEvents } from "./eventBroadcasts";
@@ -92,20 +93,12 @@ const CLOSE_FLUSH_MS = 1000;
 
 /** Flushes what was handed to the client's writer, ends the socket, and waits (briefly) for it to close. */
 async function hangUp(client: SocketClient): Promise<void> {
-  await withTimeout(Promise.allSettled([...client.pending]), CLOSE_FLUSH_MS);
+  await settleWithin(Promise.allSettled([...client.pending]), CLOSE_FLUSH_MS);
   const gone = new Promise<void>((resolve) => client.socket.once("close", () => resolve()));
   client.socket.end();
-  await withTimeout(gone, CLOSE_FLUSH_MS);
+  await settleWithin(gone, CLOSE_FLUSH_MS);
   client.connection.dispose();
   client.socket.destroy();
-}
-
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(() => undefined),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

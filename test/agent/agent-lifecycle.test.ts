@@ -11,7 +11,8 @@ import { tryConnect } from "../../agent/cli/client";
 import { loadConfig } from "../../agent/config";
 import { isPidAlive, lockHolder } from "../../agent/daemon/lock";
 import { ErrorCodes, ListTriggers, Status } from "../../agent/protocol";
-import { AgentProcess, baseEnv, cli, removeDir, tempHome } from "./agent-harness";
+import { openStore } from "../../agent/store";
+import { AgentProcess, baseEnv, cli, removeDir, shellWorkflow, tempHome, writeWorkflow } from "./agent-harness";
 
 /** The pid of a process that has certainly exited. */
 async function deadPid(): Promise<number> {
@@ -224,6 +225,35 @@ describe("starting and stopping", () => {
       const result = await cli(home, ["list"], { CLOCKWORK_REQUEST_TIMEOUT_MS: "1500" });
       assert.equal(result.code, 1, result.stdout);
       assert.match(result.stderr, /the agent did not answer clockwork\/triggers\/list within 1\.5 s: it may be stopped or stuck \(`clockwork status` tells/);
+    } finally {
+      process.kill(agent.pid, "SIGCONT");
+      await agent.stop();
+      removeDir(home);
+    }
+  });
+
+  test("clockwork run with a stopped agent runs at once and exits, even when its output fills the socket the agent does not read", async () => {
+    const home = tempHome("hung-report");
+    const agent = await AgentProcess.start(home);
+    try {
+      const file = writeWorkflow(home, "loud.workflow.ts", shellWorkflow("loud", "yes clockwork | head -c 3000000"));
+      process.kill(agent.pid, "SIGSTOP");
+      // Far longer than the harness waits for a command: only a run that
+      // does not wait on the agent finishes in time.
+      const result = await cli(home, ["run", file], { CLOCKWORK_REQUEST_TIMEOUT_MS: "600000" });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /success/);
+      const store = openStore(loadConfig(baseEnv(home)).dbFile);
+      try {
+        const [run] = await store.runs.listRuns({ limit: 1 });
+        assert.equal(run?.workflowName, "loud");
+        assert.equal(run?.status, "success");
+      } finally {
+        await store.close();
+      }
+      // The agent, once going again, reads what it can of the abandoned reports and carries on.
+      process.kill(agent.pid, "SIGCONT");
+      assert.equal((await cli(home, ["status"])).code, 0);
     } finally {
       process.kill(agent.pid, "SIGCONT");
       await agent.stop();
