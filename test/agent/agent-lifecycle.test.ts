@@ -34,6 +34,23 @@ async function strandedSocket(path: string): Promise<void> {
   assert.ok(existsSync(path), "the killed process left its socket file");
 }
 
+/**
+ * Runs `body` against an agent stopped with SIGSTOP: the real thing hung
+ * (alive, holding its lock, silent). It is let go and stopped afterwards.
+ */
+async function withStoppedAgent(label: string, body: (home: string, agent: AgentProcess) => Promise<void>): Promise<void> {
+  const home = tempHome(label);
+  const agent = await AgentProcess.start(home);
+  try {
+    process.kill(agent.pid, "SIGSTOP");
+    await body(home, agent);
+  } finally {
+    process.kill(agent.pid, "SIGCONT");
+    await agent.stop();
+    removeDir(home);
+  }
+}
+
 describe("a running agent", () => {
   let home: string;
   let agent: AgentProcess;
@@ -199,45 +216,25 @@ describe("starting and stopping", () => {
     }
   });
 
-  test("status exits 2 (unhealthy) when a live agent holds the lock but nothing answers", async () => {
-    const home = tempHome("unhealthy");
-    const agent = await AgentProcess.start(home);
-    try {
-      // A stopped (SIGSTOP) agent is the real thing hung: alive, locked, silent.
-      process.kill(agent.pid, "SIGSTOP");
+  test("status exits 2 (unhealthy) when a live agent holds the lock but nothing answers", () =>
+    withStoppedAgent("unhealthy", async (home, agent) => {
       const result = await cli(home, ["status", "--json"]);
       assert.equal(result.code, 2);
       const parsed = JSON.parse(result.stdout);
       assert.equal(parsed.state, "unhealthy");
       assert.equal(parsed.pid, agent.pid);
-    } finally {
-      process.kill(agent.pid, "SIGCONT");
-      await agent.stop();
-      removeDir(home);
-    }
-  });
+    }));
 
-  test("a command sent to a stopped agent gives up after CLOCKWORK_REQUEST_TIMEOUT_MS, saying what to check, instead of waiting forever", async () => {
-    const home = tempHome("hung-request");
-    const agent = await AgentProcess.start(home);
-    try {
-      process.kill(agent.pid, "SIGSTOP");
+  test("a command sent to a stopped agent gives up after CLOCKWORK_REQUEST_TIMEOUT_MS, saying what to check, instead of waiting forever", () =>
+    withStoppedAgent("hung-request", async (home) => {
       const result = await cli(home, ["list"], { CLOCKWORK_REQUEST_TIMEOUT_MS: "1500" });
       assert.equal(result.code, 1, result.stdout);
       assert.match(result.stderr, /the agent did not answer clockwork\/triggers\/list within 1\.5 s: it may be stopped or stuck \(`clockwork status` tells/);
-    } finally {
-      process.kill(agent.pid, "SIGCONT");
-      await agent.stop();
-      removeDir(home);
-    }
-  });
+    }));
 
-  test("clockwork run with a stopped agent runs at once and exits, even when its output fills the socket the agent does not read", async () => {
-    const home = tempHome("hung-report");
-    const agent = await AgentProcess.start(home);
-    try {
+  test("clockwork run with a stopped agent runs at once and exits, even when its output fills the socket the agent does not read", () =>
+    withStoppedAgent("hung-report", async (home, agent) => {
       const file = writeWorkflow(home, "loud.workflow.ts", shellWorkflow("loud", "yes clockwork | head -c 3000000"));
-      process.kill(agent.pid, "SIGSTOP");
       // Far longer than the harness waits for a command: only a run that
       // does not wait on the agent finishes in time.
       const result = await cli(home, ["run", file], { CLOCKWORK_REQUEST_TIMEOUT_MS: "600000" });
@@ -254,12 +251,7 @@ describe("starting and stopping", () => {
       // The agent, once going again, reads what it can of the abandoned reports and carries on.
       process.kill(agent.pid, "SIGCONT");
       assert.equal((await cli(home, ["status"])).code, 0);
-    } finally {
-      process.kill(agent.pid, "SIGCONT");
-      await agent.stop();
-      removeDir(home);
-    }
-  });
+    }));
 
   test("a pid file naming a live process that holds no lock is stale: status, stop and start treat it so", async () => {
     const home = tempHome("reused-pid");
